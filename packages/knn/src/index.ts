@@ -1,0 +1,1 @@
+export type { DenseMatrix, CsrMatrix, NeighbourLists } from './types.ts';

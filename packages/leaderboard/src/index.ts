@@ -1,0 +1,1 @@
+export type { ResultRow, DatasetIdentity, DatasetKind, Protocol, SweepPoint, Timings } from './row.ts';

@@ -1,0 +1,50 @@
+// The result-row contract (../shared/DESIGN.md): the runner writes it, the leaderboard reads it.
+// Nothing else is shared between the two, so the leaderboard never depends on which experiments ran.
+
+export type DatasetKind = 'real' | 'synthetic';
+export type Protocol = 'split' | 'full' | 'fixed';
+
+export interface DatasetIdentity {
+  name: string;
+  kind: DatasetKind;
+  path: string;
+  rows: number;
+  groups: number;
+  sha256: string;
+}
+
+export interface SweepPoint {
+  threshold: number;
+  f1Val: number | null;
+  f1Test: number;
+}
+
+export interface Timings {
+  prepare: number;
+  train: number;
+  embed: number;
+  search: number;
+  total: number;
+}
+
+export interface ResultRow {
+  experiment: string;
+  description: string;
+  dataset: DatasetIdentity;
+  /** 'split': tune on val groups, report test groups; 'full': tune and report on all rows (seed's way);
+   *  'fixed': --threshold given, no tuning (evaluated on the test groups). */
+  protocol: Protocol;
+  seed: number;
+  backend: { name: string; version: string };
+  params: Record<string, unknown>;
+  threshold: number | null;
+  f1: { val: number | null; test: number };
+  precision: number;
+  recall: number;
+  sweep: SweepPoint[];
+  timings: Timings;
+  gitCommit: string | null;
+  finishedAt: string;
+  /** The command line that produced the row, so every reported figure can be re-made. */
+  command: string;
+}
