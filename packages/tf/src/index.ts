@@ -1,1 +1,2 @@
-export {};
+export { initTf } from './backend.ts';
+export type { Tf, TfRuntime, BackendName } from './backend.ts';
