@@ -1,1 +1,5 @@
-export {};
+export { matchScores, labelIds, MATCH_CAP } from './f1.ts';
+export type { MatchScores } from './f1.ts';
+export { matchesWithin, thresholdSweep, bestThreshold, thresholdGrid } from './sweep.ts';
+export type { RankedLists, SweepPoint, ThresholdOptions } from './sweep.ts';
+export { unionMatches, longestMatches } from './combine.ts';

@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeByteEscapes } from './escapes.ts';
+import { readPostingsCsv } from './csv.ts';
+import { loadDataset, assertImagesPresent } from './dataset.ts';
+import { groupSplit } from './split.ts';
+
+const REAL = new URL('../../../../shared/datasets/shopee/', import.meta.url).pathname;
+const HEADER = 'posting_id,image,image_phash,title,label_group';
+
+function csvFile(body: string, name = 'train.csv'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'prodmatch-data-'));
+  writeFileSync(join(dir, name), body);
+  return join(dir, name);
+}
+
+test('byte escapes from the real export decode as UTF-8', () => {
+  assert.equal(decodeByteEscapes('Nescafe \\xc3\\x89clair Latte 220ml'), 'Nescafe Éclair Latte 220ml');
+  assert.equal(decodeByteEscapes('SALE \\xe2\\x80\\x9cH-108\\xe2\\x80\\x9d sepatu'), 'SALE “H-108” sepatu');
+  assert.equal(decodeByteEscapes('no escapes here'), 'no escapes here');
+  assert.equal(decodeByteEscapes('broken \\xff end'), 'broken \ufffd end');
+});
+
+test('the real train.csv loads whole, with decoded titles', () => {
+  const dataset = loadDataset(REAL);
+  assert.equal(dataset.identity.rows, 27402);
+  assert.equal(dataset.identity.groups, 8858);
+  assert.equal(dataset.identity.kind, 'real');
+  assert.equal(dataset.identity.name, 'shopee');
+  assert.match(dataset.identity.sha256, /^[0-9a-f]{64}$/);
+  assert.ok(dataset.train.postings.every((p) => !p.title.includes('\\x')));
+  assert.ok(dataset.test && dataset.test.postings.length === 3 && dataset.test.postings[0].labelGroup === null);
+});
+
+test('bad CSVs fail with one line naming file and row', () => {
+  const cases: [string, RegExp][] = [
+    [`posting_id,image,title,label_group\na,a.jpg,t,1\n`, /missing column\(s\) image_phash/],
+    [`posting_id,image,image_phash,title\na,a.jpg,94974f937d4c2433,t\n`, /missing column\(s\) label_group/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,t,1\na,b.jpg,94974f937d4c2433,u,1\n`, /row 2 \(posting_id "a"\): duplicate posting_id, first seen on row 1/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,  ,1\n`, /row 1 \(posting_id "a"\): empty title/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,t\n`, /row 1 has too few fields \(no value for label_group\)/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,"open title,1\nb,b.jpg,94974f937d4c2433,t,2\n`, /train\.csv:2: malformed CSV, a quoted field is never closed/],
+    [`${HEADER}\na,a.jpg,zz,t,1\n`, /image_phash "zz" is not 16 lowercase hex digits/],
+    [``, /file is empty/],
+    [`${HEADER}\n`, /no data rows/],
+  ];
+  for (const [body, pattern] of cases) {
+    const path = csvFile(body);
+    assert.throws(() => readPostingsCsv(path, { requireLabels: true }), (error: Error) => {
+      assert.match(error.message, pattern);
+      assert.ok(error.message.startsWith(path), `message names the file: ${error.message}`);
+      assert.ok(!error.message.includes('\n'), 'one line');
+      return true;
+    });
+  }
+});
+
+test('a folder without images fails with the count and where it looked', () => {
+  const path = csvFile(`${HEADER}\na,a.jpg,94974f937d4c2433,t,1\nb,b.jpg,94974f937d4c2433,u,1\nc,c.jpg,94974f937d4c2433,v,2\n`);
+  const dataset = loadDataset(join(path, '..'));
+  assert.throws(() => assertImagesPresent(dataset.trainImagesDir, dataset.train.postings), /train_images: 3 of 3 images are missing \(first: a\.jpg\)/);
+  mkdirSync(dataset.trainImagesDir);
+  writeFileSync(join(dataset.trainImagesDir, 'a.jpg'), '');
+  assert.throws(() => assertImagesPresent(dataset.trainImagesDir, dataset.train.postings), /2 of 3 images are missing \(first: b\.jpg\)/);
+  assert.throws(() => loadDataset(join(path, 'nope')), /no such folder/);
+  assert.ok(!existsSync(join(path, '..', 'results')));
+});
+
+test('group split: deterministic, disjoint by group, order-independent', () => {
+  const postings = loadDataset(REAL).train.postings;
+  const a = groupSplit(postings, 7);
+  const b = groupSplit(postings, 7);
+  assert.deepEqual(a, b);
+  const c = groupSplit(postings, 8);
+  assert.notDeepEqual(a.test, c.test);
+  const part = new Map<string, string>();
+  for (const name of ['train', 'val', 'test'] as const) {
+    for (const i of a[name]) {
+      const g = postings[i].labelGroup as string;
+      assert.ok((part.get(g) ?? name) === name, `group ${g} in two parts`);
+      part.set(g, name);
+    }
+  }
+  assert.equal(a.train.length + a.val.length + a.test.length, postings.length);
+  const groupsIn = (rows: number[]) => new Set(rows.map((i) => postings[i].labelGroup)).size;
+  assert.ok(Math.abs(groupsIn(a.val) / 8858 - 0.2) < 0.01);
+  // Shuffling the rows must not change which groups land where.
+  const reversed = [...postings].reverse();
+  const r = groupSplit(reversed, 7);
+  const groupsOf = (rows: number[], ps: typeof postings) => new Set(rows.map((i) => ps[i].labelGroup));
+  assert.deepEqual(groupsOf(r.test, reversed), groupsOf(a.test, postings));
+});
