@@ -1,0 +1,32 @@
+import { charNgrams, sklearnTokenize, tfidfVectors, tokenizeTitle, type IdfOptions, type TermWeighting, type TitleTokenizerOptions } from '@prodmatch/text';
+import type { FeatureExtractor } from '../features.ts';
+
+export interface TextTokens {
+  /** 'sklearn': TfidfVectorizer's default token pattern (the reference); 'title': our title tokenizer. */
+  tokenizer: 'sklearn' | 'title';
+  title?: TitleTokenizerOptions;
+  /** Add character n-grams of each word (scikit-learn's char_wb), e.g. [3, 5]. */
+  charNgrams?: [number, number];
+}
+
+export function titleTokens(title: string, spec: TextTokens): string[] {
+  const words = spec.tokenizer === 'sklearn' ? sklearnTokenize(title) : tokenizeTitle(title, spec.title);
+  return spec.charNgrams ? [...words, ...charNgrams(words, spec.charNgrams[0], spec.charNgrams[1])] : words;
+}
+
+export interface TfidfFeatureSpec extends TextTokens {
+  weighting: TermWeighting;
+  idf?: IdfOptions;
+  idfPower?: number;
+}
+
+/** Sparse TF-IDF title vectors, fitted on the postings being matched (labels unused). */
+export function tfidfFeatures(spec: TfidfFeatureSpec): FeatureExtractor {
+  return {
+    params: { features: 'tfidf', ...spec },
+    async extract(postings) {
+      const docs = postings.map((p) => titleTokens(p.title, spec));
+      return { kind: 'sparse', matrix: tfidfVectors(docs, { weighting: spec.weighting, idfOptions: spec.idf, idfPower: spec.idfPower, norm: 'l2' }) };
+    },
+  };
+}
