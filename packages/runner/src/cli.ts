@@ -43,6 +43,10 @@ export function parseCli(name: string, description: string, extra: Record<string
       return true;
     })
     .strict()
+    // Throw instead of printing usage and exiting, so callers (and tests) get one-line errors.
+    .fail((message, error) => {
+      throw error ?? new Error(message);
+    })
     .help()
     .version(false)
     .parseSync() as unknown as CommonOptions & Record<string, unknown>;
