@@ -1,0 +1,149 @@
+import { access, readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { rowLabel } from './read-rows.ts';
+import type { ResultRow } from './row.ts';
+import { writeFileAtomic } from './atomic.ts';
+
+export type { TopLevelSpec };
+
+const WIDTH = 480;
+const HEIGHT = 300;
+// Twice the SVG's 72-dpi user units, so the PNG stays sharp on high-density screens.
+const PNG_DENSITY = 144;
+
+const F1_AXIS = { field: 'f1', type: 'quantitative' as const, title: 'mean row F1', scale: { domain: [0, 1] } };
+const THRESHOLD_AXIS = { field: 'threshold', type: 'quantitative' as const, title: 'threshold', scale: { zero: false } };
+// DejaVu is what sharp's librsvg finds on a bare Debian image, so the PNG's text matches the SVG's.
+const CONFIG = { background: 'white', font: 'DejaVu Sans', view: { stroke: null } };
+
+const THRESHOLD_ORIGIN: Record<ResultRow['protocol'], string> = {
+  split: 'chosen on val groups',
+  full: 'chosen on all rows',
+  fixed: 'given on the command line',
+};
+
+function fmt(value: number): string {
+  return String(Number(value.toFixed(3)));
+}
+
+/** F1 on val and test against the threshold, with the chosen threshold marked by a rule. */
+export function sweepChartSpec(row: ResultRow): TopLevelSpec {
+  const points = row.sweep.flatMap((p) => [
+    ...(p.f1Val === null ? [] : [{ threshold: p.threshold, split: 'val', f1: p.f1Val }]),
+    { threshold: p.threshold, split: 'test', f1: p.f1Test },
+  ]);
+  const chosenLabel = row.threshold === null ? [] : [{ threshold: row.threshold, label: `chosen ${fmt(row.threshold)}` }];
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `${rowLabel(row)} on ${row.dataset.name}: F1 vs threshold`,
+      subtitle: `protocol ${row.protocol} (threshold ${THRESHOLD_ORIGIN[row.protocol]}); test F1 ${fmt(row.f1.test)}`,
+    },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    layer: [
+      {
+        data: { values: points },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: THRESHOLD_AXIS,
+          y: F1_AXIS,
+          color: {
+            field: 'split',
+            type: 'nominal',
+            title: 'split',
+            scale: { domain: ['val', 'test'], range: ['#4c78a8', '#f58518'] },
+          },
+          tooltip: [{ field: 'split' }, { field: 'threshold' }, { field: 'f1', format: '.3f' }],
+        },
+      },
+      {
+        data: { values: chosenLabel },
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#555' },
+        encoding: { x: { field: 'threshold', type: 'quantitative' } },
+      },
+      {
+        data: { values: chosenLabel },
+        mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, color: '#333' },
+        encoding: { x: { field: 'threshold', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label' } },
+      },
+    ],
+  };
+  return spec;
+}
+
+/** Every sweep of one dataset overlaid (test F1, colour = experiment), each with its chosen threshold as a dot. */
+export function sweepOverlaySpec(rows: ResultRow[]): TopLevelSpec {
+  const datasets = [...new Set(rows.map((r) => r.dataset.name))];
+  if (datasets.length !== 1) throw new Error(`sweepOverlaySpec needs rows of one dataset, got ${datasets.length} (${datasets.join(', ')})`);
+  const points = rows.flatMap((r) => r.sweep.map((p) => ({ experiment: rowLabel(r), threshold: p.threshold, f1: p.f1Test })));
+  const chosen = rows
+    .filter((r) => r.threshold !== null && r.sweep.length > 0)
+    .map((r) => ({ experiment: rowLabel(r), threshold: r.threshold, f1: r.f1.test }));
+  const color = { field: 'experiment', type: 'nominal', title: 'experiment' } as const;
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: `${datasets[0]}: test F1 vs threshold, all experiments`, subtitle: "dots: each experiment's chosen threshold" },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    layer: [
+      {
+        data: { values: points },
+        mark: { type: 'line' },
+        encoding: { x: THRESHOLD_AXIS, y: F1_AXIS, color, tooltip: [{ field: 'experiment' }, { field: 'threshold' }, { field: 'f1', format: '.3f' }] },
+      },
+      {
+        data: { values: chosen },
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: { x: THRESHOLD_AXIS, y: F1_AXIS, color },
+      },
+    ],
+  };
+  return spec;
+}
+
+export interface RenderedChart {
+  spec: string;
+  svg: string;
+  png: Buffer;
+}
+
+/** vega-lite -> vega -> headless View (no canvas needed) -> SVG; the PNG is rasterised from that SVG by sharp. */
+export async function renderChartFiles(spec: TopLevelSpec): Promise<RenderedChart> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    const png = await sharp(Buffer.from(svg), { density: PNG_DENSITY }).png().toBuffer();
+    return { spec: JSON.stringify(spec, null, 2) + '\n', svg, png };
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Writes <outBase>.vl.json, <outBase>.svg and <outBase>.png, each atomically. */
+export async function renderChart(spec: TopLevelSpec, outBase: string): Promise<void> {
+  await writeChartFiles(await renderChartFiles(spec), outBase);
+}
+
+export async function writeChartFiles(chart: RenderedChart, outBase: string): Promise<void> {
+  // The spec goes last: chartIsCurrent trusts an up-to-date .vl.json to mean its SVG and PNG are there too.
+  await writeFileAtomic(`${outBase}.svg`, chart.svg);
+  await writeFileAtomic(`${outBase}.png`, chart.png);
+  await writeFileAtomic(`${outBase}.vl.json`, chart.spec);
+}
+
+/** True when outBase.vl.json already holds exactly this spec, so its SVG/PNG need not be re-rendered. */
+export async function chartIsCurrent(spec: TopLevelSpec, outBase: string): Promise<boolean> {
+  try {
+    const existing = await readFile(`${outBase}.vl.json`, 'utf8');
+    if (existing !== JSON.stringify(spec, null, 2) + '\n') return false;
+    await Promise.all([access(`${outBase}.svg`), access(`${outBase}.png`)]);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,202 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { ResultRow } from './row.ts';
+
+/** Directories under results/ that hold leaderboard output or benchmarks, not rows. */
+export const RESERVED_RESULT_DIRS: ReadonlySet<string> = new Set(['charts', 'bench']);
+
+// Rows read from files remember their file stem: the runner writes variants of one experiment beside it
+// (arcface@full.json, arcface@t0.3.json, arcface@<tag>.json), and the stem is what tells them apart.
+const rowFileStems = new WeakMap<ResultRow, string>();
+
+/** The row's name on the leaderboard and in charts/: its file's stem when read by readResultRows, else its experiment. */
+export function rowLabel(row: ResultRow): string {
+  return rowFileStems.get(row) ?? row.experiment;
+}
+
+/** A row file that does not match the ResultRow contract; the message is one line naming file and field. */
+export class ResultRowError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${file}: field "${field}" ${problem}; fix the file or re-run the experiment that wrote it`);
+    this.name = 'ResultRowError';
+  }
+}
+
+type Json = unknown;
+
+function describe(value: Json): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value);
+  return `got ${text.length > 40 ? text.slice(0, 37) + '...' : text}`;
+}
+
+/** Walks one parsed row, checking each field against ResultRow; throws ResultRowError on the first mismatch. */
+class RowChecker {
+  constructor(private readonly file: string) {}
+
+  fail(field: string, expected: string, value: Json): never {
+    throw new ResultRowError(this.file, field, `must be ${expected}, ${describe(value)}`);
+  }
+
+  object(value: Json, field: string): Record<string, Json> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(field, 'an object', value);
+    return value as Record<string, Json>;
+  }
+
+  string(value: Json, field: string, nonEmpty = true): string {
+    if (typeof value !== 'string' || (nonEmpty && value.trim() === '')) {
+      this.fail(field, nonEmpty ? 'a non-empty string' : 'a string', value);
+    }
+    return value;
+  }
+
+  number(value: Json, field: string, min = -Infinity, max = Infinity): number {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      const range = min === -Infinity && max === Infinity ? '' : max === Infinity ? ` >= ${min}` : ` in [${min}, ${max}]`;
+      this.fail(field, `a finite number${range}`, value);
+    }
+    return value;
+  }
+
+  integer(value: Json, field: string, min = 0): number {
+    if (!Number.isInteger(value) || (value as number) < min) this.fail(field, `an integer >= ${min}`, value);
+    return value as number;
+  }
+
+  oneOf<T extends string>(value: Json, field: string, options: readonly T[]): T {
+    if (typeof value !== 'string' || !options.includes(value as T)) {
+      this.fail(field, `one of ${options.map((o) => `"${o}"`).join(', ')}`, value);
+    }
+    return value as T;
+  }
+
+  nullable<T>(value: Json, field: string, check: (v: Json, f: string) => T): T | null {
+    return value === null ? null : check(value, field);
+  }
+
+  sha256(value: Json, field: string): string {
+    if (typeof value !== 'string' || !/^[0-9a-f]{64}$/i.test(value)) this.fail(field, 'a 64-digit hex sha256', value);
+    return value;
+  }
+
+  isoDate(value: Json, field: string): string {
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) this.fail(field, 'an ISO date-time string', value);
+    return value;
+  }
+
+  array(value: Json, field: string): Json[] {
+    if (!Array.isArray(value)) this.fail(field, 'an array', value);
+    return value;
+  }
+
+  /** Fields are checked in the contract's order, so the error names the first bad one a reader would meet. */
+  row(raw: Json): ResultRow {
+    const row = this.object(raw, '(root)');
+    const unit = (v: Json, f: string) => this.number(v, f, 0, 1);
+    const seconds = (v: Json, f: string) => this.number(v, f, 0);
+    const experiment = this.string(row.experiment, 'experiment');
+    const description = this.string(row.description, 'description', false);
+    const dataset = this.object(row.dataset, 'dataset');
+    const datasetIdentity = {
+      name: this.string(dataset.name, 'dataset.name'),
+      kind: this.oneOf(dataset.kind, 'dataset.kind', ['real', 'synthetic'] as const),
+      path: this.string(dataset.path, 'dataset.path', false),
+      rows: this.integer(dataset.rows, 'dataset.rows'),
+      groups: this.integer(dataset.groups, 'dataset.groups'),
+      sha256: this.sha256(dataset.sha256, 'dataset.sha256'),
+    };
+    const protocol = this.oneOf(row.protocol, 'protocol', ['split', 'full', 'fixed'] as const);
+    const seed = this.integer(row.seed, 'seed', Number.MIN_SAFE_INTEGER);
+    const backend = this.object(row.backend, 'backend');
+    const backendIdentity = { name: this.string(backend.name, 'backend.name'), version: this.string(backend.version, 'backend.version') };
+    const params = this.object(row.params, 'params');
+    const threshold = this.nullable(row.threshold, 'threshold', (v, f) => this.number(v, f));
+    const f1 = this.object(row.f1, 'f1');
+    const f1Scores = { val: this.nullable(f1.val, 'f1.val', unit), test: unit(f1.test, 'f1.test') };
+    const precision = unit(row.precision, 'precision');
+    const recall = unit(row.recall, 'recall');
+    const sweep = this.array(row.sweep, 'sweep').map((p, i) => {
+      const point = this.object(p, `sweep[${i}]`);
+      return {
+        threshold: this.number(point.threshold, `sweep[${i}].threshold`),
+        f1Val: this.nullable(point.f1Val, `sweep[${i}].f1Val`, unit),
+        f1Test: unit(point.f1Test, `sweep[${i}].f1Test`),
+      };
+    });
+    const timings = this.object(row.timings, 'timings');
+    const timingSeconds = {
+      prepare: seconds(timings.prepare, 'timings.prepare'),
+      train: seconds(timings.train, 'timings.train'),
+      embed: seconds(timings.embed, 'timings.embed'),
+      search: seconds(timings.search, 'timings.search'),
+      total: seconds(timings.total, 'timings.total'),
+    };
+    return {
+      experiment,
+      description,
+      dataset: datasetIdentity,
+      protocol,
+      seed,
+      backend: backendIdentity,
+      params,
+      threshold,
+      f1: f1Scores,
+      precision,
+      recall,
+      sweep,
+      timings: timingSeconds,
+      gitCommit: this.nullable(row.gitCommit, 'gitCommit', (v, f) => this.string(v, f)),
+      finishedAt: this.isoDate(row.finishedAt, 'finishedAt'),
+      command: this.string(row.command, 'command'),
+    };
+  }
+}
+
+/** Parses and validates one row file's text; `file` is only used in error messages. */
+export function parseResultRow(text: string, file: string): ResultRow {
+  let raw: Json;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ResultRowError(file, '(root)', `is not valid JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+  return new RowChecker(file).row(raw);
+}
+
+/**
+ * Reads every results/<dataset>/<experiment>[@variant].json row (in-flight *.tmp files, dot-dirs and the
+ * charts/ and bench/ folders are skipped) and validates each one. The file's place must agree with its
+ * content (dataset.name, experiment), since the leaderboard and the charts are keyed by that place.
+ * Throws ResultRowError on the first bad file, so callers write nothing.
+ */
+export async function readResultRows(resultsDir: string): Promise<ResultRow[]> {
+  const datasetDirs = (await readdir(resultsDir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !RESERVED_RESULT_DIRS.has(e.name))
+    .map((e) => e.name)
+    .sort();
+  const rows: ResultRow[] = [];
+  for (const datasetDir of datasetDirs) {
+    const files = (await readdir(join(resultsDir, datasetDir), { withFileTypes: true }))
+      .filter((e) => e.isFile() && e.name.endsWith('.json') && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort();
+    for (const name of files) {
+      const file = join(resultsDir, datasetDir, name);
+      const row = parseResultRow(await readFile(file, 'utf8'), file);
+      if (row.dataset.name !== datasetDir) {
+        throw new ResultRowError(file, 'dataset.name', `must equal its folder name "${datasetDir}", got "${row.dataset.name}"`);
+      }
+      const stem = basename(name, '.json');
+      if (stem !== row.experiment && !stem.startsWith(`${row.experiment}@`)) {
+        throw new ResultRowError(file, 'experiment', `must equal the file name "${stem}" (or its part before "@"), got "${row.experiment}"`);
+      }
+      rowFileStems.set(row, stem);
+      rows.push(row);
+    }
+  }
+  return rows;
+}

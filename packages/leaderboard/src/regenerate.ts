@@ -1,0 +1,82 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { chartIsCurrent, renderChartFiles, sweepChartSpec, sweepOverlaySpec, writeChartFiles, type RenderedChart, type TopLevelSpec } from './charts.ts';
+import { writeFileAtomic, withDirectoryLock, type LockOptions } from './atomic.ts';
+import { chartKey, leaderboardMarkdown, orderRows, type ChartLink } from './markdown.ts';
+import { readResultRows, rowLabel } from './read-rows.ts';
+
+export const LEADERBOARD_FILE = 'LEADERBOARD.md';
+export const CHARTS_DIR = 'charts';
+/** Hidden, so readResultRows and the charts sweep never mistake it for a dataset. */
+export const LOCK_DIR = '.leaderboard.lock';
+
+interface PlannedChart {
+  base: string;
+  spec: TopLevelSpec;
+  link: ChartLink;
+}
+
+function plan(resultsDir: string, dataset: string, name: string, spec: TopLevelSpec): PlannedChart {
+  const base = join(resultsDir, CHARTS_DIR, dataset, name);
+  const rel = relative(resultsDir, base).split('\\').join('/');
+  return { base, spec, link: { image: `${rel}.png`, spec: `${rel}.vl.json` } };
+}
+
+/** Deletes chart files under charts/ that no current row produced (a row file was removed or renamed). */
+async function removeOrphanCharts(chartsDir: string, keep: ReadonlySet<string>): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(chartsDir, { recursive: true, withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.isFile() || !/\.(vl\.json|svg|png)$/.test(entry.name)) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (!keep.has(path.replace(/\.(vl\.json|svg|png)$/, ''))) await rm(path, { force: true });
+  }
+}
+
+/**
+ * Rebuilds results/LEADERBOARD.md and results/charts/ from the row files alone, holding a lock across
+ * processes so that concurrent experiments finishing together serialise and the last one sees every row.
+ * All rows are validated and all charts rendered in memory before anything is written, so a bad row
+ * leaves the previous leaderboard untouched. Charts whose spec has not changed are not re-rendered.
+ */
+export async function regenerateLeaderboard(resultsDir: string, lockOptions?: LockOptions): Promise<{ markdownPath: string; charts: number }> {
+  const found = await stat(resultsDir).catch(() => null);
+  if (!found?.isDirectory()) throw new Error(`no results folder at ${resultsDir}: run an experiment first, or pass the folder that holds <dataset>/<experiment>.json`);
+  return withDirectoryLock(
+    join(resultsDir, LOCK_DIR),
+    async () => {
+      const rows = await readResultRows(resultsDir);
+      const planned: PlannedChart[] = [];
+      const sweeps = new Map<string, ChartLink>();
+      const overlays = new Map<string, ChartLink>();
+      for (const group of orderRows(rows)) {
+        const dataset = group[0].dataset.name;
+        const withSweep = group.filter((r) => r.sweep.length > 0);
+        if (withSweep.length === 0) continue;
+        const overlay = plan(resultsDir, dataset, 'overlay', sweepOverlaySpec(withSweep));
+        overlays.set(dataset, overlay.link);
+        planned.push(overlay);
+        for (const row of withSweep) {
+          const chart = plan(resultsDir, dataset, rowLabel(row), sweepChartSpec(row));
+          sweeps.set(chartKey(row), chart.link);
+          planned.push(chart);
+        }
+      }
+      const markdown = leaderboardMarkdown(rows, { sweeps, overlays });
+      const rendered: { chart: PlannedChart; files: RenderedChart }[] = [];
+      for (const chart of planned) {
+        if (!(await chartIsCurrent(chart.spec, chart.base))) rendered.push({ chart, files: await renderChartFiles(chart.spec) });
+      }
+      for (const { chart, files } of rendered) await writeChartFiles(files, chart.base);
+      await removeOrphanCharts(join(resultsDir, CHARTS_DIR), new Set(planned.map((c) => c.base)));
+      const markdownPath = join(resultsDir, LEADERBOARD_FILE);
+      await writeFileAtomic(markdownPath, markdown);
+      return { markdownPath, charts: planned.length };
+    },
+    lockOptions,
+  );
+}
