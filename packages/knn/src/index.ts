@@ -1,1 +1,18 @@
 export type { DenseMatrix, CsrMatrix, NeighbourLists } from './types.ts';
+export { l2Normalize } from './normalize.ts';
+export { exactCosineTopK, type ExactSearchOptions } from './exact.ts';
+export { hnswCosineTopK, type HnswSearchOptions } from './hnsw.ts';
+export { cosineTopK, type KnnMethod, type CosineTopKOptions } from './search.ts';
+export { neighboursWithin, clusterMatches, type NeighboursWithinOptions } from './matches.ts';
+export { dbscanLabels } from './dbscan.ts';
+export {
+  opticsLabels,
+  opticsGraph,
+  opticsXiLabels,
+  opticsDbscanLabels,
+  type OpticsOptions,
+  type OpticsGraphOptions,
+  type OpticsGraph,
+} from './optics.ts';
+export { hammingTopK, hash64FromHex, type Hash64Matrix } from './hamming.ts';
+export { sparseCosineTopK } from './sparse.ts';

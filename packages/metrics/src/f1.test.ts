@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchScores, MATCH_CAP } from './f1.ts';
-import { matchesWithin, thresholdSweep, bestThreshold, thresholdGrid } from './sweep.ts';
+import { thresholdSweep, bestThreshold, thresholdGrid } from './sweep.ts';
 import { unionMatches, longestMatches } from './combine.ts';
 
 // Groups: rows 0,1,2 = A; row 3 = B; rows 4,5 = C.
@@ -44,18 +44,17 @@ test('bad predictions are rejected with the row', () => {
   assert.throws(() => matchScores([[]], labels), /1 prediction lists for 6/);
 });
 
-test('matchesWithin keeps self first, stops at the threshold, honours min2', () => {
-  const lists = {
-    indices: [[0, 1, 2], [1, 0, 2], [2, 1, 0], [3, 0, 5], [4, 5, 0], [5, 4, 1]],
-    distances: [[0, 0.1, 0.3], [0, 0.1, 0.2], [0, 0.2, 0.3], [0, 0.6, 0.7], [0, 0.25, 0.9], [0, 0.25, 0.8]],
-  };
-  assert.deepEqual(matchesWithin(lists, 0.2).map((a) => [...a]), [[0, 1], [1, 0, 2], [2, 1], [3], [4], [5]]);
-  assert.deepEqual(matchesWithin(lists, 0.2, { minMatches: 2 }).map((a) => [...a]), [[0, 1], [1, 0, 2], [2, 1], [3, 0], [4, 5], [5, 4]]);
-  const sweep = thresholdSweep(lists, labels, [0.05, 0.2, 0.3]);
-  assert.equal(sweep.length, 3);
-  // at 0.3 every row finds exactly its group except row 3 (alone, no false match below 0.6)
+test('thresholdSweep scores each threshold and picks the best, smaller on ties', () => {
+  // A matcher that finds the whole group from 0.3 on, and adds a false match at 0.5.
+  const perfect = [[0, 1, 2], [1, 0, 2], [2, 1, 0], [3], [4, 5], [5, 4]];
+  const predictAt = (t: number) => (t < 0.3 ? labels.map((_, i) => [i]) : t < 0.5 ? perfect : perfect.map((l, i) => (i === 3 ? [3, 0] : l)));
+  const sweep = thresholdSweep(predictAt, labels, [0.1, 0.3, 0.4, 0.5]);
+  assert.deepEqual(sweep.map((p) => p.threshold), [0.1, 0.3, 0.4, 0.5]);
+  assert.equal(sweep[1].f1, 1);
   assert.equal(sweep[2].f1, 1);
+  assert.ok(sweep[3].f1 < 1 && sweep[0].f1 < 1);
   assert.equal(bestThreshold(sweep).threshold, 0.3);
+  assert.throws(() => thresholdSweep(predictAt, labels, []), /empty threshold grid/);
 });
 
 test('thresholdGrid is inclusive and clean', () => {

@@ -1,5 +1,5 @@
 export { matchScores, labelIds, MATCH_CAP } from './f1.ts';
 export type { MatchScores } from './f1.ts';
-export { matchesWithin, thresholdSweep, bestThreshold, thresholdGrid } from './sweep.ts';
-export type { RankedLists, SweepPoint, ThresholdOptions } from './sweep.ts';
+export { thresholdSweep, bestThreshold, thresholdGrid } from './sweep.ts';
+export type { SweepPoint } from './sweep.ts';
 export { unionMatches, longestMatches } from './combine.ts';

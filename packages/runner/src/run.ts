@@ -2,10 +2,10 @@ import { join, relative, resolve } from 'node:path';
 import { hideBin } from 'yargs/helpers';
 import type { Options } from 'yargs';
 import { assertImagesPresent, groupSplit, loadDataset, type Dataset, type Posting } from '@prodmatch/data';
-import { bestThreshold, matchesWithin, matchScores, type RankedLists, type SweepPoint } from '@prodmatch/metrics';
+import { bestThreshold, thresholdSweep, type SweepPoint } from '@prodmatch/metrics';
 import { regenerateLeaderboard, writeFileAtomic, type Protocol, type ResultRow } from '@prodmatch/leaderboard';
 import { initTf, type TfRuntime } from '@prodmatch/tf';
-import type { NeighbourLists } from '@prodmatch/knn';
+import { neighboursWithin, type NeighbourLists } from '@prodmatch/knn';
 import { parseCli, type CommonOptions } from './cli.ts';
 import type { FeatureContext, FeatureExtractor } from './features.ts';
 import { progressBars } from './progress.ts';
@@ -89,9 +89,9 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: string[] = hi
     t = process.hrtime.bigint();
     const lists = await searchGallery(matrix, knn, tf);
     const labels = gallery.map((p) => p.labelGroup as string);
-    const predict = (threshold: number): ArrayLike<number>[] =>
-      spec.matchesAt ? spec.matchesAt(lists, threshold) : matchesWithin(lists as RankedLists, threshold, { minMatches });
-    const sweep = grid.map((threshold) => ({ threshold, ...matchScores(predict(threshold), labels) }));
+    const predictAt = (threshold: number): ArrayLike<number>[] =>
+      spec.matchesAt ? spec.matchesAt(lists, threshold) : neighboursWithin(lists, threshold, { minMatches });
+    const sweep = thresholdSweep(predictAt, labels, grid);
     timings.search += seconds(t);
     log(`${label}: ${gallery.length} rows, best F1 ${bestThreshold(sweep).f1.toFixed(4)} at ${bestThreshold(sweep).threshold}`);
     return { sweep, lists, labels };

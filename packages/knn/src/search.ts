@@ -1,0 +1,30 @@
+import { exactCosineTopK, type ExactSearchOptions } from './exact.ts';
+import { hnswCosineTopK, type HnswSearchOptions } from './hnsw.ts';
+import type { DenseMatrix, NeighbourLists } from './types.ts';
+
+export type KnnMethod = 'exact' | 'hnsw';
+
+export type CosineTopKOptions = ExactSearchOptions & HnswSearchOptions;
+
+/** Cosine top-k by a method named in an experiment's parameters; each method reads only its own options. */
+export async function cosineTopK(
+  method: KnnMethod,
+  queries: DenseMatrix,
+  gallery: DenseMatrix,
+  k: number,
+  opts: CosineTopKOptions = {},
+): Promise<NeighbourLists> {
+  switch (method) {
+    case 'exact':
+      return exactCosineTopK(queries, gallery, k, { batchSize: opts.batchSize, runtime: opts.runtime });
+    case 'hnsw':
+      return hnswCosineTopK(queries, gallery, k, {
+        efConstruction: opts.efConstruction,
+        M: opts.M,
+        efSearch: opts.efSearch,
+        seed: opts.seed,
+      });
+    default:
+      throw new Error(`unknown kNN method '${String(method)}'; use 'exact' or 'hnsw'`);
+  }
+}
