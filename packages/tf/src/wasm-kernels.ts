@@ -1,0 +1,422 @@
+// Training kernels for @tensorflow/tfjs-backend-wasm 4.22.
+//
+// The stock wasm backend has no Conv2DBackpropFilter and no depthwise backprops, and its
+// Conv2DBackpropInput is a naive loop ~10x slower than a forward convolution. Every kernel here is
+// composed from the backend's own XNNPACK-backed kernels (Conv2D, DepthwiseConv2dNative, Transpose,
+// PadV2, Reverse, Sum, ...) called directly on TensorInfos, so the heavy work runs in wasm SIMD and
+// no tensor element is touched from JavaScript.
+//
+//  * Conv2DBackpropInput: dx = conv2d(zero-dilated dy, spatially flipped filter with in/out swapped),
+//    stride 1, explicit padding (K-1-padBefore, ...).
+//  * Conv2DBackpropFilter: dW is a correlation of x with dy over (batch, rows, cols). Transposing
+//    x -> [Ci, H, W, N] and dy -> [OH, OW, N, Co] turns it into one forward conv2d with dy as the
+//    filter and dilation = stride; its output [Ci, KH, KW, Co] is transposed to [KH, KW, Ci, Co].
+//  * DepthwiseConv2dNativeBackpropInput: depthwise conv of zero-dilated dy with the flipped filter.
+//  * DepthwiseConv2dNativeBackpropFilter: the same trick as Conv2DBackpropFilter with (n, c) pairs
+//    as channels of one depthwise conv, then a sum over n.
+import * as tfc from '@tensorflow/tfjs-core';
+import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+
+const { backend_util } = tfc;
+type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Explicit = [[number, number], [number, number], [number, number], [number, number]];
+
+/** Names of the kernels this module registers (or replaces) on the wasm backend. */
+export const WASM_TRAINING_KERNELS = [
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+] as const;
+
+interface WasmBackendLike {
+  disposeData(dataId: object, force?: boolean): boolean;
+  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
+}
+
+/** Runs wasm kernels on TensorInfos and frees every intermediate at the end. */
+class KernelScope {
+  private readonly temps: TensorInfo[] = [];
+  constructor(private readonly backend: WasmBackendLike) {}
+
+  get backendRef(): WasmBackendLike {
+    return this.backend;
+  }
+  adopt(info: TensorInfo): TensorInfo {
+    this.temps.push(info);
+    return info;
+  }
+
+  run(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+    const kernel = tfc.getKernel(name, 'wasm');
+    if (!kernel) throw new Error(`wasm kernel ${name} is not registered`);
+    const out = kernel.kernelFunc({ inputs, attrs, backend: this.backend as never });
+    const info = (Array.isArray(out) ? out[0] : out) as TensorInfo;
+    this.temps.push(info);
+    return info;
+  }
+
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run('Reshape', { x }, { shape });
+  }
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    return this.run('Transpose', { x }, { perm });
+  }
+  pad(x: TensorInfo, paddings: Array<[number, number]>): TensorInfo {
+    if (paddings.every(([a, b]) => a === 0 && b === 0)) return x;
+    return this.run('PadV2', { x }, { paddings, constantValue: 0 });
+  }
+  slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+    if (begin.every((b) => b === 0) && size.every((s, i) => s === x.shape[i])) return x;
+    return this.run('Slice', { x }, { begin, size });
+  }
+
+  /** Inserts (stride-1) zeros between rows/cols of an NHWC tensor; trailing zeros are kept. */
+  dilate(x: TensorInfo, sh: number, sw: number): TensorInfo {
+    if (sh === 1 && sw === 1) return x;
+    const [n, h, w, c] = x.shape;
+    const x6 = this.reshape(x, [n, h, 1, w, 1, c]);
+    const padded = this.pad(x6, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    return this.reshape(padded, [n, h * sh, w * sw, c]);
+  }
+
+  /** Returns `keep` (which must be one of the temporaries) and frees all other temporaries. */
+  finish(keep: TensorInfo): TensorInfo {
+    for (const t of this.temps) if (t !== keep) this.backend.disposeData(t.dataId);
+    return keep;
+  }
+
+  abort(): void {
+    for (const t of this.temps) this.backend.disposeData(t.dataId);
+  }
+}
+
+function withScope(backend: unknown, f: (s: KernelScope) => TensorInfo): TensorInfo {
+  const scope = new KernelScope(backend as WasmBackendLike);
+  let out: TensorInfo;
+  try {
+    out = f(scope);
+  } catch (error) {
+    scope.abort();
+    throw error;
+  }
+  return scope.finish(out);
+}
+
+/**
+ * Rows/cols of a zero-dilated gradient (length `len`) that a stride-1 correlation with a filter of
+ * effective size `k` must see so that its output has length `outLen` and starts `before` pixels
+ * before the first gradient element. Returns a crop [begin, size) and the non-negative padding.
+ */
+function fullCorrelationWindow(len: number, outLen: number, k: number, padBefore: number) {
+  const left = k - 1 - padBefore;
+  const right = outLen + k - 1 - left - len;
+  const begin = Math.max(0, -left);
+  const end = Math.min(len, len + right);
+  return { begin, size: end - begin, padBefore: Math.max(0, left), padAfter: Math.max(0, right) };
+}
+
+function isChannelsLast(dataFormat: unknown): boolean {
+  return dataFormat == null || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
+}
+
+function conv2DBackpropInput(stock: KernelConfig | undefined): KernelConfig {
+  return {
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+      const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
+        strides: [number, number] | number; pad: Pad; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil';
+        inputShape: [number, number, number, number];
+      };
+      if (!isChannelsLast(dataFormat)) {
+        if (!stock) throw new Error('Conv2DBackpropInput: only NHWC is supported');
+        return stock.kernelFunc({ inputs, attrs, backend });
+      }
+      const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number],
+        strides, 1, pad as never, dimRoundingMode, false, 'channelsLast');
+      return withScope(backend, (s) => {
+        const [, h, w] = inputShape;
+        const dyd = s.dilate(dy, info.strideHeight, info.strideWidth);
+        const rows = fullCorrelationWindow(dyd.shape[1], h, info.filterHeight, info.padInfo.top);
+        const cols = fullCorrelationWindow(dyd.shape[2], w, info.filterWidth, info.padInfo.left);
+        const cropped = s.slice(dyd, [0, rows.begin, cols.begin, 0], [dyd.shape[0], rows.size, cols.size, dyd.shape[3]]);
+        // flip spatially and swap in/out channels: [KH, KW, Ci, Co] -> [KH, KW, Co, Ci]
+        const flipped = s.transpose(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+        const explicit: Explicit = [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
+        return s.run('Conv2D', { x: cropped, filter: flipped },
+          { strides: [1, 1], pad: explicit, dilations: [1, 1], dataFormat: 'NHWC' });
+      });
+    },
+  };
+}
+
+function conv2DBackpropFilter(): KernelConfig {
+  return {
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
+        strides: [number, number] | number; pad: Pad; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil';
+        filterShape: [number, number, number, number];
+      };
+      if (!isChannelsLast(dataFormat)) throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
+      const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape,
+        strides, 1, pad as never, dimRoundingMode, false, 'channelsLast');
+      return withScope(backend, (s) => {
+        const [n, h, w, ci] = x.shape;
+        const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+        const co = filterShape[3];
+        // The correlation reads x rows padTop-before .. (oh-1)*sh + kh - 1 - padTop; crop/pad to that.
+        const rows = correlationInputWindow(h, oh, kh, sh, info.padInfo.top);
+        const cols = correlationInputWindow(w, ow, kw, sw, info.padInfo.left);
+        const xc = s.slice(x, [0, rows.begin, cols.begin, 0], [n, rows.size, cols.size, ci]);
+        const xt = s.transpose(xc, [3, 1, 2, 0]); // [Ci, H', W', N]
+        const ft = s.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, Co]
+        const explicit: Explicit = [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
+        const out = s.run('Conv2D', { x: xt, filter: ft },
+          { strides: [1, 1], pad: explicit, dilations: [sh, sw], dataFormat: 'NHWC' }); // [Ci, KH, KW, Co]
+        if (out.shape[1] !== kh || out.shape[2] !== kw || out.shape[3] !== co) {
+          throw new Error(`Conv2DBackpropFilter (wasm): internal shape mismatch ${out.shape} vs ${filterShape}`);
+        }
+        return s.transpose(out, [1, 2, 0, 3]);
+      });
+    },
+  };
+}
+
+/**
+ * x rows used by a strided correlation: output o, tap k reads row o*stride + k*dil - padBefore.
+ * Returns the crop of x and the zero padding so that exactly rows -padBefore .. (o-1)*s + (k-1)*dil
+ * - padBefore are present.
+ */
+function correlationInputWindow(len: number, outLen: number, kEff: number, stride: number, padBefore: number) {
+  const first = -padBefore;
+  const last = (outLen - 1) * stride + kEff - 1 - padBefore; // inclusive
+  const begin = Math.max(0, first);
+  const end = Math.min(len - 1, last);
+  return { begin, size: end - begin + 1, padBefore: begin - first, padAfter: last - end };
+}
+
+function depthwiseBackpropInput(): KernelConfig {
+  return {
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+      const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as {
+        strides: [number, number] | number; dilations?: [number, number] | number; pad: Pad;
+        dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number];
+      };
+      const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number],
+        strides, dilations ?? 1, pad as never, dimRoundingMode, true);
+      return withScope(backend, (s) => {
+        const [n, h, w, c] = inputShape;
+        const [kh, kw, , mult] = filter.shape;
+        const dyd = s.dilate(dy, info.strideHeight, info.strideWidth);
+        const rows = fullCorrelationWindow(dyd.shape[1], h, info.effectiveFilterHeight, info.padInfo.top);
+        const cols = fullCorrelationWindow(dyd.shape[2], w, info.effectiveFilterWidth, info.padInfo.left);
+        const cropped = s.slice(dyd, [0, rows.begin, cols.begin, 0], [n, rows.size, cols.size, c * mult]);
+        let flipped = s.run('Reverse', { x: filter }, { dims: [0, 1] });
+        if (mult !== 1) flipped = s.reshape(flipped, [kh, kw, c * mult, 1]);
+        const explicit: Explicit = [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
+        const out = s.run('DepthwiseConv2dNative', { x: cropped, filter: flipped },
+          { strides: [1, 1], pad: explicit, dilations: [info.dilationHeight, info.dilationWidth] });
+        if (mult === 1) return out;
+        return s.run('Sum', { x: s.reshape(out, [n, h, w, c, mult]) }, { axis: [4], keepDims: false });
+      });
+    },
+  };
+}
+
+function depthwiseBackpropFilter(): KernelConfig {
+  return {
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+      const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as {
+        strides: [number, number] | number; dilations?: [number, number] | number; pad: Pad;
+        dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number];
+      };
+      const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape,
+        strides, dilations ?? 1, pad as never, dimRoundingMode, true);
+      return withScope(backend, (s) => {
+        const [n, h, w, c] = x.shape;
+        const [kh, kw, , mult] = filterShape;
+        const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, dilationHeight: dh, dilationWidth: dw } = info;
+        if ((dh !== 1 || dw !== 1) && (sh !== 1 || sw !== 1)) {
+          throw new Error('DepthwiseConv2dNativeBackpropFilter (wasm): dilation and stride cannot both exceed 1');
+        }
+        // Taps are dilated by `dil`; outputs by `stride`. Swap roles: dy is the filter with
+        // dilation = stride and the result's "stride" is the filter dilation.
+        const rows = correlationInputWindow(h, oh, info.effectiveFilterHeight, sh, info.padInfo.top);
+        const cols = correlationInputWindow(w, ow, info.effectiveFilterWidth, sw, info.padInfo.left);
+        const xc = s.slice(x, [0, rows.begin, cols.begin, 0], [n, rows.size, cols.size, c]);
+        const xpad = s.pad(xc, [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]]);
+        const hp = xpad.shape[1];
+        const wp = xpad.shape[2];
+        const xt = s.reshape(s.transpose(xpad, [1, 2, 0, 3]), [1, hp, wp, n * c]); // channels (n, c)
+        const ft = s.reshape(s.transpose(dy, [1, 2, 0, 3]), [oh, ow, n * c, mult]); // [OH, OW, (n,c), m]
+        const out = s.run('DepthwiseConv2dNative', { x: xt, filter: ft },
+          { strides: [dh, dw], pad: 'valid', dilations: [sh, sw] }); // [1, KH, KW, n*c*m]
+        if (out.shape[1] !== kh || out.shape[2] !== kw) {
+          throw new Error(`DepthwiseConv2dNativeBackpropFilter (wasm): internal shape mismatch ${out.shape} vs ${filterShape}`);
+        }
+        const summed = n === 1
+          ? out
+          : s.run('Sum', { x: s.reshape(out, [kh * kw, n, c * mult]) }, { axis: [1], keepDims: false });
+        return s.reshape(summed, [kh, kw, c, mult]);
+      });
+    },
+  };
+}
+
+/**
+ * Sum/Mean over a contiguous block of axes that is followed by at least one kept axis (batch-norm
+ * statistics over [0,1,2], global average pooling over [1,2]): the stock kernels transpose the
+ * reduced axes innermost first, which costs more than the reduction. Here it is one XNNPACK average
+ * pool over the whole reduced block viewed as a [a, b] window (times its size for Sum).
+ */
+function reduceViaMatMul(kernelName: 'Sum' | 'Mean', stock: KernelConfig): KernelConfig {
+  return {
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { inputs, attrs, backend } = args;
+      const x = inputs.x as TensorInfo;
+      const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+      const axes = [...new Set(tfc.util.parseAxisParam(axis, x.shape))].sort((a, b) => a - b);
+      const contiguous = axes.length > 0 && axes.every((a, i) => a === axes[0] + i);
+      const last = axes[axes.length - 1];
+      if (x.dtype !== 'float32' || !contiguous || last === x.shape.length - 1) return stock.kernelFunc(args);
+      const size = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
+      const outer = size(x.shape.slice(0, axes[0]));
+      const m = size(x.shape.slice(axes[0], last + 1));
+      const inner = size(x.shape.slice(last + 1));
+      if (m === 0 || outer * inner === 0) return stock.kernelFunc(args);
+      const outShape = keepDims
+        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+        : x.shape.filter((_, i) => !axes.includes(i));
+      // [outer, a, b, inner] with the reduced block split as a x b (b = last reduced axis)
+      const b = x.shape[last];
+      const a = m / b;
+      return withScope(backend, (s) => {
+        const x4 = s.reshape(x, [outer, a, b, inner]);
+        const avg = s.run('AvgPool', { x: x4 }, { filterSize: [a, b], strides: [1, 1], pad: 'valid' });
+        const scaled = kernelName === 'Mean' ? avg : s.run('Multiply', { a: avg, b: constant(s, new Float32Array([m]), []) });
+        return s.reshape(scaled, outShape);
+      });
+    },
+  };
+}
+
+/**
+ * MaxPoolGrad for non-overlapping windows (pool == stride, no padding, sizes divisible): the
+ * gradient goes to the first maximum of each window (the cpu backend's rule, which matters after
+ * ReLU where whole windows are 0). Built from broadcasting Equal/Multiply and one MaxPool instead of
+ * the stock per-element loop; other configurations use the stock kernel.
+ */
+function maxPoolGrad(stock: KernelConfig): KernelConfig {
+  return {
+    kernelName: 'MaxPoolGrad',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { inputs, attrs, backend } = args;
+      const { dy, input: x, output: y } = inputs as { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
+      const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as {
+        filterSize: [number, number] | number; strides: [number, number] | number; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      };
+      const info = backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad as never, dimRoundingMode);
+      const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+      const [n, h, w, c] = x.shape;
+      const fast = x.dtype === 'float32' && kh === sh && kw === sw && h === oh * kh && w === ow * kw
+        && info.padInfo.top === 0 && info.padInfo.left === 0;
+      if (!fast) return stock.kernelFunc(args);
+      return withScope(backend, (s) => {
+        const win = [n, oh, kh, ow, kw, c];
+        const cell = [n, oh, 1, ow, 1, c];
+        // notMax = step(y - x) is 1 where x is below its window's max (broadcast over the window)
+        const notMax = s.run('Step', { x: s.run('Sub', { a: s.reshape(y, cell), b: s.reshape(x, win) }) }, { alpha: 0 });
+        // rank maxima so the first one (row-major in the window) gets the largest weight
+        const order = new Float32Array(kh * kw).map((_, i) => kh * kw - i);
+        const weights = s.reshape(constant(s, order, [kh * kw]), [1, 1, kh, 1, kw, 1]);
+        const ranked = s.run('Sub', { a: weights, b: s.run('Multiply', { a: notMax, b: weights }) });
+        const best = s.run('MaxPool', { x: s.reshape(ranked, [n, h, w, c]) },
+          { filterSize: [kh, kw], strides: [kh, kw], pad: 'valid' });
+        const threshold = s.run('Sub', { a: best, b: constant(s, new Float32Array([0.5]), []) });
+        const first = s.run('Step', { x: s.run('Sub', { a: ranked, b: s.reshape(threshold, cell) }) }, { alpha: 0 });
+        const dx = s.run('Multiply', { a: first, b: s.reshape(dy, cell) });
+        return s.reshape(dx, [n, h, w, c]);
+      });
+    },
+  };
+}
+
+function constant(s: KernelScope, values: Float32Array, shape: number[]): TensorInfo {
+  return s.adopt(s.backendRef.makeOutput(shape, 'float32', undefined, values));
+}
+
+/**
+ * FusedBatchNorm gradient without the stock gradient's full-size tile of 1/sqrt(var): broadcasting
+ * multiplies, and per-channel sums taken before scaling by per-channel factors. Same math.
+ */
+function registerBatchNormGradient(): void {
+  tfc.registerGradient({
+    kernelName: 'FusedBatchNorm',
+    inputsToSave: ['x', 'mean', 'variance', 'scale'],
+    gradFunc: (dy, saved, attrs) => {
+      const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
+      const [x, mean, variance, scale] = saved as tfc.Tensor[];
+      const dyT = dy as tfc.Tensor;
+      const reductionAxes = backend_util.getReductionAxes(mean.shape, x.shape);
+      const reduce = (t: tfc.Tensor) => (reductionAxes.length > 0 ? tfc.sum(t, reductionAxes) : t);
+      const rsqrtVar = tfc.rsqrt(tfc.add(variance, tfc.scalar(varianceEpsilon)));
+      const scaleValue = scale == null ? tfc.scalar(1) : scale;
+      const xMinusMean = () => tfc.sub(x, mean);
+      return {
+        x: () => tfc.reshape(tfc.mul(dyT, tfc.mul(rsqrtVar, scaleValue)), x.shape),
+        mean: () => tfc.reshape(tfc.mul(reduce(dyT), tfc.mul(tfc.neg(rsqrtVar), scaleValue)), mean.shape),
+        variance: () => {
+          const minusHalfRCube = tfc.mul(tfc.mul(tfc.mul(rsqrtVar, rsqrtVar), rsqrtVar), tfc.scalar(-0.5));
+          return tfc.reshape(tfc.mul(reduce(tfc.mul(dyT, xMinusMean())), tfc.mul(minusHalfRCube, scaleValue)), mean.shape);
+        },
+        scale: () => tfc.reshape(tfc.mul(reduce(tfc.mul(dyT, xMinusMean())), rsqrtVar), mean.shape),
+        offset: () => tfc.reshape(reduce(dyT), mean.shape),
+      };
+    },
+  });
+}
+
+let registered = false;
+
+/**
+ * Registers the training kernels on the wasm backend (idempotent). The stock Conv2DBackpropInput is
+ * replaced; it stays in use for NCHW data.
+ */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  const stockInput = tfc.getKernel('Conv2DBackpropInput', 'wasm');
+  for (const name of WASM_TRAINING_KERNELS) {
+    if (tfc.getKernel(name, 'wasm')) tfc.unregisterKernel(name, 'wasm');
+  }
+  tfc.registerKernel(conv2DBackpropInput(stockInput));
+  tfc.registerKernel(conv2DBackpropFilter());
+  tfc.registerKernel(depthwiseBackpropInput());
+  tfc.registerKernel(depthwiseBackpropFilter());
+  for (const name of ['Sum', 'Mean'] as const) {
+    const stock = tfc.getKernel(name, 'wasm');
+    if (!stock) continue;
+    tfc.unregisterKernel(name, 'wasm');
+    tfc.registerKernel(reduceViaMatMul(name, stock));
+  }
+  const stockMaxPoolGrad = tfc.getKernel('MaxPoolGrad', 'wasm');
+  if (stockMaxPoolGrad) {
+    tfc.unregisterKernel('MaxPoolGrad', 'wasm');
+    tfc.registerKernel(maxPoolGrad(stockMaxPoolGrad));
+  }
+  registerBatchNormGradient();
+  registered = true;
+}
