@@ -1,4 +1,4 @@
-import { initTf, type TfRuntime } from '@prodmatch/tf';
+import type { TfRuntime } from '@prodmatch/tf';
 import { checkDense, l2Normalize } from './normalize.ts';
 import type { DenseMatrix, NeighbourLists } from './types.ts';
 
@@ -14,7 +14,8 @@ let defaultRuntime: Promise<TfRuntime> | undefined;
 /** Reuses one runtime so that a caller that never passes one does not re-select the backend per search. */
 export function knnRuntime(runtime?: TfRuntime): Promise<TfRuntime> {
   if (runtime) return Promise.resolve(runtime);
-  defaultRuntime ??= initTf();
+  // Loaded on first dense search only: sparse and Hamming users never pay for tfjs.
+  defaultRuntime ??= import('@prodmatch/tf').then(({ initTf }) => initTf());
   return defaultRuntime;
 }
 

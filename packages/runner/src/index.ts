@@ -6,3 +6,5 @@ export { tfidfFeatures, titleTokens } from './features/text.ts';
 export type { TfidfFeatureSpec, TextTokens } from './features/text.ts';
 export { phashFeatures } from './features/phash.ts';
 export { thresholdGrid } from '@prodmatch/metrics';
+export { imageEmbeddingFeatures, autoencoderFeatures, clusteringEnsemble, imageTrainingOptions, arcFaceOptions } from './features/image.ts';
+export type { ImageEmbeddingSpec } from './features/image.ts';

@@ -3,8 +3,9 @@ import { hideBin } from 'yargs/helpers';
 import type { Options } from 'yargs';
 import { assertImagesPresent, groupSplit, loadDataset, type Dataset, type Posting } from '@prodmatch/data';
 import { bestThreshold, thresholdSweep, type SweepPoint } from '@prodmatch/metrics';
-import { regenerateLeaderboard, writeFileAtomic, type Protocol, type ResultRow } from '@prodmatch/leaderboard';
-import { initTf, type TfRuntime } from '@prodmatch/tf';
+import type { Protocol, ResultRow } from '@prodmatch/leaderboard';
+import { writeFileAtomic } from '@prodmatch/leaderboard/atomic';
+import type { TfRuntime } from '@prodmatch/tf';
 import { neighboursWithin, type NeighbourLists } from '@prodmatch/knn';
 import { parseCli, type CommonOptions } from './cli.ts';
 import type { FeatureContext, FeatureExtractor } from './features.ts';
@@ -58,7 +59,8 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: string[] = hi
   const progress = progressBars(options.progress);
 
   let runtime: TfRuntime | null = null;
-  const tf = async (): Promise<TfRuntime> => (runtime ??= await initTf(options.backend ? { backend: options.backend } : {}));
+  // tfjs and the chart renderer load only when used: text and phash runs start in a fraction of the time.
+  const tf = async (): Promise<TfRuntime> => (runtime ??= await (await import('@prodmatch/tf')).initTf(options.backend ? { backend: options.backend } : {}));
   if (options.backend) await tf(); // a forced backend fails fast, before any work
 
   const dataset: Dataset = loadDataset(await resolveDataDir(options.data && resolve(invocationDir(), options.data), log));
@@ -144,7 +146,7 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: string[] = hi
   const path = join(resultsDir, dataset.identity.name, `${spec.name}${suffix}.json`);
   await writeFileAtomic(path, JSON.stringify(row, null, 2) + '\n');
   log(`F1 ${protocol === 'full' ? 'all rows' : 'test'} ${chosen.f1.toFixed(4)} (val ${valF1?.toFixed(4) ?? '—'}) at threshold ${chosen.threshold}; ${timings.total.toFixed(1)} s -> ${path}`);
-  if (options.leaderboard) await regenerateLeaderboard(resultsDir);
+  if (options.leaderboard) await (await import('@prodmatch/leaderboard')).regenerateLeaderboard(resultsDir);
   return row;
 }
 

@@ -11,7 +11,9 @@ export interface TextTokens {
 
 export function titleTokens(title: string, spec: TextTokens): string[] {
   const words = spec.tokenizer === 'sklearn' ? sklearnTokenize(title) : tokenizeTitle(title, spec.title);
-  return spec.charNgrams ? [...words, ...charNgrams(words, spec.charNgrams[0], spec.charNgrams[1])] : words;
+  if (!spec.charNgrams) return words;
+  // Prefixed so that an n-gram never shares a column with an identical whole word.
+  return [...words, ...charNgrams(words, spec.charNgrams[0], spec.charNgrams[1]).map((gram) => `#${gram}`)];
 }
 
 export interface TfidfFeatureSpec extends TextTokens {
