@@ -15,6 +15,12 @@ const PNG_DENSITY = 144;
 
 const F1_AXIS = { field: 'f1', type: 'quantitative' as const, title: 'mean row F1', scale: { domain: [0, 1] } };
 const THRESHOLD_AXIS = { field: 'threshold', type: 'quantitative' as const, title: 'threshold', scale: { zero: false } };
+
+/** What a row's thresholds measure: cosine distance unless its features say otherwise (phash: Hamming bits).
+ *  Sweeps in different units never share an axis. */
+export function thresholdUnit(row: ResultRow): string {
+  return typeof row.params.distance === 'string' ? row.params.distance : 'cosine distance';
+}
 // DejaVu is what sharp's librsvg finds on a bare Debian image, so the PNG's text matches the SVG's.
 const CONFIG = { background: 'white', font: 'DejaVu Sans', view: { stroke: null } };
 
@@ -49,7 +55,7 @@ export function sweepChartSpec(row: ResultRow): TopLevelSpec {
         data: { values: points },
         mark: { type: 'line', point: true },
         encoding: {
-          x: THRESHOLD_AXIS,
+          x: { ...THRESHOLD_AXIS, title: `threshold (${thresholdUnit(row)})` },
           y: F1_AXIS,
           color: {
             field: 'split',
@@ -79,29 +85,36 @@ export function sweepChartSpec(row: ResultRow): TopLevelSpec {
 export function sweepOverlaySpec(rows: ResultRow[]): TopLevelSpec {
   const datasets = [...new Set(rows.map((r) => r.dataset.name))];
   if (datasets.length !== 1) throw new Error(`sweepOverlaySpec needs rows of one dataset, got ${datasets.length} (${datasets.join(', ')})`);
-  const points = rows.flatMap((r) => r.sweep.map((p) => ({ experiment: rowLabel(r), threshold: p.threshold, f1: p.f1Test })));
-  const chosen = rows
-    .filter((r) => r.threshold !== null && r.sweep.length > 0)
-    .map((r) => ({ experiment: rowLabel(r), threshold: r.threshold, f1: r.f1.test }));
+  // One panel per threshold unit (cosine distance, Hamming bits), each with its own x scale.
+  const values = rows.flatMap((r) => [
+    ...r.sweep.map((p) => ({ kind: 'sweep', unit: thresholdUnit(r), experiment: rowLabel(r), threshold: p.threshold, f1: p.f1Test })),
+    ...(r.threshold !== null && r.sweep.length > 0 ? [{ kind: 'chosen', unit: thresholdUnit(r), experiment: rowLabel(r), threshold: r.threshold, f1: r.f1.test }] : []),
+  ]);
   const color = { field: 'experiment', type: 'nominal', title: 'experiment' } as const;
+  const x = { ...THRESHOLD_AXIS, title: null };
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${datasets[0]}: test F1 vs threshold, all experiments`, subtitle: "dots: each experiment's chosen threshold" },
-    width: WIDTH,
-    height: HEIGHT,
+    title: { text: `${datasets[0]}: test F1 vs threshold, all experiments`, subtitle: "dots: each experiment's chosen threshold; one panel per threshold unit" },
     config: CONFIG,
-    layer: [
-      {
-        data: { values: points },
-        mark: { type: 'line' },
-        encoding: { x: THRESHOLD_AXIS, y: F1_AXIS, color, tooltip: [{ field: 'experiment' }, { field: 'threshold' }, { field: 'f1', format: '.3f' }] },
-      },
-      {
-        data: { values: chosen },
-        mark: { type: 'point', filled: true, size: 60 },
-        encoding: { x: THRESHOLD_AXIS, y: F1_AXIS, color },
-      },
-    ],
+    data: { values },
+    facet: { column: { field: 'unit', type: 'nominal', title: null, header: { labelFontSize: 13 } } },
+    resolve: { scale: { x: 'independent' } },
+    spec: {
+      width: Math.round(WIDTH * 0.75),
+      height: HEIGHT,
+      layer: [
+        {
+          transform: [{ filter: "datum.kind === 'sweep'" }],
+          mark: { type: 'line' },
+          encoding: { x, y: F1_AXIS, color, tooltip: [{ field: 'experiment' }, { field: 'threshold' }, { field: 'f1', format: '.3f' }] },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'chosen'" }],
+          mark: { type: 'point', filled: true, size: 60 },
+          encoding: { x, y: F1_AXIS, color },
+        },
+      ],
+    },
   };
   return spec;
 }

@@ -2,6 +2,6 @@ export type { ResultRow, DatasetIdentity, DatasetKind, Protocol, SweepPoint, Tim
 export { SEED_F1 } from './seed.ts';
 export { readResultRows, parseResultRow, rowLabel, ResultRowError } from './read-rows.ts';
 export { leaderboardMarkdown, type LeaderboardCharts, type ChartLink } from './markdown.ts';
-export { sweepChartSpec, sweepOverlaySpec, renderChart, type TopLevelSpec } from './charts.ts';
+export { sweepChartSpec, sweepOverlaySpec, thresholdUnit, renderChart, type TopLevelSpec } from './charts.ts';
 export { regenerateLeaderboard } from './regenerate.ts';
 export { writeFileAtomic, withDirectoryLock, type LockOptions } from './atomic.ts';
