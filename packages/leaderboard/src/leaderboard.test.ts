@@ -157,14 +157,18 @@ describe('charts', () => {
     assert.deepEqual(JSON.parse(await readFile(join(dir, 'arcface.vl.json'), 'utf8')), JSON.parse(JSON.stringify(spec)));
   });
 
-  test('the overlay has one line per experiment, coloured by experiment, and refuses mixed datasets', async () => {
-    const rows = [makeRow('arcface', REAL, 0.68), makeRow('fused', REAL, 0.75), makeRow('phash', REAL, 0.5)];
-    const spec = sweepOverlaySpec(rows) as { layer: { data: { values: { experiment: string }[] } }[] };
-    assert.deepEqual([...new Set(spec.layer[0].data.values.map((v) => v.experiment))], ['arcface', 'fused', 'phash']);
+  test('the overlay has one line per experiment, coloured by experiment, one panel per threshold unit, and refuses mixed datasets', async () => {
+    const hamming = { ...makeRow('phash', REAL, 0.5), params: { distance: 'Hamming bits' } };
+    const rows = [makeRow('arcface', REAL, 0.68), makeRow('fused', REAL, 0.75), hamming];
+    const spec = sweepOverlaySpec(rows) as { data: { values: { experiment: string; unit: string; kind: string }[] }; facet: { column: { field: string } } };
+    const sweeps = spec.data.values.filter((v) => v.kind === 'sweep');
+    assert.deepEqual([...new Set(sweeps.map((v) => v.experiment))], ['arcface', 'fused', 'phash']);
+    assert.equal(spec.facet.column.field, 'unit');
+    assert.deepEqual([...new Set(sweeps.map((v) => `${v.experiment}:${v.unit}`))], ['arcface:cosine distance', 'fused:cosine distance', 'phash:Hamming bits']);
     const dir = await tempResults();
     await renderChart(sweepOverlaySpec(rows), join(dir, 'overlay'));
     const svg = await readFile(join(dir, 'overlay.svg'), 'utf8');
-    for (const name of ['arcface', 'fused', 'phash']) assert.ok(svg.includes(`>${name}<`), `legend entry ${name}`);
+    for (const name of ['arcface', 'fused', 'phash', 'cosine distance', 'Hamming bits']) assert.ok(svg.includes(`>${name}<`), `legend entry or panel header ${name}`);
     assert.throws(() => sweepOverlaySpec([rows[0], makeRow('glove', SYNTHETIC, 0.5)]), /one dataset/);
   });
 });
