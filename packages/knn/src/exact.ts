@@ -19,6 +19,11 @@ export function knnRuntime(runtime?: TfRuntime): Promise<TfRuntime> {
   return defaultRuntime;
 }
 
+/** An empty gallery (or k = 0) finds nothing for every query. */
+export function emptyNeighbourLists(rows: number): NeighbourLists {
+  return { indices: Array.from({ length: rows }, () => new Int32Array(0)), distances: Array.from({ length: rows }, () => new Float32Array(0)) };
+}
+
 export function checkSearchInputs(queries: DenseMatrix, gallery: DenseMatrix, k: number): void {
   checkDense(queries, 'queries');
   checkDense(gallery, 'gallery');
@@ -41,15 +46,9 @@ export async function exactCosineTopK(
   checkSearchInputs(queries, gallery, k);
   const batchSize = opts.batchSize ?? 1024;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-  const result: NeighbourLists = { indices: [], distances: [] };
   const kEff = Math.min(k, gallery.rows);
-  if (kEff === 0) {
-    for (let i = 0; i < queries.rows; i++) {
-      result.indices.push(new Int32Array(0));
-      result.distances.push(new Float32Array(0));
-    }
-    return result;
-  }
+  if (kEff === 0) return emptyNeighbourLists(queries.rows);
+  const result: NeighbourLists = { indices: [], distances: [] };
   const { tf } = await knnRuntime(opts.runtime);
   const q = l2Normalize(queries);
   const g = gallery === queries ? q : l2Normalize(gallery);

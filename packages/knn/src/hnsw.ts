@@ -1,5 +1,5 @@
 import hnswlib from 'hnswlib-node';
-import { checkSearchInputs } from './exact.ts';
+import { checkSearchInputs, emptyNeighbourLists } from './exact.ts';
 import { l2Normalize } from './normalize.ts';
 import type { DenseMatrix, NeighbourLists } from './types.ts';
 
@@ -22,15 +22,9 @@ export async function hnswCosineTopK(
   opts: HnswSearchOptions = {},
 ): Promise<NeighbourLists> {
   checkSearchInputs(queries, gallery, k);
-  const result: NeighbourLists = { indices: [], distances: [] };
   const kEff = Math.min(k, gallery.rows);
-  if (kEff === 0) {
-    for (let i = 0; i < queries.rows; i++) {
-      result.indices.push(new Int32Array(0));
-      result.distances.push(new Float32Array(0));
-    }
-    return result;
-  }
+  if (kEff === 0) return emptyNeighbourLists(queries.rows);
+  const result: NeighbourLists = { indices: [], distances: [] };
   const q = l2Normalize(queries);
   const g = gallery === queries ? q : l2Normalize(gallery);
   const dim = g.dim;

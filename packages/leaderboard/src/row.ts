@@ -1,17 +1,10 @@
 // The result-row contract (../shared/DESIGN.md): the runner writes it, the leaderboard reads it.
 // Nothing else is shared between the two, so the leaderboard never depends on which experiments ran.
 
-export type DatasetKind = 'real' | 'synthetic';
-export type Protocol = 'split' | 'full' | 'fixed';
+import type { DatasetIdentity } from '@prodmatch/data';
 
-export interface DatasetIdentity {
-  name: string;
-  kind: DatasetKind;
-  path: string;
-  rows: number;
-  groups: number;
-  sha256: string;
-}
+export type { DatasetIdentity, DatasetKind } from '@prodmatch/data';
+export type Protocol = 'split' | 'full' | 'fixed';
 
 export interface SweepPoint {
   threshold: number;
