@@ -83,6 +83,23 @@ test('Conv2DBackpropInput / Conv2DBackpropFilter match cpu', async () => {
   }
 });
 
+test('stride-1 Conv2DBackpropFilter matches cpu when its matMul is split into several column chunks', async () => {
+  // 4 x 26 x 26 padded pixels > the 2048-column chunk, so partial products are summed
+  let seed = 50;
+  for (const { h, w, k, pad, ci, co } of [
+    { h: 24, w: 24, k: [3, 3], pad: 'same', ci: 3, co: 4 },
+    { h: 30, w: 21, k: [5, 3], pad: 'valid', ci: 5, co: 6 },
+    { h: 23, w: 25, k: [2, 4], pad: 'same', ci: 2, co: 3 },
+  ] as const) {
+    const n = 4;
+    const oh = outSize(h, k[0], 1, pad), ow = outSize(w, k[1], 1, pad);
+    const x = random([n, h, w, ci], seed++);
+    const dy = random([n, oh, ow, co], seed++);
+    await compare('Conv2DBackpropFilter', { x, dy },
+      { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [k[0], k[1], ci, co] });
+  }
+});
+
 test('DepthwiseConv2dNative backprops match cpu (multiplier 1 and 2)', async () => {
   let seed = 100;
   for (const c of cases) {

@@ -32,6 +32,8 @@ export const WASM_TRAINING_KERNELS = [
 interface WasmBackendLike {
   disposeData(dataId: object, force?: boolean): boolean;
   makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
+  /** A view of the tensor's values on the wasm heap (valid until the next allocation). */
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
 }
 
 /** Runs wasm kernels on TensorInfos and frees every intermediate at the end. */
@@ -165,6 +167,7 @@ function conv2DBackpropFilter(): KernelConfig {
       if (!isChannelsLast(dataFormat)) throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
       const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape,
         strides, 1, pad as never, dimRoundingMode, false, 'channelsLast');
+      if (info.strideHeight === 1 && info.strideWidth === 1) return withScope(backend, (s) => filterGradStride1(s, x, dy, info));
       return withScope(backend, (s) => {
         const [n, h, w, ci] = x.shape;
         const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
@@ -185,6 +188,64 @@ function conv2DBackpropFilter(): KernelConfig {
       });
     },
   };
+}
+
+/**
+ * Stride-1 Conv2DBackpropFilter as one matMul (XNNPACK's GEMM runs ~3x faster than its convolution
+ * on these shapes). With x zero-padded to [N, HP, WP, Ci] and flattened over (n, row, col) to a
+ * single axis of length L = N*HP*WP, the input pixel under tap (kh, kw) of output pixel f is pixel
+ * f + kh*WP + kw: every tap is a contiguous shift of the flat axis. So with dy zero-padded to the
+ * same [N, HP, WP] grid (the extra positions contribute nothing),
+ *   dW[kh, kw, ci, co] = sum_f xT[ci, f + kh*WP + kw] * dy[f, co]
+ * = (patches [KH*KW*Ci, L'] . dy [L', Co]) where each patch row is a contiguous run of xT, copied
+ * with one memcpy. L' = L - (KH-1)*WP - (KW-1) drops only zero-padded dy positions.
+ */
+const FILTER_GRAD_CHUNK = 2048;
+
+function filterGradStride1(s: KernelScope, x: TensorInfo, dy: TensorInfo, info: ReturnType<typeof backend_util.computeConv2DInfo>): TensorInfo {
+  const [n, h, w, ci] = x.shape;
+  const { filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow, outChannels: co } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  // 'valid' on inputs whose rows are not all read crops first; padding never goes negative here
+  const hp = Math.min(h + top + bottom, oh + kh - 1);
+  const wp = Math.min(w + left + right, ow + kw - 1);
+  if (hp !== oh + kh - 1 || wp !== ow + kw - 1) {
+    throw new Error(`Conv2DBackpropFilter (wasm): unexpected padding ${JSON.stringify(info.padInfo)} for output ${oh}x${ow}`);
+  }
+  const xc = s.slice(x, [0, 0, 0, 0], [n, Math.min(h, hp - top), Math.min(w, wp - left), ci]);
+  const xp = s.pad(xc, [[0, 0], [top, hp - top - xc.shape[1]], [left, wp - left - xc.shape[2]], [0, 0]]);
+  const length = n * hp * wp;
+  const xt = s.transpose(s.reshape(xp, [length, ci]), [1, 0]); // [Ci, L]
+  const maxShift = (kh - 1) * wp + (kw - 1);
+  const used = length - maxShift;
+  const dyp = s.pad(dy, [[0, 0], [0, hp - oh], [0, wp - ow], [0, 0]]);
+  const dyFlat = s.reshape(dyp, [length, co]);
+  // XNNPACK's GEMM does not block the reduction axis; chunks of ~2k columns keep its packed panels
+  // in cache (measured ~1.5x faster on the 32x32x32 layer than one matMul over all 37k columns).
+  let dw: TensorInfo | undefined;
+  for (let begin = 0; begin < used; begin += FILTER_GRAD_CHUNK) {
+    const width = Math.min(FILTER_GRAD_CHUNK, used - begin);
+    const patches = s.adopt(s.backendRef.makeOutput([kh * kw * ci, width], 'float32'));
+    const to = s.backendRef.typedArrayFromHeap(patches);
+    const from = s.backendRef.typedArrayFromHeap(xt);
+    for (let r = 0; r < kh; r++) {
+      for (let c = 0; c < kw; c++) {
+        const shift = begin + r * wp + c;
+        const block = (r * kw + c) * ci;
+        for (let ch = 0; ch < ci; ch++) {
+          const start = ch * length + shift;
+          to.set(from.subarray(start, start + width), (block + ch) * width);
+        }
+      }
+    }
+    // not the Slice kernel: it copies its whole input off the heap (readSync) on every call
+    const dyChunk = s.adopt(s.backendRef.makeOutput([width, co], 'float32'));
+    s.backendRef.typedArrayFromHeap(dyChunk)
+      .set(s.backendRef.typedArrayFromHeap(dyFlat).subarray(begin * co, (begin + width) * co));
+    const part = s.run('BatchMatMul', { a: patches, b: dyChunk }, { transposeA: false, transposeB: false });
+    dw = dw ? s.run('Add', { a: dw, b: part }) : part;
+  }
+  return s.reshape(dw!, [kh, kw, ci, co]);
 }
 
 /**
