@@ -8,3 +8,6 @@ export { phashFeatures } from './features/phash.ts';
 export { thresholdGrid } from '@prodmatch/metrics';
 export { imageEmbeddingFeatures, autoencoderFeatures, clusteringEnsemble, imageTrainingOptions, arcFaceOptions } from './features/image.ts';
 export type { ImageEmbeddingSpec } from './features/image.ts';
+export { gloveFeatures } from './features/glove.ts';
+export { gloveExperiment } from './features/glove-experiment.ts';
+export type { GloveFeatureSpec } from './features/glove.ts';
