@@ -1,4 +1,5 @@
 import type { Posting } from './csv.ts';
+import { seededRandom } from './random.ts';
 
 export interface SplitFractions {
   train: number;
@@ -13,18 +14,6 @@ export interface GroupSplit {
 }
 
 export const DEFAULT_FRACTIONS: SplitFractions = { train: 0.6, val: 0.2, test: 0.2 };
-
-/** mulberry32: tiny, fast, and identical on every platform, which is what reproducible splits need. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Splits row indices by label_group so that no group straddles two parts (a model must never have

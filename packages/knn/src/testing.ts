@@ -1,17 +1,8 @@
 // Helpers shared by this package's tests; not part of the public API.
+import { seededRandom } from '@prodmatch/data';
 import type { DenseMatrix, NeighbourLists } from './types.ts';
 
-/** Deterministic uniform [0, 1) generator (mulberry32), so test data is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export function randomMatrix(rows: number, dim: number, seed: number): DenseMatrix {
   const random = seededRandom(seed);

@@ -1,3 +1,4 @@
+import { seededRandom } from '@prodmatch/data';
 import type { CsrMatrix } from '@prodmatch/knn';
 
 /** A vocabulary with one dense vector per word: `vectors[i * dim + k]` belongs to `words[i]`. */
@@ -135,17 +136,6 @@ export function cooccurrenceCounts(docs: readonly (readonly string[])[], opts: C
   };
 }
 
-/** mulberry32: small, fast and good enough for shuffling and initialisation; seeded so runs repeat exactly. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Fits GloVe (Pennington et al. 2014) to a co-occurrence matrix: minimises

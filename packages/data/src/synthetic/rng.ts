@@ -1,5 +1,6 @@
 // Seeded randomness. Every product and posting draws from its own stream, derived from the dataset
 // seed and a stable key, so output does not depend on the order in which async renders finish.
+import { seededRandom } from '../random.ts';
 
 /** 32-bit FNV-1a of a string, used to derive stream seeds from keys. */
 export function hashString(text: string): number {
@@ -12,10 +13,10 @@ export function hashString(text: string): number {
 }
 
 export class Rng {
-  private state: number;
+  private readonly draw: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.draw = seededRandom(seed);
   }
 
   /** A new independent stream for `key`, derived from this seed (not from the current state). */
@@ -23,13 +24,9 @@ export class Rng {
     return new Rng(hashString(`${seed >>> 0}:${key}`));
   }
 
-  /** Uniform in [0, 1) (mulberry32). */
+  /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   float(min: number, max: number): number {
