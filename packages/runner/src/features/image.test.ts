@@ -75,9 +75,12 @@ test('--resume continues from the newest checkpoint instead of training again', 
   assert.match(resumed.stderr, /epoch 2\/2/);
 });
 
-test('a dataset folder without images stops an image experiment at once, saying how many are missing and where', async () => {
+test('a dataset folder without images stops every image experiment at once, saying how many are missing and where', async () => {
   const data = await miniImageDataset(false);
-  const { code, stderr } = await experiment('softmax', ['--data', data, '--results', mkdtempSync(join(tmpdir(), 'prodmatch-results-')), '--no-progress']);
-  assert.equal(code, 1);
-  assert.ok(stderr.includes(`${join(data, 'train_images')}: 30 of 30 images are missing`), stderr);
+  for (const name of EXPERIMENTS) {
+    const { code, stderr } = await experiment(name, ['--data', data, '--results', mkdtempSync(join(tmpdir(), 'prodmatch-results-')), '--no-progress']);
+    assert.equal(code, 1, name);
+    assert.ok(stderr.includes(`${name}: ${join(data, 'train_images')}: 30 of 30 images are missing`), stderr);
+    assert.doesNotMatch(stderr, /epoch/);
+  }
 });

@@ -33,7 +33,7 @@ import { REPO_ROOT } from '../paths.ts';
  * synthetic default (~1,900 training images), so the small CNN trains at 64 px for a few epochs.
  * The seeds' GPU settings are --backbone b3 --img-size 512 --epochs 15 --lr-ramp 5 --lr-max 3.2e-4.
  */
-const DEFAULTS = { backbone: 'small', imgSize: 64, epochs: 6, batchSize: 32, embedding: 512, dropout: 0.1, smallFilters: [16, 32, 64, 128] } as const;
+const DEFAULTS = { backbone: 'small', imgSize: 64, epochs: 6, aeEpochs: 3, batchSize: 32, embedding: 512, dropout: 0.1, smallFilters: [16, 32, 64, 128] } as const;
 const SCHEDULE: LearningRateSchedule = { start: 1e-4, max: 2e-3, min: 1e-5, rampEpochs: 1, sustainEpochs: 2, decay: 0.6 };
 
 /** Flags every image experiment takes (model, training schedule, checkpoints). */
@@ -41,7 +41,7 @@ export const imageTrainingOptions: Record<string, Options> = {
   backbone: { choices: BACKBONES, default: DEFAULTS.backbone, describe: 'small CNN (CPU default) or EfficientNet-B0..B3' },
   'img-size': { type: 'number', default: DEFAULTS.imgSize, describe: 'square side images are resized to for the model' },
   weights: { type: 'string', describe: 'pretrained tfjs LayersModel (folder, model.json or URL) used as the backbone' },
-  epochs: { type: 'number', default: DEFAULTS.epochs },
+  epochs: { type: 'number', describe: `training epochs (default ${DEFAULTS.epochs} for the classifiers, ${DEFAULTS.aeEpochs} for the autoencoders)` },
   'batch-size': { type: 'number', default: DEFAULTS.batchSize },
   'lr-start': { type: 'number', default: SCHEDULE.start, describe: 'learning rate of epoch 1 (the ramp starts here)' },
   'lr-max': { type: 'number', default: SCHEDULE.max, describe: 'learning rate after the ramp' },
@@ -78,12 +78,12 @@ function positive(value: unknown, flag: string, integer = true): number {
   return n;
 }
 
-function imageSettings(options: Readonly<Record<string, unknown>>): ImageSettings {
+function imageSettings(options: Readonly<Record<string, unknown>>, defaultEpochs: number): ImageSettings {
   return {
     backbone: (options.backbone as BackboneName | undefined) ?? DEFAULTS.backbone,
     imageSize: positive(options.imgSize ?? DEFAULTS.imgSize, 'img-size'),
     weights: options.weights as string | undefined,
-    epochs: positive(options.epochs ?? DEFAULTS.epochs, 'epochs'),
+    epochs: positive(options.epochs ?? defaultEpochs, 'epochs'),
     batchSize: positive(options.batchSize ?? DEFAULTS.batchSize, 'batch-size'),
     schedule: {
       start: positive(options.lrStart ?? SCHEDULE.start, 'lr-start', false),
@@ -120,7 +120,7 @@ export interface ImageEmbeddingSpec {
 
 /** CNN -> 512-d embedding trained with a softmax or ArcFace head over the train groups. */
 export function imageEmbeddingFeatures(spec: ImageEmbeddingSpec, options: Readonly<Record<string, unknown>>): FeatureExtractor {
-  const settings = imageSettings(options);
+  const settings = imageSettings(options, DEFAULTS.epochs);
   const arcface = {
     margin: Number(options.margin ?? SEED_ARCFACE.margin),
     scale: positive(options.scale ?? SEED_ARCFACE.scale, 'scale', false),
@@ -172,7 +172,7 @@ export function imageEmbeddingFeatures(spec: ImageEmbeddingSpec, options: Readon
 
 /** Seed 004's CAE trained on the train images; its 2,048-value encoder output is the embedding. */
 export function autoencoderFeatures(options: Readonly<Record<string, unknown>>, o: { dense?: boolean } = {}): FeatureExtractor {
-  const settings = imageSettings(options);
+  const settings = imageSettings(options, DEFAULTS.aeEpochs);
   if (settings.weights) throw new Error('--weights applies to the classifier experiments; the autoencoders train from scratch');
   const what = o.dense ? 'cae-dense-ae' : 'cae';
   let cae: Autoencoder | null = null;
