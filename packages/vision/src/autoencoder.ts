@@ -7,6 +7,7 @@ import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { Tf } from '@prodmatch/tf';
 import { pixelBatches, pixelsToTensor, type Augmentation } from './images.ts';
 import { seededRandom } from '@prodmatch/data';
+import { seedKernels } from './init.ts';
 import { shuffledRows } from './sampler.ts';
 import type { LearningRateSchedule } from './schedule.ts';
 import { modelVariables, trainLoop, type LoopOptions, type LoopResult } from './train.ts';
@@ -23,7 +24,7 @@ export const CAE_LATENT = 2048;
  * Four conv(3x3, ReLU) + max-pool(2) blocks (16, 32, 64, then as many filters as make the latent
  * 2,048 values at size/16 x size/16), mirrored by up-sampling blocks and a sigmoid RGB output.
  */
-export function convAutoencoder(imageSize: number): Autoencoder {
+export function convAutoencoder(imageSize: number, seed: number): Autoencoder {
   const cells = (imageSize / 16) ** 2;
   if (!Number.isInteger(imageSize / 16) || !Number.isInteger(CAE_LATENT / cells)) {
     throw new Error(`convAutoencoder: --img-size ${imageSize} must be a multiple of 16 that divides a 2,048-value latent (16, 32, 64, 128, 256, 512)`);
@@ -42,16 +43,20 @@ export function convAutoencoder(imageSize: number): Autoencoder {
     y = tfl.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', name: `cae_dec_conv${i}` }).apply(y) as SymbolicTensor;
   });
   const output = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'sigmoid', name: 'cae_output' }).apply(y) as SymbolicTensor;
-  return { autoencoder: tfl.model({ inputs: input, outputs: output, name: 'cae' }), encoder: tfl.model({ inputs: input, outputs: latent, name: 'cae_encoder' }) };
+  const autoencoder = tfl.model({ inputs: input, outputs: output, name: 'cae' });
+  seedKernels(autoencoder, seed);
+  return { autoencoder, encoder: tfl.model({ inputs: input, outputs: latent, name: 'cae_encoder' }) };
 }
 
 /** inputDim -> latentDim (LeakyReLU 0.3) -> inputDim (linear), the seed's second autoencoder. */
-export function denseAutoencoder(inputDim: number, latentDim = 64): Autoencoder {
+export function denseAutoencoder(inputDim: number, latentDim: number, seed: number): Autoencoder {
   const input = tfl.input({ shape: [inputDim], name: 'dae_input' });
   const dense = tfl.layers.dense({ units: latentDim, name: 'dae_enc' }).apply(input) as SymbolicTensor;
   const latent = tfl.layers.leakyReLU({ alpha: 0.3, name: 'dae_latent' }).apply(dense) as SymbolicTensor;
   const output = tfl.layers.dense({ units: inputDim, name: 'dae_dec' }).apply(latent) as SymbolicTensor;
-  return { autoencoder: tfl.model({ inputs: input, outputs: output, name: 'dae' }), encoder: tfl.model({ inputs: input, outputs: latent, name: 'dae_encoder' }) };
+  const autoencoder = tfl.model({ inputs: input, outputs: output, name: 'dae' });
+  seedKernels(autoencoder, seed);
+  return { autoencoder, encoder: tfl.model({ inputs: input, outputs: latent, name: 'dae_encoder' }) };
 }
 
 export interface AutoencoderTraining extends Omit<LoopOptions, 'schedule'> {

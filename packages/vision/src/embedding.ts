@@ -9,6 +9,7 @@ import { createHead, crossEntropy, SEED_ARCFACE, type ArcFaceOptions, type HeadK
 import { DEFAULT_AUGMENTATION, pixelBatches, pixelsToTensor, type Augmentation } from './images.ts';
 import { loadPretrainedModel } from './pretrained.ts';
 import { seededRandom } from '@prodmatch/data';
+import { seedKernels } from './init.ts';
 import { epochOrder, type SamplerKind } from './sampler.ts';
 import { SEED_SCHEDULE, type LearningRateSchedule } from './schedule.ts';
 import { modelVariables, trainLoop, type LoopResult, type ProgressFactory } from './train.ts';
@@ -27,6 +28,8 @@ export interface EmbeddingModelOptions {
   smallFilters?: number[];
   /** A saved tfjs LayersModel (folder, model.json path or URL) used as the backbone instead of a fresh one. */
   weights?: string;
+  /** Seeds the initial kernels of every layer not loaded from `weights`. */
+  seed: number;
 }
 
 /** Builds (or loads) the backbone and stacks dropout -> dense(embeddingDim) -> batch norm on it. */
@@ -42,7 +45,9 @@ export async function buildEmbeddingModel(o: EmbeddingModelOptions): Promise<Lay
   if (o.dropout > 0) x = tfl.layers.dropout({ rate: o.dropout, name: 'embedding_dropout' }).apply(x) as SymbolicTensor;
   x = tfl.layers.dense({ units: o.embeddingDim, name: 'embedding_fc' }).apply(x) as SymbolicTensor;
   x = tfl.layers.batchNormalization({ name: 'embedding_bn' }).apply(x) as SymbolicTensor;
-  return tfl.model({ inputs: backbone.inputs, outputs: x, name: 'embedding_model' });
+  const model = tfl.model({ inputs: backbone.inputs, outputs: x, name: 'embedding_model' });
+  seedKernels(model, o.seed, o.weights ? new Set(backbone.layers.map((l) => l.name)) : undefined);
+  return model;
 }
 
 export interface ClassifierTraining {

@@ -17,3 +17,4 @@ export type { BackboneName, EmbeddingModelOptions, ClassifierTraining } from './
 export { loadPretrainedModel, saveModel } from './pretrained.ts';
 export { convAutoencoder, denseAutoencoder, trainConvAutoencoder, trainDenseAutoencoder, encodeRows, CAE_LATENT } from './autoencoder.ts';
 export type { Autoencoder, AutoencoderTraining } from './autoencoder.ts';
+export { seedKernels } from './init.ts';

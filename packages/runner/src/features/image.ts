@@ -144,7 +144,7 @@ export function imageEmbeddingFeatures(spec: ImageEmbeddingSpec, options: Readon
     needsImages: true,
     async fit(train, context) {
       const { tf } = await context.tf();
-      model = await buildEmbeddingModel({ backbone: settings.backbone, imageSize: settings.imageSize, embeddingDim: DEFAULTS.embedding, dropout: DEFAULTS.dropout, smallFilters: [...DEFAULTS.smallFilters], weights: settings.weights });
+      model = await buildEmbeddingModel({ backbone: settings.backbone, imageSize: settings.imageSize, embeddingDim: DEFAULTS.embedding, dropout: DEFAULTS.dropout, smallFilters: [...DEFAULTS.smallFilters], weights: settings.weights, seed: context.seed });
       const place = checkpointPlace(settings, what, context, train);
       context.log(`training ${what} on ${train.length} postings (${new Set(train.map((p) => p.labelGroup)).size} groups), ${settings.backbone} at ${settings.imageSize} px, ${settings.epochs} epochs; checkpoints in ${place.dir}`);
       await trainEmbeddingModel(tf, model, paths(train, context), train.map((p) => p.labelGroup as string), {
@@ -183,13 +183,13 @@ export function autoencoderFeatures(options: Readonly<Record<string, unknown>>, 
     async fit(train, context) {
       const { tf } = await context.tf();
       const place = checkpointPlace(settings, what, context, train);
-      cae = convAutoencoder(settings.imageSize);
+      cae = convAutoencoder(settings.imageSize, context.seed);
       context.log(`training the CAE on ${train.length} images at ${settings.imageSize} px, ${settings.epochs} epochs; checkpoints in ${place.dir}`);
       const common = { batchSize: settings.batchSize, schedule: settings.schedule, seed: context.seed, epochs: settings.epochs, resume: settings.resume, progress: context.progress, log: context.log };
       await trainConvAutoencoder(tf, cae, paths(train, context), { ...common, checkpointDir: join(place.dir, 'cae'), checkpointKey: place.key });
       if (!o.dense) return;
       const latents = await embedImages(tf, cae.encoder, paths(train, context), { batchSize: 64, normalise: false, progress: context.progress, label: 'cae latents' });
-      dense = denseAutoencoder(latents.dim, 64);
+      dense = denseAutoencoder(latents.dim, 64, context.seed);
       // The dense AE is cheap; more epochs over in-memory latents cost seconds.
       await trainDenseAutoencoder(tf, dense, latents, { ...common, epochs: settings.epochs * 4, batchSize: 64, checkpointDir: join(place.dir, 'dense'), checkpointKey: place.key });
     },
