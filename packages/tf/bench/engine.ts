@@ -9,6 +9,9 @@
 // The pure-JS cpu backend and stock wasm take minutes per step: they time one step without warm-up
 // and give up after --slow-limit-s (default 170), reporting an upper bound on their throughput.
 //
+// wasm-x2 is wasm with 2 XNNPACK threads (src/wasm-threads.ts); its 'vs wasm' column is the
+// two-thread speedup, measured here so the decision not to train with it can be revisited.
+//
 //   pnpm bench:engine [--steps 10] [--budget-s 40] [--slow-limit-s 170] [--skip-cpu] [--skip-stock]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +21,7 @@ import os from 'node:os';
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initTf, probeBackend, type BackendName } from '../src/backend.ts';
+import { setWasmBackendWithThreads } from '../src/wasm-threads.ts';
 import { smallCnnForBench } from './small-cnn.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,7 +29,8 @@ const root = resolve(here, '../../..');
 const BATCH = 32;
 const SIZE = 64;
 
-type Mode = BackendName | 'wasm-stock';
+/** wasm-x2: wasm with our kernels on 2 XNNPACK threads (the backend's pthreads build). */
+type Mode = BackendName | 'wasm-stock' | 'wasm-x2';
 interface Figure {
   mode: Mode; backend?: string; version?: string; images_per_s?: number; step_ms?: number;
   steps?: number; error?: string; note?: string;
@@ -89,6 +94,9 @@ async function child(mode: Mode, maxSteps: number, budgetS: number): Promise<Fig
     await registerJsFallbacks(['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']);
     tf = tfc;
     backend = { name: 'wasm (stock kernels; missing backprops run as cpu-backend JS)', version: '4.22.0' };
+  } else if (mode === 'wasm-x2') {
+    await setWasmBackendWithThreads(2);
+    ({ tf, backend } = await initTf({ backend: 'wasm' }));
   } else {
     ({ tf, backend } = await initTf({ backend: mode }));
   }
@@ -142,12 +150,12 @@ async function main() {
   const torch1 = runTorch(1, steps, 3);
   console.log(`pytorch x2 threads  ${torch2.images_per_s?.toFixed(1) ?? torch2.error} img/s`);
   console.log(`pytorch x1 thread   ${torch1.images_per_s?.toFixed(1) ?? torch1.error} img/s`);
-  const modes: Mode[] = ['tensorflow-gpu', 'tensorflow', 'wasm'];
+  const modes: Mode[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-x2'];
   if (!process.argv.includes('--skip-stock')) modes.push('wasm-stock');
   if (!process.argv.includes('--skip-cpu')) modes.push('cpu');
   const figures: Figure[] = [];
   for (const mode of modes) {
-    const probe = probeBackend(mode === 'wasm-stock' ? 'wasm' : mode);
+    const probe = probeBackend(mode === 'wasm-stock' || mode === 'wasm-x2' ? 'wasm' : mode);
     if (!probe.available) {
       figures.push({ mode, error: `unavailable: ${probe.reason}` });
       console.log(`${mode.padEnd(19)} unavailable (${probe.reason})`);

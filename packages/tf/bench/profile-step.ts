@@ -3,13 +3,16 @@
 // synchronous, so wall time is their cost); kernels that our composite kernels call internally are
 // counted inside their caller, not twice.
 //
-//   node --import tsx packages/tf/bench/profile-step.ts [--steps 3] [--stock]
+//   node --import tsx packages/tf/bench/profile-step.ts [--steps 3] [--threads 2]
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initTf } from '../src/backend.ts';
+import { setWasmBackendWithThreads } from '../src/wasm-threads.ts';
 import { smallCnnForBench } from './small-cnn.ts';
 
 const steps = Number(process.argv[process.argv.indexOf('--steps') + 1] || 3) || 3;
+const threadsArg = process.argv.indexOf('--threads');
+if (threadsArg >= 0) await setWasmBackendWithThreads(Number(process.argv[threadsArg + 1]));
 const { tf } = await initTf({ backend: 'wasm' });
 
 const totals = new Map<string, { ms: number; calls: number }>();

@@ -133,3 +133,54 @@ test('gradients of conv2d / depthwiseConv2d through tf.grads match cpu', async (
   const got = await grads('wasm');
   want.forEach((g, i) => assert.ok(relError(got[i], g) < 1e-4, `grad ${i}: ${relError(got[i], g)}`));
 });
+
+test('Tile (memcpy doubling) matches cpu for odd shapes, leading/middle/trailing axes and int32', async () => {
+  let seed = 200;
+  for (const { shape, reps } of [
+    { shape: [1, 1, 1, 5], reps: [3, 7, 5, 1] },
+    { shape: [3, 1, 1, 7], reps: [1, 5, 3, 1] },
+    { shape: [2, 3, 4], reps: [3, 1, 2] },
+    { shape: [5], reps: [9] },
+    { shape: [3, 2], reps: [1, 1] },
+  ]) {
+    await compare('Tile', { x: random(shape, seed++) }, { reps });
+    const ints = Int32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i * 7 - 3);
+    const want: number[][] = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await tf.setBackend(backend);
+      want.push(Array.from(tf.tile(tf.tensor(ints, shape, 'int32'), reps).dataSync()));
+    }
+    assert.deepEqual(want[1], want[0], `int32 tile ${JSON.stringify({ shape, reps })}`);
+  }
+});
+
+test('Identity shares the buffer: the copy outlives the original and keeps its values', async () => {
+  await tf.setBackend('wasm');
+  const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert.deepEqual(Array.from(await b.data()), [1, 2, 3, 4]);
+  b.dispose();
+});
+
+test('gradients of mean / sum / batch-norm through tf.grads match cpu', async () => {
+  const x = random([3, 5, 7, 4], 300);
+  const scale = random([4], 301);
+  const offset = random([4], 302);
+  const grads = async (backend: 'cpu' | 'wasm') => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const f = (a: tfc.Tensor, g: tfc.Tensor, b: tfc.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        const y = tf.batchNorm(a, mean, variance, b, g, 1e-3);
+        const pooled = tf.mean(tf.square(y), [1, 2]); // global average pooling: middle axes
+        return tf.add(tf.sum(tf.mul(pooled, pooled)), tf.sum(tf.mul(tf.sum(a, [0, 3]), 0.1)));
+      };
+      return tf.grads(f)([tf.tensor(x.values, x.shape), tf.tensor(scale.values, scale.shape), tf.tensor(offset.values, offset.shape)])
+        .map((g) => g.dataSync() as Float32Array);
+    });
+  };
+  const want = await grads('cpu');
+  const got = await grads('wasm');
+  want.forEach((g, i) => assert.ok(relError(got[i], g) < 1e-4, `grad ${i}: ${relError(got[i], g)}`));
+});

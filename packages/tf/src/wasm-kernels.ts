@@ -31,8 +31,9 @@ export const WASM_TRAINING_KERNELS = [
 
 interface WasmBackendLike {
   disposeData(dataId: object, force?: boolean): boolean;
-  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
-  /** A view of the tensor's values on the wasm heap (valid until the next allocation). */
+  incRef(dataId: object): void;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32', memoryOffset?: number, values?: Float32Array): TensorInfo;
+  /** A view of the tensor's values on the wasm heap (valid until the next allocation); Int32Array for int32. */
   typedArrayFromHeap(info: TensorInfo): Float32Array;
 }
 
@@ -416,6 +417,99 @@ function maxPoolGrad(stock: KernelConfig): KernelConfig {
   };
 }
 
+/**
+ * Identity sharing its input's buffer (reference counted, like Reshape) instead of the stock
+ * kernel's full copy: tfjs clones big activations ~10 times per training step, and no kernel
+ * writes into its inputs.
+ */
+function identityShared(stock: KernelConfig): KernelConfig {
+  return {
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x as TensorInfo;
+      if (x.dtype === 'string') return stock.kernelFunc(args);
+      (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  };
+}
+
+/**
+ * Tile by memcpy: each tiled axis (innermost first) repeats blocks that are contiguous in memory,
+ * so the output is built in place by moving each block to its final offset and doubling it with
+ * copyWithin. The stock kernel computes every output index in a scalar loop. Falls back to it
+ * when the blocks are so small that there would be more than MAX_TILE_COPIES copies.
+ */
+const MAX_TILE_COPIES = 1 << 14;
+
+function tileByCopy(stock: KernelConfig): KernelConfig {
+  return {
+    kernelName: 'Tile',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x as TensorInfo;
+      const { reps } = args.attrs as unknown as { reps: number[] };
+      if (x.dtype !== 'float32' && x.dtype !== 'int32') return stock.kernelFunc(args);
+      const shape = [...x.shape];
+      let copies = 0;
+      for (let a = shape.length - 1; a >= 0; a--) {
+        if (reps[a] === 1) continue;
+        const outer = shape.slice(0, a).reduce((p, d) => p * d, 1);
+        copies += outer * (1 + Math.ceil(Math.log2(reps[a])));
+      }
+      if (copies > MAX_TILE_COPIES) return stock.kernelFunc(args);
+      const backend = args.backend as unknown as WasmBackendLike;
+      const out = backend.makeOutput(x.shape.map((d, i) => d * reps[i]), x.dtype);
+      const values = backend.typedArrayFromHeap(out);
+      values.set(backend.typedArrayFromHeap(x));
+      for (let a = shape.length - 1; a >= 0; a--) {
+        const r = reps[a];
+        if (r === 1) continue;
+        const block = shape.slice(a).reduce((p, d) => p * d, 1);
+        const outer = shape.slice(0, a).reduce((p, d) => p * d, 1);
+        const total = block * r;
+        for (let o = outer - 1; o >= 0; o--) {
+          const dst = o * total;
+          if (o > 0) values.copyWithin(dst, o * block, o * block + block);
+          for (let filled = block; filled < total; filled *= 2) {
+            values.copyWithin(dst + filled, dst, dst + Math.min(filled, total - filled));
+          }
+        }
+        shape[a] *= r;
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Mean/Sum gradients as one Tile of the (small) reduced gradient instead of the stock
+ * `mul(dy, ones(x.shape))` (a full-size Fill plus a broadcasting Multiply, and for Mean a full-size
+ * RealDiv). The division by the reduced size happens on dy before tiling: the same values.
+ */
+function registerReductionGradients(): void {
+  for (const kernelName of ['Mean', 'Sum'] as const) {
+    tfc.registerGradient({
+      kernelName,
+      inputsToSave: ['x'],
+      gradFunc: (dy, saved, attrs) => {
+        const [x] = saved as tfc.Tensor[];
+        const axes = tfc.util.parseAxisParam((attrs as unknown as { axis: number | number[] }).axis, x.shape);
+        const expanded = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+        const reps = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
+        const size = axes.reduce((p, a) => p * x.shape[a], 1);
+        return {
+          x: () => {
+            const g = tfc.reshape(dy as tfc.Tensor, expanded);
+            return tfc.tile(kernelName === 'Mean' ? tfc.div(g, size) : g, reps);
+          },
+        };
+      },
+    });
+  }
+}
+
 function constant(s: KernelScope, values: Float32Array, shape: number[]): TensorInfo {
   return s.adopt(s.backendRef.makeOutput(shape, 'float32', undefined, values));
 }
@@ -478,6 +572,13 @@ export function registerWasmTrainingKernels(): void {
     tfc.unregisterKernel('MaxPoolGrad', 'wasm');
     tfc.registerKernel(maxPoolGrad(stockMaxPoolGrad));
   }
+  for (const [name, make] of [['Identity', identityShared], ['Tile', tileByCopy]] as const) {
+    const stock = tfc.getKernel(name, 'wasm');
+    if (!stock) continue;
+    tfc.unregisterKernel(name, 'wasm');
+    tfc.registerKernel(make(stock));
+  }
   registerBatchNormGradient();
+  registerReductionGradients();
   registered = true;
 }
