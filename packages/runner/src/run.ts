@@ -30,11 +30,8 @@ export interface ExperimentSpec {
   matchesAt?: (lists: NeighbourLists, threshold: number) => ArrayLike<number>[];
 }
 
-interface GalleryResult {
-  sweep: SweepPoint[];
-  lists: NeighbourLists;
-  labels: string[];
-}
+/** The sweep point at a threshold of the grid (the grid always contains it). */
+const pointAt = (sweep: readonly SweepPoint[], threshold: number): SweepPoint => sweep.find((p) => p.threshold === threshold) as SweepPoint;
 
 /** pnpm runs scripts inside the workspace folder; paths on the command line mean where the user typed them. */
 const invocationDir = (): string => process.env.INIT_CWD ?? process.cwd();
@@ -83,7 +80,7 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: string[] = hi
     timings.train = seconds(t);
   }
 
-  const evaluate = async (gallery: Posting[], label: string): Promise<GalleryResult> => {
+  const evaluate = async (gallery: Posting[], label: string): Promise<SweepPoint[]> => {
     let t = process.hrtime.bigint();
     const matrix = await features.extract(gallery, context);
     assertFinite(matrix, gallery, `${dataset.train.path} (${label} gallery)`);
@@ -95,8 +92,9 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: string[] = hi
       spec.matchesAt ? spec.matchesAt(lists, threshold) : neighboursWithin(lists, threshold, { minMatches });
     const sweep = thresholdSweep(predictAt, labels, grid);
     timings.search += seconds(t);
-    log(`${label}: ${gallery.length} rows, best F1 ${bestThreshold(sweep).f1.toFixed(4)} at ${bestThreshold(sweep).threshold}`);
-    return { sweep, lists, labels };
+    const best = bestThreshold(sweep);
+    log(`${label}: ${gallery.length} rows, best F1 ${best.f1.toFixed(4)} at ${best.threshold}`);
+    return sweep;
   };
 
   let protocol: Protocol;
@@ -106,19 +104,17 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: string[] = hi
   if (split) {
     const val = await evaluate(rows(split.val), 'val');
     const test = await evaluate(rows(split.test), 'test');
-    const threshold = fixed ?? bestThreshold(val.sweep).threshold;
-    const at = (s: SweepPoint[]): SweepPoint => s.find((p) => p.threshold === threshold) as SweepPoint;
+    const threshold = fixed ?? bestThreshold(val).threshold;
     protocol = fixed === undefined ? 'split' : 'fixed';
-    chosen = at(test.sweep);
-    valF1 = at(val.sweep).f1;
-    sweepRows = grid.map((threshold, i) => ({ threshold, f1Val: val.sweep[i].f1, f1Test: test.sweep[i].f1 }));
+    chosen = pointAt(test, threshold);
+    valF1 = pointAt(val, threshold).f1;
+    sweepRows = grid.map((threshold, i) => ({ threshold, f1Val: val[i].f1, f1Test: test[i].f1 }));
   } else {
     const all = await evaluate(postings, 'all rows');
-    const threshold = fixed ?? bestThreshold(all.sweep).threshold;
     protocol = 'full';
-    chosen = all.sweep.find((p) => p.threshold === threshold) as SweepPoint;
+    chosen = pointAt(all, fixed ?? bestThreshold(all).threshold);
     valF1 = null;
-    sweepRows = all.sweep.map((p) => ({ threshold: p.threshold, f1Val: null, f1Test: p.f1 }));
+    sweepRows = all.map((p) => ({ threshold: p.threshold, f1Val: null, f1Test: p.f1 }));
   }
   timings.total = seconds(started);
 
