@@ -100,6 +100,24 @@ test('stride-1 Conv2DBackpropFilter matches cpu when its matMul is split into se
   }
 });
 
+test('conv backprops match cpu with explicit, asymmetric padding (stride-1 shared-padding grid and its fallback)', async () => {
+  let seed = 70;
+  // [top, bottom, left, right]: uneven pads exercise the grid's max(top, bottom) rows; a pad as
+  // large as the filter leaves output rows without input and takes the generic path
+  for (const [pt, pb, pl, pr] of [[2, 1, 0, 2], [0, 0, 1, 0], [0, 3, 1, 1]]) {
+    for (const stride of [1, 2]) {
+      const n = 2, h = 7, w = 8, k = 3, ci = 3, co = 4;
+      const oh = Math.floor((h + pt + pb - k) / stride) + 1, ow = Math.floor((w + pl + pr - k) / stride) + 1;
+      const x = random([n, h, w, ci], seed++);
+      const filter = random([k, k, ci, co], seed++);
+      const dy = random([n, oh, ow, co], seed++);
+      const base = { strides: [stride, stride], pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: undefined };
+      await compare('Conv2DBackpropInput', { dy, filter }, { ...base, inputShape: x.shape });
+      await compare('Conv2DBackpropFilter', { x, dy }, { ...base, filterShape: filter.shape });
+    }
+  }
+});
+
 test('DepthwiseConv2dNative backprops match cpu (multiplier 1 and 2)', async () => {
   let seed = 100;
   for (const c of cases) {
@@ -157,10 +175,28 @@ test('Tile (memcpy doubling) matches cpu for odd shapes, leading/middle/trailing
 test('Identity shares the buffer: the copy outlives the original and keeps its values', async () => {
   await tf.setBackend('wasm');
   const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const before = tf.engine().backend.numDataIds();
   const b = tf.clone(a);
+  assert.equal(tf.engine().backend.numDataIds(), before, 'Identity allocated a buffer');
   a.dispose();
   assert.deepEqual(Array.from(await b.data()), [1, 2, 3, 4]);
   b.dispose();
+});
+
+test('Cast to the same dtype shares the buffer; to another dtype it converts', async () => {
+  await tf.setBackend('wasm');
+  const a = tf.tensor([1.5, -2.25, 3], [3]);
+  const buffers = () => tf.engine().backend.numDataIds();
+  const before = buffers();
+  const same = tf.cast(a, 'float32');
+  assert.equal(buffers(), before, 'same-dtype Cast allocated a buffer');
+  const toInt = tf.cast(a, 'int32');
+  assert.equal(buffers(), before + 1);
+  a.dispose();
+  assert.deepEqual(Array.from(await same.data()), [1.5, -2.25, 3]);
+  assert.equal(toInt.dtype, 'int32');
+  assert.deepEqual(Array.from(await toInt.data()), [1, -2, 3]);
+  tf.dispose([same, toInt]);
 });
 
 test('gradients of mean / sum / batch-norm through tf.grads match cpu', async () => {

@@ -3,8 +3,8 @@
 // The stock wasm backend has no Conv2DBackpropFilter and no depthwise backprops, and its
 // Conv2DBackpropInput is a naive loop ~10x slower than a forward convolution. Every kernel here is
 // composed from the backend's own XNNPACK-backed kernels (Conv2D, DepthwiseConv2dNative, Transpose,
-// PadV2, Reverse, Sum, ...) called directly on TensorInfos, so the heavy work runs in wasm SIMD and
-// no tensor element is touched from JavaScript.
+// PadV2, Sum, ...) called directly on TensorInfos, so the heavy work runs in wasm SIMD; JavaScript
+// only moves contiguous blocks on the wasm heap (TypedArray.set, a memcpy), never single elements.
 //
 //  * Conv2DBackpropInput: dx = conv2d(zero-dilated dy, spatially flipped filter with in/out swapped),
 //    stride 1, explicit padding (K-1-padBefore, ...).
@@ -72,6 +72,21 @@ class KernelScope {
   slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
     if (begin.every((b) => b === 0) && size.every((s, i) => s === x.shape[i])) return x;
     return this.run('Slice', { x }, { begin, size });
+  }
+
+  /**
+   * A [KH, KW, ...] filter with its taps in reverse order (a 180-degree spatial rotation): one block
+   * copy per tap. The stock Reverse kernel walks every element (~13 ms for a 3x3x128x256 filter).
+   */
+  flipTaps(filter: TensorInfo): TensorInfo {
+    const [kh, kw] = filter.shape;
+    const block = filter.shape.slice(2).reduce((p, d) => p * d, 1);
+    const out = this.adopt(this.backend.makeOutput([...filter.shape], 'float32'));
+    const to = this.backend.typedArrayFromHeap(out);
+    const from = this.backend.typedArrayFromHeap(filter);
+    const taps = kh * kw;
+    for (let t = 0; t < taps; t++) to.set(from.subarray(t * block, (t + 1) * block), (taps - 1 - t) * block);
+    return out;
   }
 
   /** Inserts (stride-1) zeros between rows/cols of an NHWC tensor; trailing zeros are kept. */
@@ -146,7 +161,7 @@ function conv2DBackpropInput(stock: KernelConfig | undefined): KernelConfig {
         const cols = fullCorrelationWindow(dyd.shape[2], w, info.filterWidth, info.padInfo.left);
         const cropped = s.slice(dyd, [0, rows.begin, cols.begin, 0], [dyd.shape[0], rows.size, cols.size, dyd.shape[3]]);
         // flip spatially and swap in/out channels: [KH, KW, Ci, Co] -> [KH, KW, Co, Ci]
-        const flipped = s.transpose(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+        const flipped = s.transpose(s.flipTaps(filter), [0, 1, 3, 2]);
         const explicit: Explicit = [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
         return s.run('Conv2D', { x: cropped, filter: flipped },
           { strides: [1, 1], pad: explicit, dilations: [1, 1], dataFormat: 'NHWC' });
@@ -168,7 +183,8 @@ function conv2DBackpropFilter(): KernelConfig {
       if (!isChannelsLast(dataFormat)) throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
       const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape,
         strides, 1, pad as never, dimRoundingMode, false, 'channelsLast');
-      if (info.strideHeight === 1 && info.strideWidth === 1) return withScope(backend, (s) => filterGradStride1(s, x, dy, info));
+      const grid = info.strideHeight === 1 && info.strideWidth === 1 ? sharedPaddingGrid(info) : null;
+      if (grid) return withScope(backend, (s) => filterGradStride1(s, x, dy, info, grid));
       return withScope(backend, (s) => {
         const [n, h, w, ci] = x.shape;
         const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
@@ -193,48 +209,60 @@ function conv2DBackpropFilter(): KernelConfig {
 
 /**
  * Stride-1 Conv2DBackpropFilter as one matMul (XNNPACK's GEMM runs ~3x faster than its convolution
- * on these shapes). With x zero-padded to [N, HP, WP, Ci] and flattened over (n, row, col) to a
- * single axis of length L = N*HP*WP, the input pixel under tap (kh, kw) of output pixel f is pixel
- * f + kh*WP + kw: every tap is a contiguous shift of the flat axis. So with dy zero-padded to the
- * same [N, HP, WP] grid (the extra positions contribute nothing),
- *   dW[kh, kw, ci, co] = sum_f xT[ci, f + kh*WP + kw] * dy[f, co]
- * = (patches [KH*KW*Ci, L'] . dy [L', Co]) where each patch row is a contiguous run of xT, copied
- * with one memcpy. L' = L - (KH-1)*WP - (KW-1) drops only zero-padded dy positions.
+ * on these shapes). The images are stacked on one zero grid of row length BW = Gc + W with
+ * G = max(padTop, padBottom) zero rows above each image and Gc = max(padLeft, padRight) zero columns
+ * left of each row: the bottom/right padding of one image or row is the top/left padding of the
+ * next, so the grid has (G+H)*(Gc+W) positions per image (81 for an 8x8 image and 3x3 'same',
+ * against 100 with separate padding). Flattened over (n, row, col), the input pixel under tap
+ * (kh, kw) of the output at grid position f is at f + kh*BW + kw: every tap is a contiguous shift of
+ * the flat axis. With dy placed on the same grid (zeros elsewhere contribute nothing),
+ *   dW[kh, kw, ci, co] = sum_f xT[ci, f + kh*BW + kw] * dy[f, co]
+ * = (patches [KH*KW*Ci, F] . dy [F, Co]), each patch row a contiguous run of xT copied with one memcpy.
  */
 const FILTER_GRAD_CHUNK = 2048;
 
-function filterGradStride1(s: KernelScope, x: TensorInfo, dy: TensorInfo, info: ReturnType<typeof backend_util.computeConv2DInfo>): TensorInfo {
-  const [n, h, w, ci] = x.shape;
-  const { filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow, outChannels: co } = info;
+type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
+interface SharedPaddingGrid { g: number; gc: number; bh: number; bw: number }
+
+/** The grid of filterGradStride1, or null where padding of a filter's size or more leaves output rows without input. */
+function sharedPaddingGrid(info: ConvInfo): SharedPaddingGrid | null {
+  const { inHeight: h, inWidth: w, filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
   const { top, bottom, left, right } = info.padInfo;
-  // 'valid' on inputs whose rows are not all read crops first; padding never goes negative here
-  const hp = Math.min(h + top + bottom, oh + kh - 1);
-  const wp = Math.min(w + left + right, ow + kw - 1);
-  if (hp !== oh + kh - 1 || wp !== ow + kw - 1) {
-    throw new Error(`Conv2DBackpropFilter (wasm): unexpected padding ${JSON.stringify(info.padInfo)} for output ${oh}x${ow}`);
-  }
-  const xc = s.slice(x, [0, 0, 0, 0], [n, Math.min(h, hp - top), Math.min(w, wp - left), ci]);
-  const xp = s.pad(xc, [[0, 0], [top, hp - top - xc.shape[1]], [left, wp - left - xc.shape[2]], [0, 0]]);
-  const length = n * hp * wp;
-  const xt = s.transpose(s.reshape(xp, [length, ci]), [1, 0]); // [Ci, L]
-  const maxShift = (kh - 1) * wp + (kw - 1);
-  const used = length - maxShift;
-  const dyp = s.pad(dy, [[0, 0], [0, hp - oh], [0, wp - ow], [0, 0]]);
-  const dyFlat = s.reshape(dyp, [length, co]);
+  if (bottom >= kh || right >= kw || oh !== h + top + bottom - kh + 1 || ow !== w + left + right - kw + 1) return null;
+  const g = Math.max(top, bottom);
+  const gc = Math.max(left, right);
+  return { g, gc, bh: g + h, bw: gc + w };
+}
+
+function filterGradStride1(s: KernelScope, x: TensorInfo, dy: TensorInfo, info: ConvInfo, grid: SharedPaddingGrid): TensorInfo {
+  const [n, , , ci] = x.shape;
+  const { filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow, outChannels: co } = info;
+  const { top, left } = info.padInfo;
+  const { g, gc, bh, bw } = grid;
+  const gridLength = n * bh * bw;
+  // dy's first and last real positions on the grid; positions outside [first, end) are all zero
+  const first = (g - top) * bw + (gc - left);
+  const end = (n - 1) * bh * bw + (g - top + oh - 1) * bw + (gc - left + ow - 1) + 1;
+  const maxShift = (kh - 1) * bw + (kw - 1);
+  const xGrid = s.reshape(s.pad(x, [[0, 0], [g, 0], [gc, 0], [0, 0]]), [gridLength, ci]);
+  const xLength = Math.max(gridLength, end + maxShift);
+  const xt = s.transpose(s.pad(xGrid, [[0, xLength - gridLength], [0, 0]]), [1, 0]); // [Ci, xLength]
+  const dyGrid = s.pad(dy, [[0, 0], [g - top, bh - oh - (g - top)], [gc - left, bw - ow - (gc - left)], [0, 0]]);
+  const dyFlat = s.reshape(dyGrid, [gridLength, co]);
   // XNNPACK's GEMM does not block the reduction axis; chunks of ~2k columns keep its packed panels
   // in cache (measured ~1.5x faster on the 32x32x32 layer than one matMul over all 37k columns).
   let dw: TensorInfo | undefined;
-  for (let begin = 0; begin < used; begin += FILTER_GRAD_CHUNK) {
-    const width = Math.min(FILTER_GRAD_CHUNK, used - begin);
+  for (let begin = first; begin < end; begin += FILTER_GRAD_CHUNK) {
+    const width = Math.min(FILTER_GRAD_CHUNK, end - begin);
     const patches = s.adopt(s.backendRef.makeOutput([kh * kw * ci, width], 'float32'));
     const to = s.backendRef.typedArrayFromHeap(patches);
     const from = s.backendRef.typedArrayFromHeap(xt);
     for (let r = 0; r < kh; r++) {
       for (let c = 0; c < kw; c++) {
-        const shift = begin + r * wp + c;
+        const shift = begin + r * bw + c;
         const block = (r * kw + c) * ci;
         for (let ch = 0; ch < ci; ch++) {
-          const start = ch * length + shift;
+          const start = ch * xLength + shift;
           to.set(from.subarray(start, start + width), (block + ch) * width);
         }
       }
@@ -281,7 +309,7 @@ function depthwiseBackpropInput(): KernelConfig {
         const rows = fullCorrelationWindow(dyd.shape[1], h, info.effectiveFilterHeight, info.padInfo.top);
         const cols = fullCorrelationWindow(dyd.shape[2], w, info.effectiveFilterWidth, info.padInfo.left);
         const cropped = s.slice(dyd, [0, rows.begin, cols.begin, 0], [n, rows.size, cols.size, c * mult]);
-        let flipped = s.run('Reverse', { x: filter }, { dims: [0, 1] });
+        let flipped = s.flipTaps(filter);
         if (mult !== 1) flipped = s.reshape(flipped, [kh, kw, c * mult, 1]);
         const explicit: Explicit = [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
         const out = s.run('DepthwiseConv2dNative', { x: cropped, filter: flipped },
@@ -418,21 +446,23 @@ function maxPoolGrad(stock: KernelConfig): KernelConfig {
 }
 
 /**
- * Identity sharing its input's buffer (reference counted, like Reshape) instead of the stock
- * kernel's full copy: tfjs clones big activations ~10 times per training step, and no kernel
- * writes into its inputs.
+ * Identity, and Cast to the dtype a tensor already has (ReLU's gradient casts its float mask to
+ * float), sharing the input's buffer (reference counted, like Reshape) instead of the stock kernels'
+ * full copy: tfjs clones big activations ~10 times per training step, and no kernel writes into its
+ * inputs.
  */
-function identityShared(stock: KernelConfig): KernelConfig {
-  return {
-    kernelName: 'Identity',
+function sharedWhenUnchanged(kernelName: 'Identity' | 'Cast') {
+  return (stock: KernelConfig): KernelConfig => ({
+    kernelName,
     backendName: 'wasm',
     kernelFunc: (args) => {
       const x = args.inputs.x as TensorInfo;
-      if (x.dtype === 'string') return stock.kernelFunc(args);
+      const dtype = kernelName === 'Cast' ? (args.attrs as unknown as { dtype: string }).dtype : x.dtype;
+      if (x.dtype === 'string' || dtype !== x.dtype) return stock.kernelFunc(args);
       (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
-  };
+  });
 }
 
 /**
@@ -572,7 +602,7 @@ export function registerWasmTrainingKernels(): void {
     tfc.unregisterKernel('MaxPoolGrad', 'wasm');
     tfc.registerKernel(maxPoolGrad(stockMaxPoolGrad));
   }
-  for (const [name, make] of [['Identity', identityShared], ['Tile', tileByCopy]] as const) {
+  for (const [name, make] of [['Identity', sharedWhenUnchanged('Identity')], ['Cast', sharedWhenUnchanged('Cast')], ['Tile', tileByCopy]] as const) {
     const stock = tfc.getKernel(name, 'wasm');
     if (!stock) continue;
     tfc.unregisterKernel(name, 'wasm');
