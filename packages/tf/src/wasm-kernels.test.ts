@@ -199,6 +199,19 @@ test('Cast to the same dtype shares the buffer; to another dtype it converts', a
   tf.dispose([same, toInt]);
 });
 
+test('FusedBatchNorm (x * a + b form) matches cpu with and without scale/offset, and falls back for other shapes', async () => {
+  const c = 6;
+  const x = random([2, 5, 3, c], 400);
+  const stats = (seed: number, shape: number[] = [c]) => random(shape, seed);
+  const positive = (t: { shape: number[]; values: Float32Array }) => ({ shape: t.shape, values: t.values.map((v) => v + 0.6) });
+  const attrs = { varianceEpsilon: 1e-3 };
+  await compare('FusedBatchNorm', { x, mean: stats(401), variance: positive(stats(402)), offset: stats(403), scale: stats(404) }, attrs);
+  await compare('FusedBatchNorm', { x, mean: stats(405), variance: positive(stats(406)) }, attrs);
+  await compare('FusedBatchNorm', { x: random([7, c], 407), mean: stats(408, [1, c]), variance: positive(stats(409, [1, c])), scale: stats(410, [1, c]) }, attrs);
+  // one statistic for all channels: the stock kernel's path
+  await compare('FusedBatchNorm', { x: random([4, 5], 411), mean: stats(412, [1]), variance: positive(stats(413, [1])) }, attrs);
+});
+
 test('gradients of mean / sum / batch-norm through tf.grads match cpu', async () => {
   const x = random([3, 5, 7, 4], 300);
   const scale = random([4], 301);

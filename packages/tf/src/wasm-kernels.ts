@@ -446,6 +446,34 @@ function maxPoolGrad(stock: KernelConfig): KernelConfig {
 }
 
 /**
+ * FusedBatchNorm with per-channel statistics (every parameter of size C = the last axis) as
+ * x * a + b, a = scale / sqrt(variance + eps) and b = offset - mean * a computed on the C-vectors:
+ * two broadcasting XNNPACK passes over x. The stock kernel's scalar loop took 17 ms on the bench
+ * network's 32x64x64x32 activations. Other parameter shapes use the stock kernel.
+ */
+function batchNormAffine(stock: KernelConfig): KernelConfig {
+  return {
+    kernelName: 'FusedBatchNorm',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { x, mean, variance, offset, scale } = args.inputs as Record<string, TensorInfo | undefined> & { x: TensorInfo; mean: TensorInfo; variance: TensorInfo };
+      const { varianceEpsilon } = args.attrs as unknown as { varianceEpsilon: number };
+      const channels = x.shape[x.shape.length - 1];
+      const perChannel = (t: TensorInfo | undefined) => t == null || (t.dtype === 'float32' && tfc.util.sizeFromShape(t.shape) === channels);
+      if (x.dtype !== 'float32' || x.shape.length < 2 || ![mean, variance, offset, scale].every(perChannel)) return stock.kernelFunc(args);
+      return withScope(args.backend, (s) => {
+        const vector = (t: TensorInfo) => s.reshape(t, [channels]);
+        let a = s.run('Rsqrt', { x: s.run('Add', { a: vector(variance), b: constant(s, new Float32Array([varianceEpsilon]), []) }) });
+        if (scale) a = s.run('Multiply', { a, b: vector(scale) });
+        const meanTimesA = s.run('Multiply', { a: vector(mean), b: a });
+        const b = offset ? s.run('Sub', { a: vector(offset), b: meanTimesA }) : s.run('Neg', { x: meanTimesA });
+        return s.run('Add', { a: s.run('Multiply', { a: x, b: a }), b });
+      });
+    },
+  };
+}
+
+/**
  * Identity, and Cast to the dtype a tensor already has (ReLU's gradient casts its float mask to
  * float), sharing the input's buffer (reference counted, like Reshape) instead of the stock kernels'
  * full copy: tfjs clones big activations ~10 times per training step, and no kernel writes into its
@@ -602,7 +630,8 @@ export function registerWasmTrainingKernels(): void {
     tfc.unregisterKernel('MaxPoolGrad', 'wasm');
     tfc.registerKernel(maxPoolGrad(stockMaxPoolGrad));
   }
-  for (const [name, make] of [['Identity', sharedWhenUnchanged('Identity')], ['Cast', sharedWhenUnchanged('Cast')], ['Tile', tileByCopy]] as const) {
+  for (const [name, make] of [['Identity', sharedWhenUnchanged('Identity')], ['Cast', sharedWhenUnchanged('Cast')], ['Tile', tileByCopy],
+    ['FusedBatchNorm', batchNormAffine]] as const) {
     const stock = tfc.getKernel(name, 'wasm');
     if (!stock) continue;
     tfc.unregisterKernel(name, 'wasm');
