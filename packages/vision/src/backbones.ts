@@ -5,6 +5,7 @@
 // kernels these models need). tfjs-layers and @prodmatch/tf share one tfjs-core instance.
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { SeededDropout } from './dropout.ts';
 
 export interface SmallCnnOptions {
   /** Square input side in pixels (default 64). */
@@ -77,7 +78,7 @@ export interface EfficientNetOptions {
   channels?: number;
   /** Squeeze-excite ratio relative to the block's input filters (default 0.25). */
   seRatio?: number;
-  /** Dropout before the pooled output (default 0: heads add their own). */
+  /** Dropout before the pooled output (default 0: heads add their own); trains with seededTrainingArgs(). */
   dropout?: number;
   name?: string;
 }
@@ -134,6 +135,6 @@ export function efficientNet(variant: EfficientNetVariant, options: EfficientNet
   });
   x = act(bn(conv(x, roundFilters(1280, coeff.width), 1, 1, 'top_conv'), 'top'), 'top');
   let pooled = tfl.layers.globalAveragePooling2d({ name: `${name}_avg_pool` }).apply(x) as SymbolicTensor;
-  if (dropout > 0) pooled = tfl.layers.dropout({ rate: dropout, name: `${name}_top_dropout` }).apply(pooled) as SymbolicTensor;
+  if (dropout > 0) pooled = new SeededDropout({ rate: dropout, name: `${name}_top_dropout` }).apply(pooled) as SymbolicTensor;
   return tfl.model({ inputs: input, outputs: pooled, name });
 }

@@ -5,6 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { Tf } from '@prodmatch/tf';
 import { efficientNet, smallCnn } from './backbones.ts';
+import { SeededDropout, seededTrainingArgs } from './dropout.ts';
 import { createHead, crossEntropy, SEED_ARCFACE, type ArcFaceOptions, type HeadKind } from './heads.ts';
 import { DEFAULT_AUGMENTATION, pixelBatches, pixelsToTensor, type Augmentation } from './images.ts';
 import { loadPretrainedModel } from './pretrained.ts';
@@ -22,7 +23,7 @@ export interface EmbeddingModelOptions {
   imageSize: number;
   /** Seed: 512. */
   embeddingDim: number;
-  /** Dropout before the fc layer (the seeds use 0.0 to 0.2). */
+  /** Dropout before the fc layer (the seeds use 0.0 to 0.2); its masks follow the training seed. */
   dropout: number;
   /** Filters of the small CNN's blocks. */
   smallFilters?: number[];
@@ -42,7 +43,7 @@ export async function buildEmbeddingModel(o: EmbeddingModelOptions): Promise<Lay
   let x = backbone.outputs[0];
   // A loaded classifier trunk may end in a feature map rather than a vector.
   if (x.shape.length === 4) x = tfl.layers.globalAveragePooling2d({ name: 'embedding_gap' }).apply(x) as SymbolicTensor;
-  if (o.dropout > 0) x = tfl.layers.dropout({ rate: o.dropout, name: 'embedding_dropout' }).apply(x) as SymbolicTensor;
+  if (o.dropout > 0) x = new SeededDropout({ rate: o.dropout, name: 'embedding_dropout' }).apply(x) as SymbolicTensor;
   x = tfl.layers.dense({ units: o.embeddingDim, name: 'embedding_fc' }).apply(x) as SymbolicTensor;
   x = tfl.layers.batchNormalization({ name: 'embedding_bn' }).apply(x) as SymbolicTensor;
   const model = tfl.model({ inputs: backbone.inputs, outputs: x, name: 'embedding_model' });
@@ -104,8 +105,8 @@ export async function trainEmbeddingModel(tf: Tf, model: LayersModel, paths: rea
             yield [pixelsToTensor(tf, batch), tf.tensor1d(batch.rows.map((r) => ids[r]), 'int32')];
           }
         },
-        loss: ([x, y]) => {
-          const embeddings = model.apply(x, { training: true }) as Tensor2D;
+        loss: ([x, y], at) => {
+          const embeddings = model.apply(x, seededTrainingArgs(o.seed, at.epoch, at.step)) as Tensor2D;
           return crossEntropy(tf, head.logits(embeddings, y as Tensor1D), y as Tensor1D);
         },
       },

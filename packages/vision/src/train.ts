@@ -26,6 +26,12 @@ export interface LoopOptions {
   label?: string;
 }
 
+/** Where a training step is: 0-based epoch and 0-based step within that epoch. */
+export interface LoopStep {
+  epoch: number;
+  step: number;
+}
+
 export interface LoopTask {
   /** Trainable variables, in a fixed order (the optimizer's slots follow it). */
   variables: Variable[];
@@ -35,7 +41,11 @@ export interface LoopTask {
   stepsPerEpoch: number;
   /** The epoch's batches; each is trained on with `loss` and then disposed. */
   batches(epoch: number): AsyncIterable<Tensor[]>;
-  loss(batch: Tensor[]): Scalar;
+  /**
+   * `at` says which step this is, so that randomness inside the model (dropout masks) can be drawn
+   * from (seed, epoch, step): the same in a resumed run as in an uninterrupted one.
+   */
+  loss(batch: Tensor[], at: LoopStep): Scalar;
 }
 
 export interface LoopResult {
@@ -78,7 +88,8 @@ export async function trainLoop(tf: Tf, task: LoopTask, o: LoopOptions): Promise
     let sum = 0;
     let steps = 0;
     for await (const batch of task.batches(epoch)) {
-      const cost = optimizer.minimize(() => task.loss(batch), true, task.variables) as Scalar;
+      const at: LoopStep = { epoch, step: steps };
+      const cost = optimizer.minimize(() => task.loss(batch, at), true, task.variables) as Scalar;
       const value = (await cost.data())[0];
       cost.dispose();
       tf.dispose(batch);
@@ -99,11 +110,31 @@ export async function trainLoop(tf: Tf, task: LoopTask, o: LoopOptions): Promise
   return { losses, resumedFrom: start };
 }
 
+/**
+ * Adam's bias-correction accumulators, beta1^t and beta2^t (private fields of tfjs-core's
+ * AdamOptimizer). Training updates them by one float32 multiplication per step, but setWeights()
+ * rebuilds them as pow(beta, iterations + 1), which differs in the last bit for many step counts
+ * (after 5 steps beta2^6 is 0.99401510 multiplied out, 0.99401504 from pow). Adam divides the
+ * moments by 1 - beta^t, and that one bit moved a tiny test model's weights by 1e-3 to 6e-3 within
+ * one resumed epoch, so checkpoints carry the accumulators themselves and a resumed run continues
+ * bit for bit.
+ */
+function adamAccumulators(optimizer: Optimizer): { accBeta1: Variable; accBeta2: Variable } {
+  const { accBeta1, accBeta2 } = optimizer as unknown as { accBeta1?: Variable; accBeta2?: Variable };
+  if (typeof accBeta1?.assign !== 'function' || typeof accBeta2?.assign !== 'function') {
+    throw new Error('trainLoop: this tfjs-core AdamOptimizer has no accBeta1/accBeta2 variables, so checkpoints cannot save its state exactly; check the @tensorflow/tfjs-core version (written for 4.22)');
+  }
+  return { accBeta1, accBeta2 };
+}
+
 async function snapshot(task: LoopTask, optimizer: Optimizer): Promise<NamedTensor[]> {
+  const { accBeta1, accBeta2 } = adamAccumulators(optimizer);
   return [
     ...task.variables.map((v, i) => ({ name: `variable/${i}`, tensor: v as Tensor })),
     ...(task.stateTensors?.() ?? []).map((t, i) => ({ name: `state/${i}`, tensor: t })),
     ...(await optimizer.getWeights()).map((w) => ({ name: `optimizer/${w.name}`, tensor: w.tensor })),
+    { name: 'adam/accBeta1', tensor: accBeta1 },
+    { name: 'adam/accBeta2', tensor: accBeta2 },
   ];
 }
 
@@ -116,5 +147,12 @@ async function restore(tf: Tf, task: LoopTask, optimizer: Optimizer, tensors: Na
   variables.forEach((t, i) => task.variables[i].assign(t.tensor));
   task.setState?.(part('state/').map((t) => t.tensor));
   await optimizer.setWeights(part('optimizer/').map((t) => ({ name: t.name.slice('optimizer/'.length), tensor: t.tensor })));
+  // After setWeights, which recomputes the accumulators from the step count (see adamAccumulators).
+  // A checkpoint written before they were saved keeps that recomputed, last-bit-off value.
+  const accumulators = adamAccumulators(optimizer);
+  for (const name of ['accBeta1', 'accBeta2'] as const) {
+    const saved = tensors.find((t) => t.name === `adam/${name}`);
+    if (saved) accumulators[name].assign(saved.tensor);
+  }
   tf.dispose(tensors.map((t) => t.tensor));
 }

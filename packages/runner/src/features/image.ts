@@ -2,6 +2,7 @@
 // 1/group-size weighted sampling), seed 004's convolutional autoencoder, and its CAE -> dense AE
 // pipeline. Models train on the train groups only (`fit`), then embed any gallery (`extract`).
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Options } from 'yargs';
 import type { Posting } from '@prodmatch/data';
@@ -61,7 +62,7 @@ export const arcFaceOptions: Record<string, Options> = {
   'label-smoothing': { type: 'number', default: SEED_ARCFACE.labelSmoothing },
 };
 
-interface ImageSettings {
+export interface ImageSettings {
   backbone: BackboneName;
   imageSize: number;
   weights?: string;
@@ -78,7 +79,7 @@ function positive(value: unknown, flag: string, integer = true): number {
   return n;
 }
 
-function imageSettings(options: Readonly<Record<string, unknown>>, defaultEpochs: number): ImageSettings {
+export function imageSettings(options: Readonly<Record<string, unknown>>, defaultEpochs: number): ImageSettings {
   return {
     backbone: (options.backbone as BackboneName | undefined) ?? DEFAULTS.backbone,
     imageSize: positive(options.imgSize ?? DEFAULTS.imgSize, 'img-size'),
@@ -98,16 +99,49 @@ function imageSettings(options: Readonly<Record<string, unknown>>, defaultEpochs
   };
 }
 
-/** A folder per (dataset, training settings), so runs with other settings never prune or resume it. */
-function checkpointPlace(settings: ImageSettings, what: string, context: FeatureContext, train: readonly Posting[]): { dir: string; key: string } {
+const paths = (postings: readonly Posting[], context: Pick<FeatureContext, 'dataset'>): string[] => imagePaths(context.dataset.trainImagesDir, postings.map((p) => p.image));
+
+/**
+ * sha256 over the name and bytes of every distinct image in `names` (files in `dir`), in name order.
+ * Content rather than name + size + mtime: a stat-based key trusts that a changed file has a new size
+ * or mtime, which tools that restore mtimes (rsync -t, cp -p, unzip) do not promise, and it changes
+ * when identical files are copied or the synthetic set is regenerated, orphaning good checkpoints.
+ * Names are relative to `dir` for the same reason: moving the dataset keeps its key. Reading the bytes
+ * costs less than one epoch, which reads and decodes every one of them: ~70-110 ms for the synthetic
+ * default's 2,937 images (13 MB, warm cache); sha256 runs at ~1.6 GB/s here, so the ~2 GB of Shopee's
+ * train_images add seconds against minutes per epoch.
+ */
+function imagesFingerprint(dir: string, names: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const name of [...new Set(names)].sort()) {
+    const bytes = readFileSync(join(dir, name));
+    // Name and length before the bytes, so that no two sets of files hash the same byte stream.
+    hash.update(`${name}\0${bytes.length}\0`).update(bytes);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * A folder per (dataset, training settings, training images), so runs with other settings never
+ * prune or resume it. The key covers train.csv (sha256), the training rows and the bytes of their
+ * images: train.csv alone names the images but says nothing of what they contain.
+ */
+export function checkpointPlace(settings: ImageSettings, what: string, context: Pick<FeatureContext, 'dataset' | 'seed'>, train: readonly Posting[]): { dir: string; key: string } {
   const key = createHash('sha256')
-    .update(JSON.stringify({ what, settings: { ...settings, epochs: undefined, resume: undefined, checkpoints: undefined }, data: context.dataset.identity.sha256, seed: context.seed, rows: train.map((p) => p.postingId) }))
+    .update(
+      JSON.stringify({
+        what,
+        settings: { ...settings, epochs: undefined, resume: undefined, checkpoints: undefined },
+        data: context.dataset.identity.sha256,
+        seed: context.seed,
+        rows: train.map((p) => p.postingId),
+        images: imagesFingerprint(context.dataset.trainImagesDir, train.map((p) => p.image)),
+      }),
+    )
     .digest('hex')
     .slice(0, 16);
   return { dir: settings.checkpoints ?? join(REPO_ROOT, '.cache', 'checkpoints', context.dataset.identity.name, `${what}-${key}`), key };
 }
-
-const paths = (postings: readonly Posting[], context: FeatureContext): string[] => imagePaths(context.dataset.trainImagesDir, postings.map((p) => p.image));
 
 function notFitted(what: string): never {
   throw new Error(`${what}: extract() was called before fit(); the runner fits on the train groups first`);
