@@ -12,7 +12,13 @@
 // wasm-x2 is wasm with 2 XNNPACK threads (src/wasm-threads.ts); its 'vs wasm' column is the
 // two-thread speedup, measured here so the decision not to train with it can be revisited.
 //
-//   pnpm bench:engine [--steps 10] [--budget-s 40] [--slow-limit-s 170] [--skip-cpu] [--skip-stock]
+// The ceiling section times every convolution of a training step (trainingConvs) alone, on the
+// fastest wasm primitive for it (XNNPACK's conv2d, or its matMul for the filter gradient, without
+// building the patches), with 1 and 2 threads, and the same convolutions in PyTorch. Their sum is
+// what a step would cost if nothing but the convolutions took time: an upper bound on what any set
+// of kernels built from those primitives can reach, set beside the goal (0.5x PyTorch).
+//
+//   pnpm bench:engine [--steps 10] [--budget-s 40] [--slow-limit-s 170] [--skip-cpu] [--skip-stock] [--skip-ceiling]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -22,7 +28,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initTf, probeBackend, type BackendName } from '../src/backend.ts';
 import { setWasmBackendWithThreads } from '../src/wasm-threads.ts';
-import { smallCnnForBench } from './small-cnn.ts';
+import { convFlops, smallCnnForBench, trainingConvs, type ConvProblem } from './small-cnn.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
@@ -84,6 +90,55 @@ async function timeSteps(step: () => Promise<unknown>, maxSteps: number, budgetS
   return { steps, seconds: (performance.now() - t0) / 1000 };
 }
 
+/** Best-of-`reps` milliseconds of a synchronous wasm op (after one warm-up run). */
+function bestMs(tf: typeof tfc, run: () => tfc.Tensor, reps: number): number {
+  tf.dispose(run());
+  let best = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    const out = run();
+    best = Math.min(best, performance.now() - t0);
+    out.dispose();
+  }
+  return best;
+}
+
+/**
+ * Milliseconds of each training-step convolution alone on its fastest wasm primitive: conv2d for the
+ * forward pass and the input gradient (our Conv2DBackpropInput is that conv with a flipped filter),
+ * and for the filter gradient the faster of one matMul over all columns and chunks of
+ * FILTER_GRAD_CHUNK columns (what our Conv2DBackpropFilter runs), with the patches already built.
+ */
+async function convCeiling(threads: number, reps: number): Promise<number[]> {
+  if (threads > 1) await setWasmBackendWithThreads(threads);
+  const { tf } = await initTf({ backend: 'wasm' });
+  const chunk = 2048;
+  return trainingConvs(BATCH, SIZE).map((p) => tf.tidy(() => {
+    const { n, h, w, ci, co } = p;
+    if (p.op !== 'backward_weights') {
+      const [cin, cout] = p.op === 'forward' ? [ci, co] : [co, ci];
+      const x = tf.randomNormal([n, h, w, cin]) as tfc.Tensor4D;
+      const f = tf.randomNormal([3, 3, cin, cout]) as tfc.Tensor4D;
+      return bestMs(tf, () => tf.conv2d(x, f, 1, 'same'), reps);
+    }
+    const columns = n * h * w;
+    const patches = tf.randomNormal([9 * ci, columns]) as tfc.Tensor2D;
+    const dy = tf.randomNormal([columns, co]) as tfc.Tensor2D;
+    const whole = bestMs(tf, () => tf.matMul(patches, dy), reps);
+    const parts: [tfc.Tensor2D, tfc.Tensor2D][] = [];
+    for (let begin = 0; begin < columns; begin += chunk) {
+      const width = Math.min(chunk, columns - begin);
+      parts.push([tf.slice(patches, [0, begin], [9 * ci, width]), tf.slice(dy, [begin, 0], [width, co])]);
+    }
+    const chunked = bestMs(tf, () => {
+      const outs = parts.map(([a, b]) => tf.matMul(a, b));
+      tf.dispose(outs.slice(1));
+      return outs[0];
+    }, reps);
+    return Math.min(whole, chunked);
+  }));
+}
+
 async function child(mode: Mode, maxSteps: number, budgetS: number): Promise<Figure> {
   let tf: typeof tfc;
   let backend: { name: string; version: string };
@@ -130,6 +185,53 @@ function runTorch(threads: number, steps: number, warmup: number): Figure & { th
   return { mode: 'cpu', backend: 'pytorch-cpu', version: j.version, threads, images_per_s: j.images_per_s, step_ms: (j.seconds * 1000) / steps, steps };
 }
 
+function runCeiling(threads: number): number[] | string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', threads > 1 ? 'ceiling-x2' : 'ceiling'],
+    { encoding: 'utf8', timeout: 300_000, cwd: root, maxBuffer: 64 << 20 });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith('{"ceiling"'));
+  return line ? (JSON.parse(line) as { conv_ms: number[] }).conv_ms : (r.error?.message ?? r.stderr?.trim().split('\n').pop() ?? `exit ${r.status}`);
+}
+
+function runTorchConvs(problems: ConvProblem[], threads: number): number[] | string {
+  const r = spawnSync('/usr/bin/python3', [join(here, 'engine_reference.py'), '--threads', String(threads), '--steps', '5', '--warmup', '2',
+    '--conv-rates', JSON.stringify(problems)], { encoding: 'utf8', timeout: 300_000 });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith('{'));
+  return line ? (JSON.parse(line) as { conv_ms: number[] }).conv_ms : ((r.error?.message ?? r.stderr?.trim().split('\n').pop()) || 'no output');
+}
+
+/**
+ * The conv-only ceiling: each convolution of a step timed alone on wasm (1 and 2 threads) and in
+ * PyTorch (2 threads), printed per convolution as GFLOP/s and summed into images/s.
+ */
+function convCeilingSection(goalImagesPerS: number | undefined) {
+  const problems = trainingConvs(BATCH, SIZE);
+  const columns = { wasm_x1: runCeiling(1), wasm_x2: runCeiling(2), pytorch_x2: runTorchConvs(problems, 2) };
+  const gflops = (p: ConvProblem, ms: number) => convFlops(p) / ms / 1e6;
+  console.log(`\nconv-only ceiling: each convolution of a step alone, GFLOP/s`);
+  console.log(`${'layer op'.padEnd(22)} ${'GFLOP'.padStart(6)} ${'wasm x1'.padStart(8)} ${'wasm x2'.padStart(8)} ${'torch x2'.padStart(9)}`);
+  problems.forEach((p, i) => {
+    const cell = (c: number[] | string, width: number) => (typeof c === 'string' ? '-' : gflops(p, c[i]).toFixed(1)).padStart(width);
+    console.log(`${`${p.layer} ${p.op}`.padEnd(22)} ${(convFlops(p) / 1e9).toFixed(2).padStart(6)} ${cell(columns.wasm_x1, 8)} ${cell(columns.wasm_x2, 8)} ${cell(columns.pytorch_x2, 9)}`);
+  });
+  const summary = Object.fromEntries(Object.entries(columns).map(([name, c]) => {
+    if (typeof c === 'string') {
+      console.log(`${name}: ${c}`);
+      return [name, { error: c }];
+    }
+    const ms = c.reduce((a, b) => a + b, 0);
+    const imagesPerS = (BATCH * 1000) / ms;
+    return [name, { conv_ms: c, step_conv_ms: ms, images_per_s: imagesPerS, vs_goal: goalImagesPerS ? imagesPerS / goalImagesPerS : undefined }];
+  }));
+  const flops = problems.reduce((a, p) => a + convFlops(p), 0);
+  console.log(`\nconvolutions per step: ${(flops / 1e9).toFixed(2)} GFLOP. If nothing else took time, a step would take:`);
+  for (const [name, v] of Object.entries(summary) as [string, { step_conv_ms?: number; images_per_s?: number; vs_goal?: number }][]) {
+    if (v.step_conv_ms === undefined) continue;
+    const goal = v.vs_goal === undefined ? '' : `  = ${v.vs_goal.toFixed(2)}x the goal (${goalImagesPerS!.toFixed(1)} img/s)`;
+    console.log(`  ${name.padEnd(11)} ${v.step_conv_ms.toFixed(1).padStart(7)} ms -> at most ${v.images_per_s!.toFixed(1).padStart(6)} img/s${goal}`);
+  }
+  return { problems, flops_per_step: flops, goal_images_per_s: goalImagesPerS, ...summary };
+}
+
 const loadavg = () => os.loadavg().map((l) => Number(l.toFixed(2)));
 
 async function main() {
@@ -137,6 +239,11 @@ async function main() {
   const steps = arg('steps', 10);
   const budgetS = arg('budget-s', 40);
   const slowLimitS = arg('slow-limit-s', 170);
+  if (ci >= 0 && process.argv[ci + 1].startsWith('ceiling')) {
+    const threads = process.argv[ci + 1] === 'ceiling-x2' ? 2 : 1;
+    console.log(JSON.stringify({ ceiling: threads, conv_ms: await convCeiling(threads, 5) }));
+    return;
+  }
   if (ci >= 0) {
     const fig = await child(process.argv[ci + 1] as Mode, steps, budgetS);
     console.log(JSON.stringify(fig));
@@ -188,6 +295,7 @@ async function main() {
     const fmt = (v?: number) => (v === undefined ? '-' : `${b}${v.toFixed(3)}x`);
     console.log(`${r.mode.padEnd(19)} ${(b + r.images_per_s.toFixed(2)).padStart(8)} ${fmt(r.vs_pytorch_2_threads).padStart(12)} ${fmt(r.vs_pytorch_1_thread).padStart(12)} ${fmt(r.vs_wasm).padStart(8)}`);
   }
+  const ceiling = process.argv.includes('--skip-ceiling') ? undefined : convCeilingSection(ref2 ? ref2 / 2 : undefined);
   const loadAfter = loadavg();
   const seconds = (performance.now() - started) / 1000;
   console.log(`\nPyTorch x2 reference = mean of the runs before and after (${ref2?.toFixed(1)} img/s); loadavg at end ${loadAfter.join(' ')}; ${seconds.toFixed(0)} s`);
@@ -200,6 +308,7 @@ async function main() {
     tfjs: figures,
     pytorch: [torch2, torch1, torch2After],
     table: rows,
+    ceiling,
   };
   const file = join(root, 'results/bench/engine.json');
   mkdirSync(dirname(file), { recursive: true });
