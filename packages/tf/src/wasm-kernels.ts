@@ -138,22 +138,42 @@ function isChannelsLast(dataFormat: unknown): boolean {
   return dataFormat == null || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
 }
 
+type Shape4 = [number, number, number, number];
+type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
+
+/** The attributes tfjs-core gives the conv gradient kernels (Conv2DBackprop*, DepthwiseConv2dNativeBackprop*). */
+interface ConvGradAttrs {
+  strides: [number, number] | number;
+  /** Depthwise kernels only; the Conv2D gradients have none (dilation 1). */
+  dilations?: [number, number] | number;
+  pad: Pad;
+  dataFormat?: string;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  /** Conv2DBackpropInput / DepthwiseConv2dNativeBackpropInput. */
+  inputShape: Shape4;
+  /** Conv2DBackpropFilter / DepthwiseConv2dNativeBackpropFilter. */
+  filterShape: Shape4;
+}
+
+/** The forward convolution's geometry (NHWC) that a gradient kernel inverts. */
+function forwardGeometry(attrs: ConvGradAttrs, xShape: readonly number[], filterShape: readonly number[], depthwise: boolean): ConvInfo {
+  return backend_util.computeConv2DInfo(xShape as Shape4, filterShape as Shape4, attrs.strides, attrs.dilations ?? 1,
+    attrs.pad as never, attrs.dimRoundingMode, depthwise, 'channelsLast');
+}
+
 function conv2DBackpropInput(stock: KernelConfig | undefined): KernelConfig {
   return {
     kernelName: 'Conv2DBackpropInput',
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
-        strides: [number, number] | number; pad: Pad; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil';
-        inputShape: [number, number, number, number];
-      };
-      if (!isChannelsLast(dataFormat)) {
+      const conv = attrs as unknown as ConvGradAttrs;
+      if (!isChannelsLast(conv.dataFormat)) {
         if (!stock) throw new Error('Conv2DBackpropInput: only NHWC is supported');
         return stock.kernelFunc({ inputs, attrs, backend });
       }
-      const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number],
-        strides, 1, pad as never, dimRoundingMode, false, 'channelsLast');
+      const { inputShape } = conv;
+      const info = forwardGeometry(conv, inputShape, filter.shape, false);
       return withScope(backend, (s) => {
         const [, h, w] = inputShape;
         const dyd = s.dilate(dy, info.strideHeight, info.strideWidth);
@@ -176,13 +196,10 @@ function conv2DBackpropFilter(): KernelConfig {
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-        strides: [number, number] | number; pad: Pad; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil';
-        filterShape: [number, number, number, number];
-      };
-      if (!isChannelsLast(dataFormat)) throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
-      const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape,
-        strides, 1, pad as never, dimRoundingMode, false, 'channelsLast');
+      const conv = attrs as unknown as ConvGradAttrs;
+      if (!isChannelsLast(conv.dataFormat)) throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
+      const { filterShape } = conv;
+      const info = forwardGeometry(conv, x.shape, filterShape, false);
       const grid = info.strideHeight === 1 && info.strideWidth === 1 ? sharedPaddingGrid(info) : null;
       if (grid) return withScope(backend, (s) => filterGradStride1(s, x, dy, info, grid));
       return withScope(backend, (s) => {
@@ -221,7 +238,6 @@ function conv2DBackpropFilter(): KernelConfig {
  */
 const FILTER_GRAD_CHUNK = 2048;
 
-type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
 interface SharedPaddingGrid { g: number; gc: number; bh: number; bw: number }
 
 /** The grid of filterGradStride1, or null where padding of a filter's size or more leaves output rows without input. */
@@ -296,12 +312,9 @@ function depthwiseBackpropInput(): KernelConfig {
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-      const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as {
-        strides: [number, number] | number; dilations?: [number, number] | number; pad: Pad;
-        dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number];
-      };
-      const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number],
-        strides, dilations ?? 1, pad as never, dimRoundingMode, true);
+      const conv = attrs as unknown as ConvGradAttrs;
+      const { inputShape } = conv;
+      const info = forwardGeometry(conv, inputShape, filter.shape, true);
       return withScope(backend, (s) => {
         const [n, h, w, c] = inputShape;
         const [kh, kw, , mult] = filter.shape;
@@ -327,12 +340,9 @@ function depthwiseBackpropFilter(): KernelConfig {
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-      const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as {
-        strides: [number, number] | number; dilations?: [number, number] | number; pad: Pad;
-        dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number];
-      };
-      const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape,
-        strides, dilations ?? 1, pad as never, dimRoundingMode, true);
+      const conv = attrs as unknown as ConvGradAttrs;
+      const { filterShape } = conv;
+      const info = forwardGeometry(conv, x.shape, filterShape, true);
       return withScope(backend, (s) => {
         const [n, h, w, c] = x.shape;
         const [kh, kw, , mult] = filterShape;
