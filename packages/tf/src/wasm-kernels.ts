@@ -172,19 +172,13 @@ function conv2DBackpropInput(stock: KernelConfig | undefined): KernelConfig {
         if (!stock) throw new Error('Conv2DBackpropInput: only NHWC is supported');
         return stock.kernelFunc({ inputs, attrs, backend });
       }
-      const { inputShape } = conv;
-      const info = forwardGeometry(conv, inputShape, filter.shape, false);
+      const info = forwardGeometry(conv, conv.inputShape, filter.shape, false);
       return withScope(backend, (s) => {
-        const [, h, w] = inputShape;
-        const dyd = s.dilate(dy, info.strideHeight, info.strideWidth);
-        const rows = fullCorrelationWindow(dyd.shape[1], h, info.filterHeight, info.padInfo.top);
-        const cols = fullCorrelationWindow(dyd.shape[2], w, info.filterWidth, info.padInfo.left);
-        const cropped = s.slice(dyd, [0, rows.begin, cols.begin, 0], [dyd.shape[0], rows.size, cols.size, dyd.shape[3]]);
+        const window = dilatedGradientWindow(s, dy, info);
         // flip spatially and swap in/out channels: [KH, KW, Ci, Co] -> [KH, KW, Co, Ci]
         const flipped = s.transpose(s.flipTaps(filter), [0, 1, 3, 2]);
-        const explicit: Explicit = [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
-        return s.run('Conv2D', { x: cropped, filter: flipped },
-          { strides: [1, 1], pad: explicit, dilations: [1, 1], dataFormat: 'NHWC' });
+        return s.run('Conv2D', { x: window.x, filter: flipped },
+          { strides: [1, 1], pad: window.pad, dilations: [1, 1], dataFormat: 'NHWC' });
       });
     },
   };
@@ -203,18 +197,13 @@ function conv2DBackpropFilter(): KernelConfig {
       const grid = info.strideHeight === 1 && info.strideWidth === 1 ? sharedPaddingGrid(info) : null;
       if (grid) return withScope(backend, (s) => filterGradStride1(s, x, dy, info, grid));
       return withScope(backend, (s) => {
-        const [n, h, w, ci] = x.shape;
-        const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+        const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
         const co = filterShape[3];
-        // The correlation reads x rows padTop-before .. (oh-1)*sh + kh - 1 - padTop; crop/pad to that.
-        const rows = correlationInputWindow(h, oh, kh, sh, info.padInfo.top);
-        const cols = correlationInputWindow(w, ow, kw, sw, info.padInfo.left);
-        const xc = s.slice(x, [0, rows.begin, cols.begin, 0], [n, rows.size, cols.size, ci]);
-        const xt = s.transpose(xc, [3, 1, 2, 0]); // [Ci, H', W', N]
+        const window = readInputWindow(s, x, info);
+        const xt = s.transpose(window.x, [3, 1, 2, 0]); // [Ci, H', W', N]
         const ft = s.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, Co]
-        const explicit: Explicit = [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
         const out = s.run('Conv2D', { x: xt, filter: ft },
-          { strides: [1, 1], pad: explicit, dilations: [sh, sw], dataFormat: 'NHWC' }); // [Ci, KH, KW, Co]
+          { strides: [1, 1], pad: window.pad, dilations: [sh, sw], dataFormat: 'NHWC' }); // [Ci, KH, KW, Co]
         if (out.shape[1] !== kh || out.shape[2] !== kw || out.shape[3] !== co) {
           throw new Error(`Conv2DBackpropFilter (wasm): internal shape mismatch ${out.shape} vs ${filterShape}`);
         }
@@ -306,6 +295,32 @@ function correlationInputWindow(len: number, outLen: number, kEff: number, strid
   return { begin, size: end - begin + 1, padBefore: begin - first, padAfter: last - end };
 }
 
+/** A tensor cropped to the window a correlation reads, and the zero padding the correlation adds around it. */
+interface Windowed { x: TensorInfo; pad: Explicit }
+
+const explicitPadding = (rows: { padBefore: number; padAfter: number }, cols: { padBefore: number; padAfter: number }): Explicit =>
+  [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
+
+/**
+ * The input-gradient correlation's operand: dy zero-dilated by the stride, cropped (and padded) so
+ * that a stride-1 correlation with the flipped filter yields exactly the input's rows and columns.
+ */
+function dilatedGradientWindow(s: KernelScope, dy: TensorInfo, info: ConvInfo): Windowed {
+  const dyd = s.dilate(dy, info.strideHeight, info.strideWidth);
+  const rows = fullCorrelationWindow(dyd.shape[1], info.inHeight, info.effectiveFilterHeight, info.padInfo.top);
+  const cols = fullCorrelationWindow(dyd.shape[2], info.inWidth, info.effectiveFilterWidth, info.padInfo.left);
+  const x = s.slice(dyd, [0, rows.begin, cols.begin, 0], [dyd.shape[0], rows.size, cols.size, dyd.shape[3]]);
+  return { x, pad: explicitPadding(rows, cols) };
+}
+
+/** The filter-gradient correlation's operand: x cropped to the rows/cols the strided forward conv reads. */
+function readInputWindow(s: KernelScope, x: TensorInfo, info: ConvInfo): Windowed {
+  const rows = correlationInputWindow(info.inHeight, info.outHeight, info.effectiveFilterHeight, info.strideHeight, info.padInfo.top);
+  const cols = correlationInputWindow(info.inWidth, info.outWidth, info.effectiveFilterWidth, info.strideWidth, info.padInfo.left);
+  const cropped = s.slice(x, [0, rows.begin, cols.begin, 0], [x.shape[0], rows.size, cols.size, x.shape[3]]);
+  return { x: cropped, pad: explicitPadding(rows, cols) };
+}
+
 function depthwiseBackpropInput(): KernelConfig {
   return {
     kernelName: 'DepthwiseConv2dNativeBackpropInput',
@@ -318,15 +333,11 @@ function depthwiseBackpropInput(): KernelConfig {
       return withScope(backend, (s) => {
         const [n, h, w, c] = inputShape;
         const [kh, kw, , mult] = filter.shape;
-        const dyd = s.dilate(dy, info.strideHeight, info.strideWidth);
-        const rows = fullCorrelationWindow(dyd.shape[1], h, info.effectiveFilterHeight, info.padInfo.top);
-        const cols = fullCorrelationWindow(dyd.shape[2], w, info.effectiveFilterWidth, info.padInfo.left);
-        const cropped = s.slice(dyd, [0, rows.begin, cols.begin, 0], [n, rows.size, cols.size, c * mult]);
+        const window = dilatedGradientWindow(s, dy, info);
         let flipped = s.flipTaps(filter);
         if (mult !== 1) flipped = s.reshape(flipped, [kh, kw, c * mult, 1]);
-        const explicit: Explicit = [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
-        const out = s.run('DepthwiseConv2dNative', { x: cropped, filter: flipped },
-          { strides: [1, 1], pad: explicit, dilations: [info.dilationHeight, info.dilationWidth] });
+        const out = s.run('DepthwiseConv2dNative', { x: window.x, filter: flipped },
+          { strides: [1, 1], pad: window.pad, dilations: [info.dilationHeight, info.dilationWidth] });
         if (mult === 1) return out;
         return s.run('Sum', { x: s.reshape(out, [n, h, w, c, mult]) }, { axis: [4], keepDims: false });
       });
@@ -344,7 +355,7 @@ function depthwiseBackpropFilter(): KernelConfig {
       const { filterShape } = conv;
       const info = forwardGeometry(conv, x.shape, filterShape, true);
       return withScope(backend, (s) => {
-        const [n, h, w, c] = x.shape;
+        const [n, , , c] = x.shape;
         const [kh, kw, , mult] = filterShape;
         const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, dilationHeight: dh, dilationWidth: dw } = info;
         if ((dh !== 1 || dw !== 1) && (sh !== 1 || sw !== 1)) {
@@ -352,10 +363,8 @@ function depthwiseBackpropFilter(): KernelConfig {
         }
         // Taps are dilated by `dil`; outputs by `stride`. Swap roles: dy is the filter with
         // dilation = stride and the result's "stride" is the filter dilation.
-        const rows = correlationInputWindow(h, oh, info.effectiveFilterHeight, sh, info.padInfo.top);
-        const cols = correlationInputWindow(w, ow, info.effectiveFilterWidth, sw, info.padInfo.left);
-        const xc = s.slice(x, [0, rows.begin, cols.begin, 0], [n, rows.size, cols.size, c]);
-        const xpad = s.pad(xc, [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]]);
+        const window = readInputWindow(s, x, info);
+        const xpad = s.pad(window.x, window.pad);
         const hp = xpad.shape[1];
         const wp = xpad.shape[2];
         const xt = s.reshape(s.transpose(xpad, [1, 2, 0, 3]), [1, hp, wp, n * c]); // channels (n, c)
