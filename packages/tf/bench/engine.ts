@@ -166,37 +166,46 @@ async function child(mode: Mode, maxSteps: number, budgetS: number): Promise<Fig
   return { mode, backend: backend.name, version: backend.version, steps, step_ms: (seconds * 1000) / steps, images_per_s: (BATCH * steps) / seconds };
 }
 
+/**
+ * Runs a child process and parses the first stdout line that starts with `prefix` (its JSON result),
+ * or says why there is none: the spawn error (ETIMEDOUT when over `timeoutMs`), else the child's
+ * error lines or last stderr line.
+ */
+function runForJson<T>(command: string, args: string[], prefix: string, timeoutMs: number): { value: T } | { error: string } {
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs, cwd: root, maxBuffer: 64 << 20 });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith(prefix));
+  if (line) return { value: JSON.parse(line) as T };
+  const stderr = (r.stderr || '').trim().split('\n');
+  const errorLines = stderr.filter((l) => /Error/.test(l)).slice(0, 2).join(' | ');
+  return { error: r.error?.message ?? (errorLines || stderr.pop() || `exit ${r.status}`) };
+}
+
+const thisScript = (...args: string[]): string[] => ['--import', 'tsx', fileURLToPath(import.meta.url), ...args];
+const reference = (...args: string[]): string[] => [join(here, 'engine_reference.py'), ...args];
+
 function runChild(mode: Mode, maxSteps: number, budgetS: number, timeoutMs: number): Figure {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode,
-    '--steps', String(maxSteps), '--budget-s', String(budgetS)],
-  { encoding: 'utf8', timeout: timeoutMs, cwd: root, maxBuffer: 64 << 20 });
-  const line = r.stdout?.split('\n').find((l) => l.startsWith('{"mode"'));
-  if (line) return JSON.parse(line) as Figure;
-  const why = r.error ? r.error.message : (r.stderr || '').split('\n').filter((l) => /Error/.test(l)).slice(0, 2).join(' | ');
-  return { mode, error: why || `exit ${r.status}` };
+  const r = runForJson<Figure>(process.execPath, thisScript('--child', mode, '--steps', String(maxSteps), '--budget-s', String(budgetS)),
+    '{"mode"', timeoutMs);
+  return 'value' in r ? r.value : { mode, error: r.error };
 }
 
 function runTorch(threads: number, steps: number, warmup: number): Figure & { threads: number } {
-  const r = spawnSync('/usr/bin/python3', [join(here, 'engine_reference.py'), '--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup)],
-    { encoding: 'utf8', timeout: 600_000 });
-  const line = r.stdout?.split('\n').find((l) => l.startsWith('{'));
-  if (!line) return { mode: 'cpu', threads, error: (r.error?.message ?? r.stderr?.trim().split('\n').pop()) || 'no output' };
-  const j = JSON.parse(line) as { version: string; images_per_s: number; seconds: number };
+  const r = runForJson<{ version: string; images_per_s: number; seconds: number }>('/usr/bin/python3',
+    reference('--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup)), '{', 600_000);
+  if (!('value' in r)) return { mode: 'cpu', threads, error: r.error };
+  const j = r.value;
   return { mode: 'cpu', backend: 'pytorch-cpu', version: j.version, threads, images_per_s: j.images_per_s, step_ms: (j.seconds * 1000) / steps, steps };
 }
 
 function runCeiling(threads: number): number[] | string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', threads > 1 ? 'ceiling-x2' : 'ceiling'],
-    { encoding: 'utf8', timeout: 300_000, cwd: root, maxBuffer: 64 << 20 });
-  const line = r.stdout?.split('\n').find((l) => l.startsWith('{"ceiling"'));
-  return line ? (JSON.parse(line) as { conv_ms: number[] }).conv_ms : (r.error?.message ?? r.stderr?.trim().split('\n').pop() ?? `exit ${r.status}`);
+  const r = runForJson<{ conv_ms: number[] }>(process.execPath, thisScript('--child', threads > 1 ? 'ceiling-x2' : 'ceiling'), '{"ceiling"', 300_000);
+  return 'value' in r ? r.value.conv_ms : r.error;
 }
 
 function runTorchConvs(problems: ConvProblem[], threads: number): number[] | string {
-  const r = spawnSync('/usr/bin/python3', [join(here, 'engine_reference.py'), '--threads', String(threads), '--steps', '5', '--warmup', '2',
-    '--conv-rates', JSON.stringify(problems)], { encoding: 'utf8', timeout: 300_000 });
-  const line = r.stdout?.split('\n').find((l) => l.startsWith('{'));
-  return line ? (JSON.parse(line) as { conv_ms: number[] }).conv_ms : ((r.error?.message ?? r.stderr?.trim().split('\n').pop()) || 'no output');
+  const r = runForJson<{ conv_ms: number[] }>('/usr/bin/python3',
+    reference('--threads', String(threads), '--steps', '5', '--warmup', '2', '--conv-rates', JSON.stringify(problems)), '{', 300_000);
+  return 'value' in r ? r.value.conv_ms : r.error;
 }
 
 /**
