@@ -76,7 +76,7 @@ class KernelScope {
 
   /**
    * A [KH, KW, ...] filter with its taps in reverse order (a 180-degree spatial rotation): one block
-   * copy per tap. The stock Reverse kernel walks every element (~13 ms for a 3x3x128x256 filter).
+   * copy per tap. The stock Reverse kernel moves the filter element by element.
    */
   flipTaps(filter: TensorInfo): TensorInfo {
     const [kh, kw] = filter.shape;

@@ -107,9 +107,7 @@ const paths = (postings: readonly Posting[], context: Pick<FeatureContext, 'data
  * or mtime, which tools that restore mtimes (rsync -t, cp -p, unzip) do not promise, and it changes
  * when identical files are copied or the synthetic set is regenerated, orphaning good checkpoints.
  * Names are relative to `dir` for the same reason: moving the dataset keeps its key. Reading the bytes
- * costs less than one epoch, which reads and decodes every one of them: ~70-110 ms for the synthetic
- * default's 2,937 images (13 MB, warm cache); sha256 runs at ~1.6 GB/s here, so the ~2 GB of Shopee's
- * train_images add seconds against minutes per epoch.
+ * once costs less than one training epoch, which reads and decodes every one of them.
  */
 function imagesFingerprint(dir: string, names: readonly string[]): string {
   const hash = createHash('sha256');
