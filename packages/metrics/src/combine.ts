@@ -17,3 +17,47 @@ export function longestMatches(...sets: readonly (readonly ArrayLike<number>[])[
   if (sets.some((s) => s.length !== rows)) throw new Error('longestMatches: match sets cover different numbers of rows');
   return Array.from({ length: rows }, (_, row) => sets.reduce((best, set) => (set[row].length > best[row].length ? set : best))[row]);
 }
+
+/** One neighbour list of a row (nearest first) and the distance up to which its neighbours are matches. */
+export interface ThresholdedList {
+  indices: ArrayLike<number>;
+  distances: ArrayLike<number>;
+  threshold: number;
+  /** Keep at least this many of this list's postings (self included) even past the threshold: per-list min2. */
+  minMatches?: number;
+}
+
+/**
+ * The matches of one row under the thresholded-union rule every fused experiment and the match explorer
+ * share: the row itself; then, list by list, its neighbours within that list's threshold (nearest first,
+ * each posting once), keeping at least the list's `minMatches`; then, if fewer than `minMatches` in all,
+ * the first list's next nearest (min2 after fusion); at most `cap` postings.
+ */
+export function matchesWithin(row: number, lists: readonly ThresholdedList[], opts: { minMatches?: number; cap?: number } = {}): number[] {
+  const cap = opts.cap ?? MATCH_CAP;
+  const out = [row];
+  const seen = new Set<number>(out);
+  const add = (j: number): void => {
+    if (!seen.has(j) && out.length < cap) {
+      seen.add(j);
+      out.push(j);
+    }
+  };
+  for (const list of lists) {
+    // Distances are float32 in the searches: compare at that precision, so a distance stored from 0.3 is within 0.3.
+    const threshold = Math.fround(list.threshold);
+    const keep = list.minMatches ?? 1;
+    let kept = 1;
+    for (let c = 0; c < list.indices.length; c++) {
+      const j = list.indices[c];
+      if (j === row) continue;
+      if (!(list.distances[c] <= threshold) && kept >= keep) break;
+      add(j);
+      kept++;
+    }
+  }
+  const first = lists[0];
+  const minMatches = opts.minMatches ?? 1;
+  for (let c = 0; first && c < first.indices.length && out.length < Math.min(minMatches, cap); c++) if (first.indices[c] !== row) add(first.indices[c]);
+  return out;
+}

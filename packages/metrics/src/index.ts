@@ -2,4 +2,5 @@ export { matchScores, labelIds, MATCH_CAP } from './f1.ts';
 export type { MatchScores } from './f1.ts';
 export { thresholdSweep, bestThreshold, thresholdGrid } from './sweep.ts';
 export type { SweepPoint } from './sweep.ts';
-export { unionMatches, longestMatches } from './combine.ts';
+export { unionMatches, longestMatches, matchesWithin } from './combine.ts';
+export type { ThresholdedList } from './combine.ts';
