@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initTf, probeBackend, probeBackends, nativeBindingFiles } from './backend.ts';
+import { initTf, probeBackend, probeBackends, nativeBindingFiles, type BackendName, type BackendProbe } from './backend.ts';
 
 test('probes report every backend with a reason when unavailable', () => {
   const probes = probeBackends();
@@ -54,4 +54,49 @@ test('forcing a backend: option, PRODMATCH_BACKEND, and clear errors', async () 
     if (saved === undefined) delete process.env.PRODMATCH_BACKEND;
     else process.env.PRODMATCH_BACKEND = saved;
   }
+});
+
+/** A host whose CUDA libraries are missing: the GPU build's binding does not load, nor does tfjs-node's. */
+function brokenGpuHost(name: BackendName): BackendProbe {
+  if (name === 'tensorflow-gpu') {
+    return { name, available: false, version: '4.22.0', reason: 'native binding does not load: libcudart.so.11.0: cannot open shared object file' };
+  }
+  if (name === 'tensorflow') return { name, available: false, version: '4.22.0', reason: 'native binding is missing' };
+  return probeBackend(name);
+}
+
+async function withoutBackendVariable<T>(body: () => Promise<T>): Promise<T> {
+  const saved = process.env.PRODMATCH_BACKEND;
+  delete process.env.PRODMATCH_BACKEND;
+  try {
+    return await body();
+  } finally {
+    if (saved !== undefined) process.env.PRODMATCH_BACKEND = saved;
+  }
+}
+
+test('the start-up line names the backend picked and why each one above it was skipped', async () => {
+  const lines: string[] = [];
+  const { backend } = await withoutBackendVariable(() => initTf({ probe: brokenGpuHost, gpuVisible: () => false, log: (l) => lines.push(l) }));
+  assert.equal(backend.name, 'wasm');
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /^tfjs backend: wasm \d+\.\d+\.\d+ \(tensorflow-gpu skipped: native binding does not load: libcudart\.so\.11\.0[^;]*; tensorflow skipped: native binding is missing\)$/);
+});
+
+test('a visible GPU that tensorflow-gpu cannot use stops the run, unless a backend is forced', async () => {
+  await withoutBackendVariable(async () => {
+    const lines: string[] = [];
+    await assert.rejects(
+      initTf({ probe: brokenGpuHost, gpuVisible: () => true, log: (l) => lines.push(l) }),
+      (e: Error) => /^a GPU is visible but tensorflow-gpu cannot use it: native binding does not load: libcudart\.so\.11\.0.*--backend/.test(e.message) && !e.message.includes('\n'),
+    );
+    assert.deepEqual(lines, []);
+    const forced = await initTf({ backend: 'wasm', probe: brokenGpuHost, gpuVisible: () => true, log: (l) => lines.push(l) });
+    assert.equal(forced.backend.name, 'wasm');
+    assert.match(lines[0], /^tfjs backend: wasm \S+ \(forced by --backend\)$/);
+    process.env.PRODMATCH_BACKEND = 'cpu';
+    const byVariable = await initTf({ probe: brokenGpuHost, gpuVisible: () => true, log: (l) => lines.push(l) });
+    assert.equal(byVariable.backend.name, 'cpu');
+    assert.match(lines[1], /^tfjs backend: cpu \S+ \(forced by PRODMATCH_BACKEND\)$/);
+  });
 });

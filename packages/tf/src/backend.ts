@@ -31,6 +31,12 @@ export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'tensorf
 export interface InitOptions {
   /** Force a backend; otherwise $PRODMATCH_BACKEND, otherwise the best available. */
   backend?: BackendName;
+  /** Where the one-line choice is written (default: stderr, once per process and choice). */
+  log?: (line: string) => void;
+  /** Replaces probeBackend (tests simulate hosts with it). */
+  probe?: (name: BackendName) => BackendProbe;
+  /** Replaces the check for an NVIDIA device node (tests simulate a GPU host with it). */
+  gpuVisible?: () => boolean;
 }
 
 export interface BackendProbe {
@@ -106,7 +112,7 @@ function loadBinding(pkg: string): TfBinding | Error {
 }
 
 /** A GPU device node or driver is present (checked before loading the CUDA binding at all). */
-function gpuDriverVisible(): boolean {
+export function gpuDriverVisible(): boolean {
   if (process.env.CUDA_VISIBLE_DEVICES === '' || process.env.CUDA_VISIBLE_DEVICES === '-1') return false;
   return existsSync('/dev/nvidiactl') || existsSync('/dev/nvidia0') || existsSync('/dev/dxg');
 }
@@ -160,32 +166,61 @@ async function activate(name: BackendName, version: string): Promise<TfRuntime> 
   return { tf: tfc, backend: { name, version } };
 }
 
+const loggedChoices = new Set<string>();
+
+function stderrOnce(line: string): void {
+  if (loggedChoices.has(line)) return;
+  loggedChoices.add(line);
+  process.stderr.write(`${line}\n`);
+}
+
+/**
+ * The start-up line: which backend and why every one above it was skipped, so that a GPU user who
+ * lands on wasm sees it before training, not in the result row at the end.
+ */
+export function backendChoiceLine(chosen: BackendProbe, skipped: readonly BackendProbe[], forcedBy?: string): string {
+  const head = `tfjs backend: ${chosen.name} ${chosen.version ?? ''}`.trimEnd();
+  if (forcedBy) return `${head} (forced by ${forcedBy})`;
+  const why = skipped.map((p) => `${p.name} skipped: ${p.reason ?? 'unavailable'}`);
+  return why.length > 0 ? `${head} (${why.join('; ')})` : head;
+}
+
 /**
  * Returns tfjs-core on the chosen backend, ready to use. `options.backend`, then $PRODMATCH_BACKEND,
  * force a backend (with an error saying why when it cannot be used); otherwise the first available of
- * tensorflow-gpu > tensorflow > wasm > cpu. On wasm our training kernels are registered.
- * tfjs-layers shares this tfjs-core instance, so models built with it run on the same backend.
+ * tensorflow-gpu > tensorflow > wasm > cpu, except that a host with a visible NVIDIA device whose
+ * tensorflow-gpu cannot be used is an error: training there on wasm would be ~100x slower, so the
+ * user must fix CUDA or say which backend they accept. The choice is logged (one line, stderr).
+ * On wasm our training kernels are registered. tfjs-layers shares this tfjs-core instance, so models
+ * built with it run on the same backend.
  */
 export async function initTf(options: InitOptions = {}): Promise<TfRuntime> {
   const env = process.env.PRODMATCH_BACKEND?.trim();
   const forced = options.backend
     ? parseBackend(options.backend, 'backend')
     : env ? parseBackend(env, 'PRODMATCH_BACKEND') : undefined;
+  const forcedBy = options.backend ? '--backend' : env ? 'PRODMATCH_BACKEND' : undefined;
+  const probe = options.probe ?? probeBackend;
+  const log = options.log ?? stderrOnce;
   const order = forced ? [forced] : BACKEND_NAMES;
-  const reasons: string[] = [];
+  const skipped: BackendProbe[] = [];
   for (const name of order) {
-    const probe = probeBackend(name);
-    if (!probe.available) {
+    const found = probe(name);
+    if (!found.available) {
       if (forced) {
         throw new Error(`backend '${forced}' was requested${options.backend ? '' : ' by PRODMATCH_BACKEND'} but is not available: ` +
-          `${probe.reason}${name.startsWith('tensorflow') ? ' (see docs/backends.md)' : ''}`);
+          `${found.reason}${name.startsWith('tensorflow') ? ' (see docs/backends.md)' : ''}`);
       }
-      reasons.push(`${name}: ${probe.reason}`);
+      if (name === 'tensorflow-gpu' && (options.gpuVisible ?? gpuDriverVisible)()) {
+        throw new Error(`a GPU is visible but tensorflow-gpu cannot use it: ${found.reason}; fix the CUDA setup (docs/backends.md) ` +
+          'or choose a backend with --backend / PRODMATCH_BACKEND (tensorflow, wasm, cpu)');
+      }
+      skipped.push(found);
       continue;
     }
     let pending = ready.get(name);
     if (!pending) {
-      pending = activate(name, probe.version!);
+      pending = activate(name, found.version!);
       ready.set(name, pending);
       pending.catch(() => ready.delete(name));
     }
@@ -194,11 +229,12 @@ export async function initTf(options: InitOptions = {}): Promise<TfRuntime> {
       if (tfc.getBackend() !== (name.startsWith('tensorflow') ? 'tensorflow' : name)) {
         await tfc.setBackend(name.startsWith('tensorflow') ? 'tensorflow' : name);
       }
+      log(backendChoiceLine({ ...found, version: runtime.backend.version }, skipped, forcedBy));
       return runtime;
     } catch (error) {
       if (forced) throw new Error(`backend '${forced}' failed to initialise: ${(error as Error).message}`);
-      reasons.push(`${name}: ${(error as Error).message}`);
+      skipped.push({ ...found, available: false, reason: (error as Error).message });
     }
   }
-  throw new Error(`no tfjs backend could be initialised (${reasons.join('; ')})`);
+  throw new Error(`no tfjs backend could be initialised (${skipped.map((p) => `${p.name}: ${p.reason}`).join('; ')})`);
 }
