@@ -46,6 +46,12 @@ export interface LoopTask {
    * from (seed, epoch, step): the same in a resumed run as in an uninterrupted one.
    */
   loss(batch: Tensor[], at: LoopStep): Scalar;
+  /**
+   * Trains one batch in place of optimizer.minimize(loss, variables), for a task with parameters the
+   * shared optimizer would update densely although a batch touches few of them (an embedding table):
+   * it applies `optimizer` to `variables` itself, updates the rest at `rate`, and returns the loss.
+   */
+  step?(batch: Tensor[], at: LoopStep, optimizer: Optimizer, rate: number): Scalar;
 }
 
 export interface LoopResult {
@@ -89,7 +95,7 @@ export async function trainLoop(tf: Tf, task: LoopTask, o: LoopOptions): Promise
     let steps = 0;
     for await (const batch of task.batches(epoch)) {
       const at: LoopStep = { epoch, step: steps };
-      const cost = optimizer.minimize(() => task.loss(batch, at), true, task.variables) as Scalar;
+      const cost = task.step ? task.step(batch, at, optimizer, rate) : (optimizer.minimize(() => task.loss(batch, at), true, task.variables) as Scalar);
       const value = (await cost.data())[0];
       cost.dispose();
       tf.dispose(batch);
