@@ -1,17 +1,34 @@
-// Images -> pixels with sharp, a batch at a time: nothing holds more than one batch (plus the one
-// being prefetched) of decoded images, so memory stays flat whether the set has 300 or 34,000 images.
+// Images -> tensors for training and embedding. Three rules keep a fast backend fed
+// (docs/input-pipeline.md has the measurements):
+//  - one sharp job per image (decode + resize, nothing else), queued two batches ahead into libuv's
+//    pool, sized to the cores, so decoding continues while a synchronous training step holds the
+//    main thread;
+//  - flips, crops and colour jitter are tensor ops on the backend (pixelsToTensor), from parameters
+//    drawn on the host in row order, so a seed gives the same batch however the decodes finish;
+//  - pixels travel as one int32 per pixel (R, G, B and a zero byte: a third of float32's bytes;
+//    tfjs has no uint8 dtype) straight from sharp's buffer, and are unpacked and cast on the device.
+// Nothing holds more than the current batch and the prefetched ones, so memory stays flat whether
+// the set has 300 or 34,000 images.
 import sharp from 'sharp';
-import { join } from 'node:path';
-import type { Tensor4D } from '@tensorflow/tfjs-core';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { availableParallelism, endianness } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import type { Tf } from '@prodmatch/tf';
+
+// sharp's jobs run on libuv's pool, 4 threads unless told otherwise, whatever the core count. The
+// variable is read when the pool starts (its first job), which is after this module is imported in
+// every entry point of this repo; an explicit setting wins.
+if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.max(4, availableParallelism()));
 
 /** Random photometric/geometric changes applied while training (the seed's flip, crop, colour jitter). */
 export interface Augmentation {
   /** Probability of a horizontal flip. */
   flip: number;
-  /** Smallest crop side as a fraction of the image (a random square of side in [crop, 1] is cut out). */
+  /** Smallest crop side as a fraction of the image's side (a crop of the image's aspect, side fraction in [crop, 1]). */
   crop: number;
-  /** Brightness and saturation are multiplied by 1 ± jitter, hue shifted by ± jitter * 30 degrees. */
+  /** Brightness and saturation are multiplied by 1 ± jitter, hue rotated by ± jitter * 30 degrees. */
   jitter: number;
 }
 
@@ -26,89 +43,239 @@ export interface DecodeOptions {
   augmentation?: Augmentation | null;
   /** Uniform [0, 1) source for augmentation; required when augmenting. */
   random?: () => number;
+  /**
+   * Folder of resized images (raw bytes, 4 per pixel) keyed by the source file's bytes and `size`:
+   * epochs after the first read these instead of decoding the full-size JPEGs.
+   */
+  cacheDir?: string;
+  /** Batches decoded ahead of the consumer (default 2: one ready, one in progress). */
+  prefetch?: number;
 }
 
-/** One image as `size` x `size` RGB bytes (row-major HWC). Errors name the file. */
-export async function decodeImage(path: string, options: DecodeOptions): Promise<Uint8Array> {
-  const { size, augmentation, random } = options;
+/** One image's augmentation, drawn on the host, applied on the backend by pixelsToTensor. */
+export interface ImageAugment {
+  /** Normalised crop box [y1, x1, y2, x2]; x1 > x2 flips it horizontally (tf.image.cropAndResize). */
+  box: [number, number, number, number];
+  brightness: number;
+  saturation: number;
+  /** Hue rotation in radians. */
+  hue: number;
+}
+
+/** Draws one image's augmentation: 7 values from `random`, always in the same order. */
+export function drawAugment(augmentation: Augmentation, random: () => number): ImageAugment {
+  const side = augmentation.crop + (1 - augmentation.crop) * random();
+  const top = (1 - side) * random();
+  const left = (1 - side) * random();
+  const flip = random() < augmentation.flip;
+  const j = augmentation.jitter;
+  const brightness = 1 + j * (2 * random() - 1);
+  const saturation = 1 + j * (2 * random() - 1);
+  const hue = ((30 * j * (2 * random() - 1)) * Math.PI) / 180;
+  const [x1, x2] = flip ? [left + side, left] : [left, left + side];
+  return { box: [top, x1, top + side, x2], brightness, saturation, hue };
+}
+
+function cannotDecode(path: string, error: unknown): Error {
+  return new Error(`${path}: cannot decode image (${(error as Error).message}); replace or remove the file`);
+}
+
+/** The one sharp job: decode, sRGB, fill-resize to size x size, then `channels` raw bytes per pixel. */
+async function resizedBytes(path: string, input: string | Buffer, size: number, channels: 3 | 4): Promise<Buffer> {
   try {
-    let image = sharp(path, { failOn: 'error' }).removeAlpha().toColourspace('srgb');
-    if (augmentation) {
-      if (!random) throw new Error('decodeImage: augmentation needs a random source');
-      const meta = await sharp(path).metadata();
-      const width = meta.width ?? size;
-      const height = meta.height ?? size;
-      const side = Math.max(1, Math.floor(Math.min(width, height) * (augmentation.crop + (1 - augmentation.crop) * random())));
-      const left = Math.floor((width - side) * random());
-      const top = Math.floor((height - side) * random());
-      image = image.extract({ left, top, width: side, height: side });
-      if (random() < augmentation.flip) image = image.flop();
-      const j = augmentation.jitter;
-      if (j > 0) {
-        image = image.modulate({
-          brightness: 1 + j * (2 * random() - 1),
-          saturation: 1 + j * (2 * random() - 1),
-          hue: Math.round(30 * j * (2 * random() - 1)),
-        });
-      }
-    }
-    const { data, info } = await image.resize(size, size, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    let image = sharp(input, { failOn: 'error' }).removeAlpha().toColourspace('srgb').resize(size, size, { fit: 'fill' });
+    if (channels === 4) image = image.ensureAlpha(0);
+    const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== channels) throw new Error(`decoded to ${info.channels} channels, expected ${channels}`);
+    return data;
   } catch (error) {
-    throw new Error(`${path}: cannot decode image (${(error as Error).message}); replace or remove the file`);
+    throw cannotDecode(path, error);
   }
 }
 
-/** A batch of decoded images, [n, size, size, 3] bytes, and which rows of the input they are. */
-export interface PixelBatch {
-  rows: number[];
-  pixels: Uint8Array;
-  size: number;
+/** One image as `size` x `size` RGB bytes (row-major HWC). Errors name the file. */
+export async function decodeImage(path: string, options: { size: number }): Promise<Uint8Array> {
+  const data = await resizedBytes(path, path, options.size, 3);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Decodes the images of `rows` into one contiguous buffer. */
+/** A batch of decoded images and which rows of the input they are. */
+export interface PixelBatch {
+  rows: number[];
+  /** [n, size, size] pixels of 4 bytes: R, G, B, 0 (one little-endian int32 each). */
+  rgbx: Uint8Array;
+  size: number;
+  /** Per-row augmentation, when training augments. */
+  augment?: ImageAugment[];
+}
+
+// Content hash of each source file, computed once per process: the key of its cached resized image.
+const sourceKeys = new Map<string, string>();
+
+async function readSource(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw cannotDecode(path, error);
+  }
+}
+
+/** Reads exactly `target.length` bytes of `file` into `target`; false when it is missing or the wrong size. */
+async function readExactly(file: string, target: Uint8Array): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size !== target.length) return false;
+    const { bytesRead } = await handle.read(target, 0, target.length, 0);
+    return bytesRead === target.length;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, data);
+    await rename(temporary, file);
+  } catch (error) {
+    throw new Error(`--image-cache: cannot write ${file} (${(error as Error).message}); free some space or choose another folder`);
+  }
+}
+
+/** Decodes (or reads from the cache) one image's RGBX pixels into `target`. */
+async function loadInto(path: string, size: number, target: Uint8Array, cacheDir: string | undefined): Promise<void> {
+  if (!cacheDir) {
+    target.set(await resizedBytes(path, path, size, 4));
+    return;
+  }
+  const absolute = resolve(path);
+  let key = sourceKeys.get(absolute);
+  let source: Buffer | undefined;
+  if (!key) {
+    source = await readSource(path);
+    key = createHash('sha1').update(source).digest('hex');
+    sourceKeys.set(absolute, key);
+  }
+  const file = join(cacheDir, String(size), key.slice(0, 2), `${key}.rgbx`);
+  if (await readExactly(file, target)) return;
+  const pixels = await resizedBytes(path, source ?? (await readSource(path)), size, 4);
+  target.set(pixels);
+  await writeAtomically(file, pixels);
+}
+
+if (endianness() !== 'LE') throw new Error('@prodmatch/vision packs pixels as little-endian int32; this host is big-endian');
+
+/** Decodes the images of `rows` into one contiguous buffer; augmentation is drawn here, in row order. */
 export async function decodeBatch(paths: readonly string[], rows: readonly number[], options: DecodeOptions): Promise<PixelBatch> {
-  const { size } = options;
-  const pixels = new Uint8Array(rows.length * size * size * 3);
-  // Draw the augmentation randomness up front, in row order, so a seed gives the same batch
-  // whatever order sharp's thread pool finishes in.
-  const randoms = rows.map(() => {
-    if (!options.augmentation || !options.random) return undefined;
-    const values = Array.from({ length: 8 }, options.random);
-    let i = 0;
-    return () => values[i++ % values.length];
-  });
-  await Promise.all(
-    rows.map(async (row, i) => {
-      pixels.set(await decodeImage(paths[row], { ...options, random: randoms[i] }), i * size * size * 3);
-    }),
-  );
-  return { rows: [...rows], pixels, size };
+  const { size, augmentation, random } = options;
+  if (augmentation && !random) throw new Error('decodeBatch: augmentation needs a random source');
+  const augment = augmentation && random ? rows.map(() => drawAugment(augmentation, random)) : undefined;
+  const pixelBytes = size * size * 4;
+  const rgbx = new Uint8Array(rows.length * pixelBytes);
+  await Promise.all(rows.map((row, i) => loadInto(paths[row], size, rgbx.subarray(i * pixelBytes, (i + 1) * pixelBytes), options.cacheDir)));
+  return { rows: [...rows], rgbx, size, ...(augment ? { augment } : {}) };
 }
 
 /**
- * Batches of `order` (indices into `paths`), decoded one batch ahead of the consumer so that sharp's
- * threads work while the model trains on the previous batch.
+ * Batches of `order` (indices into `paths`), decoded `prefetch` batches ahead of the consumer: every
+ * image of those batches is queued at once, so sharp's threads keep working while the consumer (a
+ * training step that blocks the main thread) runs. Randomness is drawn when a batch is queued, in
+ * batch order, so the sequence does not depend on timing.
  */
 export async function* pixelBatches(paths: readonly string[], order: readonly number[], batchSize: number, options: DecodeOptions): AsyncGenerator<PixelBatch> {
-  const starts: number[] = [];
-  for (let s = 0; s < order.length; s += batchSize) starts.push(s);
-  let next: Promise<PixelBatch> | null = starts.length > 0 ? decodeBatch(paths, order.slice(0, batchSize), options) : null;
-  for (let b = 0; b < starts.length; b++) {
-    const current = await (next as Promise<PixelBatch>);
-    const s = starts[b + 1];
-    next = s === undefined ? null : decodeBatch(paths, order.slice(s, s + batchSize), options);
+  const depth = Math.max(1, options.prefetch ?? 2);
+  const pending: Promise<PixelBatch>[] = [];
+  let next = 0;
+  const queue = (): void => {
+    if (next >= order.length) return;
+    const batch = decodeBatch(paths, order.slice(next, next + batchSize), options);
+    // A consumer that stops early (a diverged loss) leaves prefetched batches unread.
+    batch.catch(() => undefined);
+    pending.push(batch);
+    next += batchSize;
+  };
+  for (let i = 0; i < depth; i++) queue();
+  while (pending.length > 0) {
+    const current = await pending.shift()!;
+    queue();
     yield current;
   }
 }
 
-/** Bytes -> float tensor [n, size, size, 3], scaled to [0, 1] and optionally ImageNet-normalised. */
+/** Rec. 601 luma weights: saturation scales the distance from this grey. */
+const LUMA = [0.299, 0.587, 0.114];
+/** RGB <-> YIQ: hue is a rotation of the (I, Q) plane. */
+const RGB_TO_YIQ = [[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]];
+
+function multiply(a: number[][], b: number[][]): number[][] {
+  return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
+}
+
+/** The inverse of a 3x3 matrix (adjugate / determinant): the published YIQ -> RGB table is rounded, so a zero rotation would not give the identity. */
+function inverse3(m: number[][]): number[][] {
+  const cofactor = (i: number, j: number): number => {
+    const [r0, r1] = [0, 1, 2].filter((r) => r !== i);
+    const [c0, c1] = [0, 1, 2].filter((c) => c !== j);
+    return ((i + j) % 2 === 0 ? 1 : -1) * (m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]);
+  };
+  const determinant = m[0].reduce((s, v, j) => s + v * cofactor(0, j), 0);
+  return [0, 1, 2].map((i) => [0, 1, 2].map((j) => cofactor(j, i) / determinant));
+}
+const YIQ_TO_RGB = inverse3(RGB_TO_YIQ);
+
+/**
+ * The colour jitter of one image as a 3x3 matrix acting on RGB column vectors: brightness (a scale),
+ * saturation (a blend with the luma grey) and hue (a rotation in YIQ) are all linear, so the whole
+ * jitter is one small matrix product per image on the device.
+ */
+export function colourMatrix(a: Pick<ImageAugment, 'brightness' | 'saturation' | 'hue'>): number[][] {
+  const s = a.saturation;
+  const saturate = [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? s : 0) + (1 - s) * LUMA[j]));
+  const c = Math.cos(a.hue);
+  const n = Math.sin(a.hue);
+  const rotate = multiply(YIQ_TO_RGB, multiply([[1, 0, 0], [0, c, -n], [0, n, c]], RGB_TO_YIQ));
+  return multiply(rotate, saturate).map((row) => row.map((v) => v * a.brightness));
+}
+
+/** [n, size, size] int32 RGBX -> [n, size, size, 3] float32 0..255, exact (every value < 2^24). */
+function unpack(tf: Tf, packed: Tensor): Tensor4D {
+  const v = tf.cast(packed, 'float32');
+  const blue = tf.floor(tf.div(v, 65536));
+  const rest = tf.sub(v, tf.mul(blue, 65536));
+  const green = tf.floor(tf.div(rest, 256));
+  const red = tf.sub(rest, tf.mul(green, 256));
+  return tf.stack([red, green, blue], 3) as Tensor4D;
+}
+
+/**
+ * Bytes -> float tensor [n, size, size, 3]: uploaded as int32 RGBX, unpacked, augmented (crop, flip
+ * and colour jitter when the batch carries them), scaled to [0, 1] and optionally ImageNet-normalised.
+ */
 export function pixelsToTensor(tf: Tf, batch: PixelBatch, normalise = true): Tensor4D {
   return tf.tidy(() => {
     const { size } = batch;
-    const x = tf.div(tf.tensor4d(Float32Array.from(batch.pixels), [batch.rows.length, size, size, 3]), 255);
-    return (normalise ? tf.div(tf.sub(x, tf.tensor1d(MEAN)), tf.tensor1d(STD)) : x) as Tensor4D;
+    const n = batch.rows.length;
+    const words = new Int32Array(batch.rgbx.buffer, batch.rgbx.byteOffset, n * size * size);
+    let x = unpack(tf, tf.tensor3d(words, [n, size, size], 'int32'));
+    if (batch.augment) {
+      const boxes = tf.tensor2d(batch.augment.flatMap((a) => a.box), [n, 4]);
+      x = tf.image.cropAndResize(x, boxes, tf.range(0, n, 1, 'int32'), [size, size], 'bilinear');
+      // x' = M x per pixel, i.e. rows of pixels times M transposed.
+      const transposed = tf.tensor3d(batch.augment.flatMap((a) => {
+        const m = colourMatrix(a);
+        return [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => m[j][i]));
+      }), [n, 3, 3]);
+      x = tf.reshape(tf.clipByValue(tf.matMul(tf.reshape(x, [n, size * size, 3]), transposed), 0, 255), [n, size, size, 3]);
+    }
+    const scaled = tf.div(x, 255);
+    return (normalise ? tf.div(tf.sub(scaled, tf.tensor1d(MEAN)), tf.tensor1d(STD)) : scaled) as Tensor4D;
   });
 }
 

@@ -1,7 +1,7 @@
 export { smallCnn, efficientNet, roundFilters, roundRepeats, EFFICIENTNET_COEFFICIENTS } from './backbones.ts';
 export type { SmallCnnOptions, EfficientNetOptions, EfficientNetVariant } from './backbones.ts';
-export { decodeImage, decodeBatch, pixelBatches, pixelsToTensor, imagePaths, DEFAULT_AUGMENTATION } from './images.ts';
-export type { Augmentation, DecodeOptions, PixelBatch } from './images.ts';
+export { decodeImage, decodeBatch, pixelBatches, pixelsToTensor, imagePaths, drawAugment, colourMatrix, DEFAULT_AUGMENTATION } from './images.ts';
+export type { Augmentation, DecodeOptions, ImageAugment, PixelBatch } from './images.ts';
 export { inverseGroupSizeWeights, weightedSample, shuffledRows, epochOrder } from './sampler.ts';
 export type { SamplerKind } from './sampler.ts';
 export { learningRate, SEED_SCHEDULE } from './schedule.ts';
