@@ -81,6 +81,19 @@ export function sweepChartSpec(row: ResultRow): TopLevelSpec {
   return spec;
 }
 
+// Tableau 10, then eight strong hues unlike any of them (navy, maroon, olive, magenta, cyan, lime, black,
+// violet): lighter twins of the first ten would be told apart from them only with effort on a white ground.
+const SERIES_COLOURS = [
+  '#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac',
+  '#000075', '#800000', '#808000', '#f032e6', '#42d4f4', '#bfef45', '#222222', '#911eb4',
+];
+
+/** One colour per series: the palette above, then evenly spaced hues once it runs out, never a repeat. */
+export function seriesColours(count: number): string[] {
+  if (count <= SERIES_COLOURS.length) return SERIES_COLOURS.slice(0, count);
+  return Array.from({ length: count }, (_, i) => `hsl(${Math.round((360 * i) / count)}, ${i % 2 ? 55 : 75}%, ${i % 2 ? 62 : 42}%)`);
+}
+
 /** Every sweep of one dataset overlaid (test F1, colour = experiment), each with its chosen threshold as a dot. */
 export function sweepOverlaySpec(rows: ResultRow[]): TopLevelSpec {
   const datasets = [...new Set(rows.map((r) => r.dataset.name))];
@@ -90,7 +103,9 @@ export function sweepOverlaySpec(rows: ResultRow[]): TopLevelSpec {
     ...r.sweep.map((p) => ({ kind: 'sweep', unit: thresholdUnit(r), experiment: rowLabel(r), threshold: p.threshold, f1: p.f1Test })),
     ...(r.threshold !== null && r.sweep.length > 0 ? [{ kind: 'chosen', unit: thresholdUnit(r), experiment: rowLabel(r), threshold: r.threshold, f1: r.f1.test }] : []),
   ]);
-  const color = { field: 'experiment', type: 'nominal', title: 'experiment' } as const;
+  // An explicit domain and range: the default 10-colour scheme repeats from the 11th series on.
+  const series = [...new Set(values.map((v) => v.experiment))];
+  const color = { field: 'experiment', type: 'nominal', title: 'experiment', scale: { domain: series, range: seriesColours(series.length) } } as const;
   const x = { ...THRESHOLD_AXIS, title: null };
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
