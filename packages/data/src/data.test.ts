@@ -40,10 +40,24 @@ test('bad CSVs fail with one line naming file and row', () => {
     [`posting_id,image,title,label_group\na,a.jpg,t,1\n`, /missing column\(s\) image_phash/],
     [`posting_id,image,image_phash,title\na,a.jpg,94974f937d4c2433,t\n`, /missing column\(s\) label_group/],
     [`${HEADER}\na,a.jpg,94974f937d4c2433,t,1\na,b.jpg,94974f937d4c2433,u,1\n`, /row 2 \(posting_id "a"\): duplicate posting_id, first seen on row 1/],
-    [`${HEADER}\na,a.jpg,94974f937d4c2433,  ,1\n`, /row 1 \(posting_id "a"\): empty title/],
-    [`${HEADER}\na,a.jpg,94974f937d4c2433,t\n`, /row 1 has too few fields \(no value for label_group\)/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,  ,1\n`, /:2: row 1 \(posting_id "a"\): column title is empty/],
+    // Python's csv module and most exporters write an empty field unquoted; both spellings get the same error.
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,,1\n`, /:2: row 1 \(posting_id "a"\): column title is empty/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,"",1\n`, /:2: row 1 \(posting_id "a"\): column title is empty/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,t,\n`, /:2: row 1 \(posting_id "a"\): column label_group is empty/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,t,""\n`, /:2: row 1 \(posting_id "a"\): column label_group is empty/],
+    [`${HEADER}\n,a.jpg,94974f937d4c2433,t,1\n`, /:2: row 1: column posting_id is empty/],
+    [`${HEADER}\na,,94974f937d4c2433,t,1\n`, /:2: row 1 \(posting_id "a"\): column image is empty/],
+    [`${HEADER}\na,../a.jpg,94974f937d4c2433,t,1\n`, /image "\.\.\/a\.jpg" is not a plain file name/],
+    // An unquoted comma in a title shifts every later field: the label would silently become title text.
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,Kopi, susu,1\n`, /:2: row 1 has 6 fields but the header has 5; quote any field that contains a comma/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,"Kopi" susu,1\n`, /:2: malformed CSV, text after the closing quote/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,t,1\n\nb,b.jpg,94974f937d4c2433,u,1\n`, /:3: empty line between rows/],
+    [`${HEADER},title\na,a.jpg,94974f937d4c2433,t,1,u\n`, /column "title" appears twice in the header/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,t\u0000,1\n`, /:2: control character U\+0000/],
+    [`${HEADER}\na,a.jpg,94974f937d4c2433,t\n`, /:2: row 1 has too few fields \(no value for label_group\)/],
     [`${HEADER}\na,a.jpg,94974f937d4c2433,"open title,1\nb,b.jpg,94974f937d4c2433,t,2\n`, /train\.csv:2: malformed CSV, a quoted field is never closed/],
-    [`${HEADER}\na,a.jpg,zz,t,1\n`, /image_phash "zz" is not 16 lowercase hex digits/],
+    [`${HEADER}\na,a.jpg,zz,t,1\n`, /image_phash "zz" is not 16 hex digits/],
     [``, /file is empty/],
     [`${HEADER}\n`, /no data rows/],
   ];
@@ -56,6 +70,21 @@ test('bad CSVs fail with one line naming file and row', () => {
       return true;
     });
   }
+});
+
+test('a spreadsheet "CSV UTF-8" export (byte-order mark, CRLF, uppercase hex, trailing empty lines) loads', () => {
+  const path = csvFile(`\uFEFF${HEADER}\r\na,a.jpg,94974F937D4C2433,"Kopi, ""susu""\r\n1kg",1\r\nb,b.jpg,94974f937d4c2433,teh,2\r\n\r\n`);
+  const file = readPostingsCsv(path, { requireLabels: true });
+  assert.deepEqual(file.postings, [
+    { postingId: 'a', image: 'a.jpg', imagePhash: '94974f937d4c2433', title: 'Kopi, "susu"\r\n1kg', labelGroup: '1' },
+    { postingId: 'b', image: 'b.jpg', imagePhash: '94974f937d4c2433', title: 'teh', labelGroup: '2' },
+  ]);
+});
+
+test('a file that is not UTF-8 text fails on the line that is not', () => {
+  const path = csvFile('');
+  writeFileSync(path, Buffer.concat([Buffer.from(`${HEADER}\na,a.jpg,94974f937d4c2433,kopi,1\nb,b.jpg,94974f937d4c2433,caf`), Buffer.from([0xe9]), Buffer.from(',1\n')]));
+  assert.throws(() => readPostingsCsv(path, { requireLabels: true }), (error: Error) => error.name === 'DataError' && error.message === `${path}:3: not UTF-8 text (binary data or another encoding); save the file as CSV UTF-8`);
 });
 
 test('a folder without images fails with the count and where it looked', () => {
