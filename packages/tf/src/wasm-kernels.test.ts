@@ -233,3 +233,26 @@ test('gradients of mean / sum / batch-norm through tf.grads match cpu', async ()
   const got = await grads('wasm');
   want.forEach((g, i) => assert.ok(relError(got[i], g) < 1e-4, `grad ${i}: ${relError(got[i], g)}`));
 });
+
+test('UnsortedSegmentSum and the gradient of gather (an embedding bag) match cpu, out-of-range ids dropped', async () => {
+  const x = random([7, 3, 2], 400);
+  const table = random([5, 4], 401);
+  const ids = [2, 0, 2, -1, 3, 4, 2];
+  const rows = [4, 4, 0, 1, 3, 1, 2, 4];
+  const run = async (backend: 'cpu' | 'wasm') => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const summed = tf.unsortedSegmentSum(tf.tensor(x.values, x.shape), tf.tensor1d(ids, 'int32'), 4);
+      const ints = tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), tf.tensor1d([1, 1, 0], 'int32'), 2);
+      const bag = (t: tfc.Tensor) => tf.sum(tf.square(tf.unsortedSegmentSum(tf.gather(t, tf.tensor1d(rows, 'int32')), tf.tensor1d([0, 0, 1, 1, 1, 2, 2, 2], 'int32'), 3)));
+      const [grad] = tf.grads(bag)([tf.tensor(table.values, table.shape)]);
+      return { summed: summed.dataSync() as Float32Array, shape: summed.shape, ints: Array.from(ints.dataSync()), grad: grad.dataSync() as Float32Array };
+    });
+  };
+  const want = await run('cpu');
+  const got = await run('wasm');
+  assert.deepEqual(got.shape, [4, 3, 2]);
+  assert.ok(relError(got.summed, want.summed) < 1e-6, `sum: ${relError(got.summed, want.summed)}`);
+  assert.deepEqual(got.ints, [5, 6, 4, 6]);
+  assert.ok(relError(got.grad, want.grad) < 1e-5, `gather gradient: ${relError(got.grad, want.grad)}`);
+});

@@ -27,6 +27,7 @@ export const WASM_TRAINING_KERNELS = [
   'Conv2DBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
+  'UnsortedSegmentSum',
 ] as const;
 
 interface WasmBackendLike {
@@ -622,6 +623,41 @@ function registerBatchNormGradient(): void {
   });
 }
 
+/**
+ * UnsortedSegmentSum, which the stock wasm backend lacks: tf.unsortedSegmentSum and the gradient of
+ * tf.gather (an embedding bag's forward and backward pass) both need it. out[s] is the sum of the rows
+ * of x whose segment id is s; ids outside [0, numSegments) are dropped, as TensorFlow does. One pass
+ * of row-block adds on the wasm heap.
+ */
+const unsortedSegmentSum: KernelConfig = {
+  kernelName: 'UnsortedSegmentSum',
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const heap = backend as unknown as WasmBackendLike;
+    const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
+    const { numSegments } = attrs as unknown as { numSegments: number };
+    if (segmentIds.shape.length !== 1 || segmentIds.shape[0] !== x.shape[0]) {
+      throw new Error(`UnsortedSegmentSum (wasm): segment ids must be one per row of x, got shape [${segmentIds.shape}] for x [${x.shape}]`);
+    }
+    const rows = x.shape[0];
+    const width = x.shape.slice(1).reduce((a, b) => a * b, 1);
+    const out = heap.makeOutput([numSegments, ...x.shape.slice(1)], x.dtype as 'float32' | 'int32');
+    // Views after the allocation: makeOutput may grow (and so move) the heap.
+    const target = heap.typedArrayFromHeap(out);
+    const values = heap.typedArrayFromHeap(x);
+    const ids = heap.typedArrayFromHeap(segmentIds);
+    target.fill(0);
+    for (let i = 0; i < rows; i++) {
+      const segment = ids[i];
+      if (!(segment >= 0 && segment < numSegments)) continue;
+      const to = segment * width;
+      const from = i * width;
+      for (let j = 0; j < width; j++) target[to + j] += values[from + j];
+    }
+    return out;
+  },
+};
+
 let registered = false;
 
 /**
@@ -656,6 +692,7 @@ export function registerWasmTrainingKernels(): void {
     tfc.unregisterKernel(name, 'wasm');
     tfc.registerKernel(make(stock));
   }
+  tfc.registerKernel(unsortedSegmentSum);
   registerBatchNormGradient();
   registerReductionGradients();
   registered = true;
