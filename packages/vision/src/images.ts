@@ -256,9 +256,10 @@ function unpack(tf: Tf, packed: Tensor): Tensor4D {
 
 /**
  * Bytes -> float tensor [n, size, size, 3]: uploaded as int32 RGBX, unpacked, augmented (crop, flip
- * and colour jitter when the batch carries them), scaled to [0, 1] and optionally ImageNet-normalised.
+ * and colour jitter when the batch carries them), scaled to [0, 1] and optionally ImageNet-normalised;
+ * or, with 'pixels', left in [0, 255] for models that scale their own input (Keras's EfficientNet).
  */
-export function pixelsToTensor(tf: Tf, batch: PixelBatch, normalise = true): Tensor4D {
+export function pixelsToTensor(tf: Tf, batch: PixelBatch, normalise: boolean | 'pixels' = true): Tensor4D {
   return tf.tidy(() => {
     const { size } = batch;
     const n = batch.rows.length;
@@ -274,6 +275,7 @@ export function pixelsToTensor(tf: Tf, batch: PixelBatch, normalise = true): Ten
       }), [n, 3, 3]);
       x = tf.reshape(tf.clipByValue(tf.matMul(tf.reshape(x, [n, size * size, 3]), transposed), 0, 255), [n, size, size, 3]);
     }
+    if (normalise === 'pixels') return x as Tensor4D;
     const scaled = tf.div(x, 255);
     return (normalise ? tf.div(tf.sub(scaled, tf.tensor1d(MEAN)), tf.tensor1d(STD)) : scaled) as Tensor4D;
   });
