@@ -34,6 +34,37 @@ test('exactCosineTopK with k beyond the gallery ranks the whole gallery, self fi
   });
 });
 
+test('exactCosineTopK gives identical lists on worker threads, on one thread, and without the symmetric shortcut', async () => {
+  // Rows 20 and 41 are copies of row 0, so every query ties on the three.
+  const points = randomMatrix(45, 16, 7);
+  for (const twin of [20, 41]) for (let j = 0; j < 16; j++) points.data[twin * 16 + j] = points.data[j];
+  const copy = { rows: points.rows, dim: points.dim, data: points.data.slice() };
+  // Starting worker threads costs about a second each, so this is the package's only test that does.
+  const twoThreads = await exactCosineTopK(points, points, 6, { batchSize: 8, threads: 2 });
+  const oneThread = await exactCosineTopK(points, points, 6, { batchSize: 8, threads: 1 });
+  const fullGrid = await exactCosineTopK(points, copy, 6, { batchSize: 8, threads: 1 });
+  assert.deepEqual(twoThreads, oneThread);
+  assert.deepEqual(fullGrid, oneThread);
+  const reference = naiveCosineDistances(points, points);
+  oneThread.indices.forEach((indices, i) => {
+    const expected = Array.from(reference[i].keys()).sort((a, b) => reference[i][a] - reference[i][b]).slice(0, 6);
+    for (let c = 0; c < 6; c++) assert.ok(Math.abs(reference[i][indices[c]] - reference[i][expected[c]]) < 1e-5, `row ${i} rank ${c}`);
+  });
+  for (const i of [0, 20, 41]) {
+    assert.deepEqual(Array.from(oneThread.indices[i].subarray(0, 3)), [0, 20, 41], `row ${i} ranks its tied twins in index order`);
+  }
+});
+
+test('exactCosineTopK with k = gallery rows returns every row, ranked', async () => {
+  const points = randomMatrix(11, 5, 8);
+  const lists = await exactCosineTopK(points, points, 11, { batchSize: 4 });
+  lists.indices.forEach((indices, i) => {
+    assert.deepEqual([...indices].sort((a, b) => a - b), Array.from({ length: 11 }, (_, j) => j), `row ${i} holds the whole gallery`);
+    assert.equal(indices[0], i);
+    for (let c = 1; c < 11; c++) assert.ok(lists.distances[i][c] >= lists.distances[i][c - 1]);
+  });
+});
+
 test('exactCosineTopK on an empty gallery returns empty lists', async () => {
   const lists = await exactCosineTopK(randomMatrix(3, 4, 4), { rows: 0, dim: 4, data: new Float32Array(0) }, 5);
   assert.deepEqual(lists.indices.map((x) => x.length), [0, 0, 0]);
@@ -58,4 +89,5 @@ test('bad shapes and k are rejected', async () => {
   await assert.rejects(exactCosineTopK(randomMatrix(2, 3, 5), randomMatrix(2, 4, 6), 1), /queries have dim 3 but the gallery has dim 4/);
   await assert.rejects(exactCosineTopK(randomMatrix(2, 3, 5), randomMatrix(2, 3, 6), 0), /k must be a positive integer/);
   await assert.rejects(exactCosineTopK({ rows: 2, dim: 3, data: new Float32Array(5) }, randomMatrix(2, 3, 6), 1), /data has 5 values but rows \* dim = 6/);
+  await assert.rejects(exactCosineTopK(randomMatrix(2, 3, 5), randomMatrix(2, 3, 6), 1, { threads: 0 }), /threads must be an integer in 1\.\.8, got 0/);
 });

@@ -1,13 +1,29 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { TfRuntime } from '@prodmatch/tf';
 import { checkDense, l2Normalize } from './normalize.ts';
 import type { DenseMatrix, NeighbourLists } from './types.ts';
+import { searchTile, tileAt, tileCount, type BlockPlan } from './blocks.ts';
+import { TopKAccumulator, type TopKState } from './topk.ts';
+import type { WorkerJob } from './exact-worker.ts';
 
 export interface ExactSearchOptions {
-  /** Query rows per matrix product; memory is O(batchSize * gallery rows). */
+  /** Rows per side of one tile of the similarity matrix; memory is O(batchSize^2) per thread. */
   batchSize?: number;
   /** The caller's tfjs runtime; without it the package initialises one (once) with `initTf()`. */
   runtime?: TfRuntime;
+  /**
+   * Search threads on the wasm backend (each a worker with its own single-threaded wasm backend).
+   * Default: every core (at most 8) once the product is large enough to repay starting them
+   * (~1 s), else 1. Other backends thread their own matMul, so there the search runs on the
+   * caller's backend and this is ignored.
+   */
+  threads?: number;
 }
+
+/** Below this many multiply-adds one thread finishes before extra worker threads have started. */
+const WORKER_MIN_MULTIPLY_ADDS = 20e9;
+const MAX_THREADS = 8;
 
 let defaultRuntime: Promise<TfRuntime> | undefined;
 
@@ -34,8 +50,13 @@ export function checkSearchInputs(queries: DenseMatrix, gallery: DenseMatrix, k:
 }
 
 /**
- * Exact cosine top-k of every query row among the gallery rows, nearest first.
- * k larger than the gallery returns the whole gallery, ranked.
+ * Exact cosine top-k of every query row among the gallery rows, nearest first; ties in similarity
+ * rank the lower gallery index first. k larger than the gallery returns the whole gallery, ranked.
+ *
+ * The similarity matrix is multiplied tile by tile on the tfjs backend and each tile streams
+ * through a bounded heap per row (./topk.ts) without being kept; when the gallery is the query set
+ * only the tiles on and above the diagonal are multiplied (./blocks.ts). On wasm, large searches
+ * spread the tiles over worker threads (./exact-worker.ts).
  */
 export async function exactCosineTopK(
   queries: DenseMatrix,
@@ -46,36 +67,56 @@ export async function exactCosineTopK(
   checkSearchInputs(queries, gallery, k);
   const batchSize = opts.batchSize ?? 1024;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1 || opts.threads > MAX_THREADS)) {
+    throw new Error(`threads must be an integer in 1..${MAX_THREADS}, got ${opts.threads}`);
+  }
   const kEff = Math.min(k, gallery.rows);
   if (kEff === 0) return emptyNeighbourLists(queries.rows);
-  const result: NeighbourLists = { indices: [], distances: [] };
-  const { tf } = await knnRuntime(opts.runtime);
+  const runtime = await knnRuntime(opts.runtime);
+  const symmetric = gallery === queries;
+  const plan: BlockPlan = { queryRows: queries.rows, galleryRows: gallery.rows, dim: queries.dim, k: kEff, blockSize: batchSize, symmetric };
+  const multiplyAdds = (queries.rows * gallery.rows * queries.dim) / (symmetric ? 2 : 1);
+  const threads = runtime.backend.name !== 'wasm' ? 1
+    : opts.threads ?? (multiplyAdds >= WORKER_MIN_MULTIPLY_ADDS ? Math.min(os.availableParallelism(), MAX_THREADS) : 1);
+  if (threads > 1) return searchOnWorkers(plan, queries, symmetric ? undefined : gallery, threads);
   const q = l2Normalize(queries);
-  const g = gallery === queries ? q : l2Normalize(gallery);
-  const dim = q.dim;
-  // Transposed once up front: tfjs-wasm's matMul with transposeB=true is an order of magnitude
-  // slower than on a transposed copy (packages/knn/bench/search.ts times both).
-  const galleryT = tf.tidy(() => tf.transpose(tf.tensor2d(g.data, [g.rows, dim])));
+  const g = symmetric ? q : l2Normalize(gallery);
+  const acc = new TopKAccumulator(plan.queryRows, kEff);
+  for (let t = 0; t < tileCount(plan); t++) searchTile(runtime.tf, plan, q.data, g.data, tileAt(plan, t), acc);
+  return acc.toNeighbourLists();
+}
+
+/** Normalised rows in shared memory, so that every worker reads the one copy. */
+function sharedNormalized(m: DenseMatrix): Float32Array {
+  const shared = new Float32Array(new SharedArrayBuffer(m.data.length * Float32Array.BYTES_PER_ELEMENT));
+  shared.set(l2Normalize(m).data);
+  return shared;
+}
+
+/** Starts the worker module; under tsx (this file is .ts) the worker registers tsx's loader first. */
+function startWorker(job: WorkerJob): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./exact-worker.js', here), { workerData: job });
+  const workerUrl = new URL('./exact-worker.ts', here).href;
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(workerUrl)}); });`;
+  return new Worker(boot, { eval: true, workerData: job });
+}
+
+async function searchOnWorkers(plan: BlockPlan, queries: DenseMatrix, gallery: DenseMatrix | undefined, threads: number): Promise<NeighbourLists> {
+  const q = sharedNormalized(queries);
+  const job: WorkerJob = { plan, queries: q, gallery: gallery ? sharedNormalized(gallery) : q, nextTile: new Int32Array(new SharedArrayBuffer(4)) };
+  const workers = Array.from({ length: threads }, () => startWorker(job));
   try {
-    for (let start = 0; start < q.rows; start += batchSize) {
-      const end = Math.min(start + batchSize, q.rows);
-      const top = tf.tidy(() => {
-        const queryT = tf.tensor2d(q.data.subarray(start * dim, end * dim), [end - start, dim]);
-        return tf.topk(tf.matMul(queryT, galleryT), kEff, true);
-      });
-      const [sims, idx] = await Promise.all([top.values.data(), top.indices.data()]);
-      top.values.dispose();
-      top.indices.dispose();
-      for (let r = 0; r < end - start; r++) {
-        const distances = new Float32Array(kEff);
-        // Rounding can push a self-similarity just above 1; cosine distances live in [0, 2].
-        for (let c = 0; c < kEff; c++) distances[c] = Math.min(2, Math.max(0, 1 - sims[r * kEff + c]));
-        result.indices.push(Int32Array.from(idx.subarray(r * kEff, (r + 1) * kEff)));
-        result.distances.push(distances);
-      }
-    }
+    const states = await Promise.all(workers.map((worker, i) => new Promise<TopKState>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', (error) => reject(new Error(`exact kNN search thread ${i + 1} of ${threads} failed: ${error.message}`)));
+      worker.once('exit', (code) => reject(new Error(`exact kNN search thread ${i + 1} of ${threads} exited (code ${code}) before returning its neighbours`)));
+    })));
+    const acc = new TopKAccumulator(plan.queryRows, plan.k, states[0]);
+    for (const state of states.slice(1)) acc.merge(state);
+    return acc.toNeighbourLists();
   } finally {
-    galleryT.dispose();
+    await Promise.all(workers.map((worker) => worker.terminate()));
   }
-  return result;
 }

@@ -16,7 +16,7 @@ export async function cosineTopK(
 ): Promise<NeighbourLists> {
   switch (method) {
     case 'exact':
-      return exactCosineTopK(queries, gallery, k, { batchSize: opts.batchSize, runtime: opts.runtime });
+      return exactCosineTopK(queries, gallery, k, { batchSize: opts.batchSize, runtime: opts.runtime, threads: opts.threads });
     case 'hnsw':
       return hnswCosineTopK(queries, gallery, k, {
         efConstruction: opts.efConstruction,

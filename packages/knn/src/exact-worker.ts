@@ -1,0 +1,25 @@
+// One search thread of exactCosineTopK on the wasm backend (see ./exact.ts, searchOnWorkers).
+// The threads share the normalised rows and a tile counter through SharedArrayBuffers, take tiles
+// until none is left, and post back their own top-k of every row for the main thread to merge.
+import { parentPort, workerData } from 'node:worker_threads';
+import { initTf } from '@prodmatch/tf';
+import { searchTile, tileAt, tileCount, type BlockPlan } from './blocks.ts';
+import { TopKAccumulator } from './topk.ts';
+
+export interface WorkerJob {
+  plan: BlockPlan;
+  queries: Float32Array;
+  gallery: Float32Array;
+  /** Int32Array over a SharedArrayBuffer: the next tile to take. */
+  nextTile: Int32Array;
+}
+
+const job = workerData as WorkerJob;
+const { tf } = await initTf({ backend: 'wasm', log: () => {} });
+const acc = new TopKAccumulator(job.plan.queryRows, job.plan.k);
+const tiles = tileCount(job.plan);
+for (let t = Atomics.add(job.nextTile, 0, 1); t < tiles; t = Atomics.add(job.nextTile, 0, 1)) {
+  searchTile(tf, job.plan, job.queries, job.gallery, tileAt(job.plan, t), acc);
+}
+const state = acc.state();
+parentPort!.postMessage(state, [state.sims.buffer, state.indices.buffer, state.sizes.buffer]);
