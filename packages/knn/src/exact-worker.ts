@@ -22,4 +22,5 @@ for (let t = Atomics.add(job.nextTile, 0, 1); t < tiles; t = Atomics.add(job.nex
   searchTile(tf, job.plan, job.queries, job.gallery, tileAt(job.plan, t), acc);
 }
 const state = acc.state();
-parentPort!.postMessage(state, [state.sims.buffer, state.indices.buffer, state.sizes.buffer]);
+// The accumulator's own (non-shared) buffers: moved to the main thread, not copied.
+parentPort!.postMessage(state, [state.sims.buffer, state.indices.buffer, state.sizes.buffer] as ArrayBuffer[]);
