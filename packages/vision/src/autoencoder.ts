@@ -64,6 +64,8 @@ export interface AutoencoderTraining extends Omit<LoopOptions, 'schedule'> {
   schedule: LearningRateSchedule;
   seed: number;
   augmentation?: Augmentation | null;
+  /** Folder of resized images reused by later epochs and runs (--image-cache). */
+  imageCache?: string;
 }
 
 const mse = (tf: Tf, a: Tensor, b: Tensor): Scalar => tf.mean(tf.square(tf.sub(a, b))) as Scalar;
@@ -82,7 +84,7 @@ export async function trainConvAutoencoder(tf: Tf, ae: Autoencoder, paths: reado
       async *batches(epoch) {
         const random = seededRandom(o.seed * 7919 + epoch);
         const order = Array.from(shuffledRows(paths.length, random));
-        for await (const batch of pixelBatches(paths, order, o.batchSize, { size, augmentation: o.augmentation ?? null, random })) {
+        for await (const batch of pixelBatches(paths, order, o.batchSize, { size, augmentation: o.augmentation ?? null, random, cacheDir: o.imageCache })) {
           yield [pixelsToTensor(tf, batch, false)];
         }
       },

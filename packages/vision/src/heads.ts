@@ -54,7 +54,8 @@ export interface Head {
 /** Glorot-uniform [fanIn, fanOut], the initialisation of nn.init.xavier_uniform_ and Keras Dense. */
 function glorot(tf: Tf, fanIn: number, fanOut: number, seed: number): Variable {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
-  return tf.variable(tf.randomUniform([fanIn, fanOut], -limit, limit, 'float32', seed), true);
+  // tidy: a variable shares its initial value's buffer, but the initial tensor would stay counted.
+  return tf.tidy(() => tf.variable(tf.randomUniform([fanIn, fanOut], -limit, limit, 'float32', seed), true));
 }
 
 /** Softmax classifier: a dense layer with bias; ArcFace: class centres compared by cosine with a margin. */
@@ -63,7 +64,7 @@ export function createHead(tf: Tf, kind: HeadKind, dim: number, classes: number,
   if (kind === 'arcface') {
     return { kind, variables: [weights], logits: (x, labels) => arcFaceLogits(tf, x, weights as unknown as Tensor2D, labels, arcface) };
   }
-  const bias = tf.variable(tf.zeros([classes]), true);
+  const bias = tf.tidy(() => tf.variable(tf.zeros([classes]), true));
   return { kind, variables: [weights, bias], logits: (x) => tf.add(tf.matMul(x, weights as unknown as Tensor2D), bias) as Tensor2D };
 }
 

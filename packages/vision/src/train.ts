@@ -24,6 +24,17 @@ export interface LoopOptions {
   progress?: ProgressFactory;
   log?: (message: string) => void;
   label?: string;
+  /**
+   * Batches whose gradients are averaged (weighted by batch size) before one optimizer update:
+   * batch b with accumulate n trains like batch b * n, in the memory of batch b (batch norm
+   * statistics still come from each batch of b). Default 1.
+   */
+  accumulate?: number;
+  /**
+   * The loss is read back from the backend every this many steps (and at the end of an epoch): a
+   * read waits for every queued kernel, so reading each step would keep a GPU's queue empty. Default 10.
+   */
+  readLossEvery?: number;
 }
 
 /** Where a training step is: 0-based epoch and 0-based step within that epoch. */
@@ -70,7 +81,29 @@ export function modelVariables(model: LayersModel): { trainable: Variable[]; sta
   };
 }
 
+const OUT_OF_MEMORY = /\bOOM\b|out of memory|resource ?exhausted|memory\.grow|cannot enlarge memory|array buffer allocation failed/i;
+
+/**
+ * A one-line error for a step that ran out of memory (tensorflow's OOM / ResourceExhausted, wasm's
+ * failed memory growth), naming the flags that trade memory for speed; other errors pass unchanged.
+ */
+export function outOfMemoryHint(error: unknown, at: LoopStep): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!OUT_OF_MEMORY.test(message)) return error;
+  const first = message.split('\n')[0].slice(0, 160);
+  return new Error(`out of memory at epoch ${at.epoch + 1}, step ${at.step + 1} (${first}); lower --batch-size and raise --accumulate to keep the effective batch (e.g. --batch-size 8 --accumulate 4 for 32), or lower --img-size`);
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  const n = value ?? fallback;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`trainLoop: ${name} must be a positive integer, got ${String(value)}`);
+  return n;
+}
+
 export async function trainLoop(tf: Tf, task: LoopTask, o: LoopOptions): Promise<LoopResult> {
+  const accumulate = positiveInteger(o.accumulate, 1, '--accumulate');
+  const readEvery = positiveInteger(o.readLossEvery, 10, 'readLossEvery');
+  if (accumulate > 1 && task.step) throw new Error('--accumulate is not supported by this experiment (it trains with its own step); drop --accumulate');
   const optimizer = tf.train.adam(learningRate(0, o.schedule));
   const setRate = (rate: number): void => {
     (optimizer as unknown as { learningRate: number }).learningRate = rate;
@@ -87,33 +120,109 @@ export async function trainLoop(tf: Tf, task: LoopTask, o: LoopOptions): Promise
     }
   }
   const losses: number[] = [];
+  const accumulator = accumulate > 1 ? new GradientAccumulator(tf, task.variables) : null;
   for (let epoch = start; epoch < o.epochs; epoch++) {
     const rate = learningRate(epoch, o.schedule);
     setRate(rate);
     const bar = o.progress?.(`${o.label ?? 'train'} ${epoch + 1}/${o.epochs}`, task.stepsPerEpoch);
-    let sum = 0;
+    // The epoch's loss sum stays on the backend between reads.
+    let total: Scalar = tf.keep(tf.scalar(0));
+    let read = { sum: 0, steps: 0 };
     let steps = 0;
+    const readLoss = async (): Promise<void> => {
+      const sum = (await total.data())[0];
+      if (!Number.isFinite(sum)) {
+        throw new Error(`training diverged at epoch ${epoch + 1}, between steps ${read.steps + 1} and ${steps} (loss ${sum}); lower the learning rate (--lr-max)`);
+      }
+      read = { sum, steps };
+    };
     for await (const batch of task.batches(epoch)) {
       const at: LoopStep = { epoch, step: steps };
-      const cost = task.step ? task.step(batch, at, optimizer, rate) : (optimizer.minimize(() => task.loss(batch, at), true, task.variables) as Scalar);
-      const value = (await cost.data())[0];
-      cost.dispose();
-      tf.dispose(batch);
-      if (!Number.isFinite(value)) {
+      try {
+        let cost: Scalar;
+        if (accumulator) {
+          cost = accumulator.add(() => task.loss(batch, at), batch[0].shape[0] ?? 1);
+          if ((steps + 1) % accumulate === 0) accumulator.apply(optimizer);
+        } else {
+          cost = task.step ? task.step(batch, at, optimizer, rate) : (optimizer.minimize(() => task.loss(batch, at), true, task.variables) as Scalar);
+        }
+        const next = tf.keep(tf.add(total, cost)) as Scalar;
+        tf.dispose([total, cost]);
+        total = next;
+        tf.dispose(batch);
+        steps++;
+        if (steps % readEvery === 0) await readLoss();
+      } catch (error) {
         bar?.stop();
-        throw new Error(`training diverged at epoch ${epoch + 1}, step ${steps + 1} (loss ${value}); lower the learning rate (--lr-max)`);
+        throw outOfMemoryHint(error, at);
       }
-      sum += value;
-      steps++;
-      bar?.tick(1, { loss: (sum / steps).toFixed(4), lr: rate.toExponential(1) });
+      bar?.tick(1, { loss: (read.sum / Math.max(1, read.steps)).toFixed(4), lr: rate.toExponential(1) });
     }
+    // A last, shorter group of batches still updates the weights.
+    accumulator?.apply(optimizer);
     bar?.stop();
-    losses.push(sum / Math.max(1, steps));
-    o.log?.(`${o.label ?? 'train'} epoch ${epoch + 1}/${o.epochs}: loss ${(sum / Math.max(1, steps)).toFixed(4)}, lr ${rate.toExponential(2)}`);
-    if (o.checkpointDir) await saveCheckpoint(tf, o.checkpointDir, o.checkpointKey ?? '', { epoch: epoch + 1, tensors: await snapshot(task, optimizer) });
+    await readLoss();
+    total.dispose();
+    const mean = read.sum / Math.max(1, steps);
+    losses.push(mean);
+    o.log?.(`${o.label ?? 'train'} epoch ${epoch + 1}/${o.epochs}: loss ${mean.toFixed(4)}, lr ${rate.toExponential(2)}`);
+    if (o.checkpointDir) {
+      const state = await snapshot(tf, task, optimizer);
+      try {
+        await saveCheckpoint(tf, o.checkpointDir, o.checkpointKey ?? '', { epoch: epoch + 1, tensors: state.tensors });
+      } finally {
+        tf.dispose(state.created);
+      }
+    }
   }
+  accumulator?.dispose();
   optimizer.dispose();
   return { losses, resumedFrom: start };
+}
+
+/**
+ * Sums size-weighted gradients of several batches and applies their mean as one update: the mean
+ * loss of one big batch is the size-weighted mean of its parts' mean losses, and so is its gradient.
+ */
+export class GradientAccumulator {
+  private sums: Map<string, Tensor> | null = null;
+  private examples = 0;
+
+  constructor(private readonly tf: Tf, private readonly variables: Variable[]) {}
+
+  /** Adds one batch's gradients; returns its loss (the caller disposes it). */
+  add(loss: () => Scalar, examples: number): Scalar {
+    const { tf } = this;
+    const { value, grads } = tf.variableGrads(loss, this.variables);
+    const sums = new Map<string, Tensor>();
+    for (const v of this.variables) {
+      const g = grads[v.name];
+      const previous = this.sums?.get(v.name);
+      sums.set(v.name, tf.keep(tf.tidy(() => (previous ? tf.add(previous, tf.mul(g, examples)) : tf.mul(g, examples)))));
+    }
+    tf.dispose([...Object.values(grads), ...(this.sums?.values() ?? [])]);
+    this.sums = sums;
+    this.examples += examples;
+    return value;
+  }
+
+  /** One optimizer step with the mean gradient so far; nothing when no batch was added since the last. */
+  apply(optimizer: Optimizer): void {
+    if (!this.sums) return;
+    const { tf } = this;
+    const sums = this.sums;
+    const scale = 1 / this.examples;
+    const mean = Object.fromEntries(this.variables.map((v) => [v.name, tf.keep(tf.tidy(() => tf.mul(sums.get(v.name)!, scale)))]));
+    optimizer.applyGradients(mean);
+    tf.dispose([...Object.values(mean), ...sums.values()]);
+    this.sums = null;
+    this.examples = 0;
+  }
+
+  dispose(): void {
+    if (this.sums) this.tf.dispose([...this.sums.values()]);
+    this.sums = null;
+  }
 }
 
 /**
@@ -133,15 +242,24 @@ function adamAccumulators(optimizer: Optimizer): { accBeta1: Variable; accBeta2:
   return { accBeta1, accBeta2 };
 }
 
-async function snapshot(task: LoopTask, optimizer: Optimizer): Promise<NamedTensor[]> {
+/**
+ * What a checkpoint holds, and the tensors made for it: getWeights() returns the optimizer's own
+ * moment variables plus a new iteration-count scalar, which leaked one tensor per epoch until it
+ * was disposed after the save.
+ */
+async function snapshot(tf: Tf, task: LoopTask, optimizer: Optimizer): Promise<{ tensors: NamedTensor[]; created: Tensor[] }> {
   const { accBeta1, accBeta2 } = adamAccumulators(optimizer);
-  return [
+  const weights = await optimizer.getWeights();
+  const tensors = [
     ...task.variables.map((v, i) => ({ name: `variable/${i}`, tensor: v as Tensor })),
     ...(task.stateTensors?.() ?? []).map((t, i) => ({ name: `state/${i}`, tensor: t })),
-    ...(await optimizer.getWeights()).map((w) => ({ name: `optimizer/${w.name}`, tensor: w.tensor })),
-    { name: 'adam/accBeta1', tensor: accBeta1 },
-    { name: 'adam/accBeta2', tensor: accBeta2 },
+    ...weights.map((w) => ({ name: `optimizer/${w.name}`, tensor: w.tensor })),
+    { name: 'adam/accBeta1', tensor: accBeta1 as Tensor },
+    { name: 'adam/accBeta2', tensor: accBeta2 as Tensor },
   ];
+  // The moments are variables the optimizer keeps; anything else getWeights() returned is new.
+  const created = weights.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable));
+  return { tensors, created };
 }
 
 async function restore(tf: Tf, task: LoopTask, optimizer: Optimizer, tensors: NamedTensor[]): Promise<void> {
