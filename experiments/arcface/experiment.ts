@@ -1,12 +1,16 @@
-import { arcFaceOptions, imageEmbeddingFeatures, imageTrainingOptions, main, thresholdGrid } from '@prodmatch/runner';
+import { arcFaceOptions, experiment, imageEmbeddingFeatures, imageTrainingOptions, thresholdGrid } from '@prodmatch/runner';
 
 // Seed: CNN -> 512-d fc embedding trained with ArcFace (m 0.5, s 30, easy_margin false) over the
 // train groups, shuffled batches; exact cosine kNN k = 50, seed threshold 0.3 (inside the grid).
-main({
+export default experiment(import.meta, {
   name: 'arcface',
   description: 'CNN embedding (512-d) trained with an ArcFace head (m 0.5, s 30) over train groups, uniform sampling',
-  features: (options) => imageEmbeddingFeatures({ head: 'arcface', sampler: 'uniform' }, options),
-  knn: { k: 50 },
-  thresholds: thresholdGrid(0.05, 0.8, 0.025),
+  channels: {
+    main: {
+      features: (options) => imageEmbeddingFeatures({ head: 'arcface', sampler: 'uniform' }, options),
+      knn: { k: 50 },
+      thresholds: thresholdGrid(0.05, 0.8, 0.025),
+    },
+  },
   options: { ...imageTrainingOptions, ...arcFaceOptions },
 });

@@ -1,13 +1,17 @@
-import { autoencoderFeatures, clusteringEnsemble, imageTrainingOptions, main, thresholdGrid } from '@prodmatch/runner';
+import { autoencoderFeatures, clusteringEnsemble, experiment, imageTrainingOptions, thresholdGrid } from '@prodmatch/runner';
 
 // Seed 004: CAE latents -> dense autoencoder (2048 -> 64, LeakyReLU 0.3); per eps, DBSCAN and OPTICS
 // (min_samples 2, cosine) and kNN within eps each give match lists, and every row keeps the longest.
-main({
+export default experiment(import.meta, {
   name: 'double-ae',
   description: 'CAE latents -> dense AE (64-d) -> DBSCAN / OPTICS / kNN ensemble, longest list per row (eps sweep)',
-  features: (options) => autoencoderFeatures(options, { dense: true }),
-  knn: { k: 50 },
-  thresholds: thresholdGrid(0.001, 0.06, 0.001),
+  channels: {
+    main: {
+      features: (options) => autoencoderFeatures(options, { dense: true }),
+      knn: { k: 50 },
+      thresholds: thresholdGrid(0.001, 0.06, 0.001),
+    },
+  },
   options: imageTrainingOptions,
-  matchesAt: clusteringEnsemble,
+  combiner: clusteringEnsemble(),
 });

@@ -1,4 +1,4 @@
-import { gloveExperiment, main } from '@prodmatch/runner';
+import { experiment, gloveExperiment } from '@prodmatch/runner';
 
 // Seed: GloVe title vectors pooled with IDF weights, so rare, product-specific words dominate.
-main(gloveExperiment('glove-idf', 'idf', 'GloVe trained on training titles (or --vectors), IDF-weighted mean, exact cosine kNN'));
+export default experiment(import.meta, gloveExperiment('glove-idf', 'idf', 'GloVe trained on training titles (or --vectors), IDF-weighted mean, exact cosine kNN'));

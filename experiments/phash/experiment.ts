@@ -1,11 +1,15 @@
-import { main, phashFeatures, thresholdGrid } from '@prodmatch/runner';
+import { experiment, phashFeatures, thresholdGrid } from '@prodmatch/runner';
 
 // Beyond the seeds: Kaggle's own image_phash column, matched by Hamming distance (bits of 64).
 // Reposted images keep their hash exactly, so small thresholds are precise and cheap.
-main({
+export default experiment(import.meta, {
   name: 'phash',
   description: 'image_phash Hamming distance (bits of 64), exact search',
-  features: () => phashFeatures(),
-  knn: { k: 50 },
-  thresholds: thresholdGrid(0, 20, 1),
+  channels: {
+    main: {
+      features: () => phashFeatures(),
+      knn: { k: 50 },
+      thresholds: thresholdGrid(0, 20, 1),
+    },
+  },
 });

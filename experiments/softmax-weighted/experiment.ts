@@ -1,12 +1,16 @@
-import { imageEmbeddingFeatures, imageTrainingOptions, main, thresholdGrid } from '@prodmatch/runner';
+import { experiment, imageEmbeddingFeatures, imageTrainingOptions, thresholdGrid } from '@prodmatch/runner';
 
 // As softmax, but each epoch draws len(train) rows with probability 1 / group size (the seed's
 // WeightedRandomSampler), so small groups are seen as often as large ones.
-main({
+export default experiment(import.meta, {
   name: 'softmax-weighted',
   description: 'CNN embedding (512-d) trained with a softmax head, 1/group-size weighted sampling',
-  features: (options) => imageEmbeddingFeatures({ head: 'softmax', sampler: 'weighted' }, options),
-  knn: { k: 50 },
-  thresholds: thresholdGrid(0.05, 0.8, 0.025),
+  channels: {
+    main: {
+      features: (options) => imageEmbeddingFeatures({ head: 'softmax', sampler: 'weighted' }, options),
+      knn: { k: 50 },
+      thresholds: thresholdGrid(0.05, 0.8, 0.025),
+    },
+  },
   options: imageTrainingOptions,
 });

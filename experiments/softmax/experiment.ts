@@ -1,12 +1,16 @@
-import { imageEmbeddingFeatures, imageTrainingOptions, main, thresholdGrid } from '@prodmatch/runner';
+import { experiment, imageEmbeddingFeatures, imageTrainingOptions, thresholdGrid } from '@prodmatch/runner';
 
 // Seed: CNN -> 512-d fc embedding trained with a softmax classifier over the train groups, shuffled
 // batches; exact cosine kNN k = 50, seed threshold 0.5 (inside the swept grid).
-main({
+export default experiment(import.meta, {
   name: 'softmax',
   description: 'CNN embedding (512-d) trained with a softmax head over train groups, uniform sampling',
-  features: (options) => imageEmbeddingFeatures({ head: 'softmax', sampler: 'uniform' }, options),
-  knn: { k: 50 },
-  thresholds: thresholdGrid(0.05, 0.8, 0.025),
+  channels: {
+    main: {
+      features: (options) => imageEmbeddingFeatures({ head: 'softmax', sampler: 'uniform' }, options),
+      knn: { k: 50 },
+      thresholds: thresholdGrid(0.05, 0.8, 0.025),
+    },
+  },
   options: imageTrainingOptions,
 });

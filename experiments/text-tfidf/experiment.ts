@@ -1,11 +1,15 @@
-import { main, tfidfFeatures, thresholdGrid } from '@prodmatch/runner';
+import { experiment, tfidfFeatures, thresholdGrid } from '@prodmatch/runner';
 
 // The seed's TF-IDF, configured as scikit-learn's TfidfVectorizer(binary=True): default token pattern,
 // smooth IDF, l2 norm; exact sparse cosine kNN, k = 50 (seed threshold 0.55 lies inside the grid).
-main({
+export default experiment(import.meta, {
   name: 'text-tfidf',
   description: 'Binary TF-IDF of titles (sklearn token pattern), exact sparse cosine kNN',
-  features: () => tfidfFeatures({ tokenizer: 'sklearn', weighting: 'binary' }),
-  knn: { k: 50 },
-  thresholds: thresholdGrid(0.2, 0.8, 0.025),
+  channels: {
+    main: {
+      features: () => tfidfFeatures({ tokenizer: 'sklearn', weighting: 'binary' }),
+      knn: { k: 50 },
+      thresholds: thresholdGrid(0.2, 0.8, 0.025),
+    },
+  },
 });

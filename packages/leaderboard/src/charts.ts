@@ -19,6 +19,9 @@ const THRESHOLD_AXIS = { field: 'threshold', type: 'quantitative' as const, titl
 /** What a row's thresholds measure: cosine distance unless its features say otherwise (phash: Hamming bits).
  *  Sweeps in different units never share an axis. */
 export function thresholdUnit(row: ResultRow): string {
+  const first = row.thresholds ? Object.keys(row.thresholds)[0] : undefined;
+  const channel = row.channels?.find((c) => c.name === first);
+  if (channel) return channel.unit;
   return typeof row.params.distance === 'string' ? row.params.distance : 'cosine distance';
 }
 // DejaVu is what sharp's librsvg finds on a bare Debian image, so the PNG's text matches the SVG's.

@@ -119,13 +119,53 @@ class RowChecker {
     const f1Scores = { val: this.nullable(f1.val, 'f1.val', unit), test: unit(f1.test, 'f1.test') };
     const precision = unit(row.precision, 'precision');
     const recall = unit(row.recall, 'recall');
-    const sweep = this.array(row.sweep, 'sweep').map((p, i) => {
-      const point = this.object(p, `sweep[${i}]`);
+    const sweepOf = (value: Json, field: string) =>
+      this.array(value, field).map((p, i) => {
+        const point = this.object(p, `${field}[${i}]`);
+        return {
+          threshold: this.number(point.threshold, `${field}[${i}].threshold`),
+          f1Val: this.nullable(point.f1Val, `${field}[${i}].f1Val`, unit),
+          f1Test: unit(point.f1Test, `${field}[${i}].f1Test`),
+        };
+      });
+    const sweep = sweepOf(row.sweep, 'sweep');
+    // Fusion fields (row v2) are optional: rows written before fusion stay readable.
+    const optional = <T>(value: Json, check: (v: Json) => T): { value?: T } => (value === undefined ? {} : { value: check(value) });
+    const thresholds = optional(row.thresholds, (v) => Object.fromEntries(Object.entries(this.object(v, 'thresholds')).map(([k, t]) => [k, this.number(t, `thresholds.${k}`)])));
+    const sweeps = optional(row.sweeps, (v) => Object.fromEntries(Object.entries(this.object(v, 'sweeps')).map(([k, s]) => [k, sweepOf(s, `sweeps.${k}`)])));
+    const jointGrid = optional(row.jointGrid, (v) => {
+      const grid = this.object(v, 'jointGrid');
       return {
-        threshold: this.number(point.threshold, `sweep[${i}].threshold`),
-        f1Val: this.nullable(point.f1Val, `sweep[${i}].f1Val`, unit),
-        f1Test: unit(point.f1Test, `sweep[${i}].f1Test`),
+        x: this.string(grid.x, 'jointGrid.x'),
+        y: this.string(grid.y, 'jointGrid.y'),
+        xUnit: this.string(grid.xUnit, 'jointGrid.xUnit'),
+        yUnit: this.string(grid.yUnit, 'jointGrid.yUnit'),
+        on: this.oneOf(grid.on, 'jointGrid.on', ['val', 'all rows'] as const),
+        points: this.array(grid.points, 'jointGrid.points').map((p, i) => {
+          const point = this.object(p, `jointGrid.points[${i}]`);
+          return { x: this.number(point.x, `jointGrid.points[${i}].x`), y: this.number(point.y, `jointGrid.points[${i}].y`), f1: unit(point.f1, `jointGrid.points[${i}].f1`) };
+        }),
       };
+    });
+    const channels = optional(row.channels, (v) =>
+      this.array(v, 'channels').map((c, i) => {
+        const channel = this.object(c, `channels[${i}]`);
+        const f = `channels[${i}]`;
+        return {
+          name: this.string(channel.name, `${f}.name`),
+          unit: this.string(channel.unit, `${f}.unit`),
+          params: this.object(channel.params, `${f}.params`),
+          threshold: this.nullable(channel.threshold, `${f}.threshold`, (x, g) => this.number(x, g)),
+          f1: this.nullable(channel.f1, `${f}.f1`, (x, g) => {
+            const scores = this.object(x, g);
+            return { val: this.nullable(scores.val, `${g}.val`, unit), test: unit(scores.test, `${g}.test`) };
+          }),
+        };
+      }),
+    );
+    const combiner = optional(row.combiner, (v) => {
+      const c = this.object(v, 'combiner');
+      return { name: this.string(c.name, 'combiner.name'), params: this.object(c.params, 'combiner.params') };
     });
     const timings = this.object(row.timings, 'timings');
     const timingSeconds = {
@@ -144,10 +184,15 @@ class RowChecker {
       backend: backendIdentity,
       params,
       threshold,
+      ...(thresholds.value ? { thresholds: thresholds.value } : {}),
       f1: f1Scores,
       precision,
       recall,
       sweep,
+      ...(sweeps.value ? { sweeps: sweeps.value } : {}),
+      ...(jointGrid.value ? { jointGrid: jointGrid.value } : {}),
+      ...(channels.value ? { channels: channels.value } : {}),
+      ...(combiner.value ? { combiner: combiner.value } : {}),
       timings: timingSeconds,
       gitCommit: this.nullable(row.gitCommit, 'gitCommit', (v, f) => this.string(v, f)),
       finishedAt: this.isoDate(row.finishedAt, 'finishedAt'),

@@ -20,6 +20,26 @@ export interface Timings {
   total: number;
 }
 
+/** One channel of a (possibly fused) run: its settings, chosen threshold and F1 on its own at that threshold. */
+export interface ChannelResult {
+  name: string;
+  unit: string;
+  params: Record<string, unknown>;
+  /** Null for a channel that only feeds a combined list (concatenation) and has no threshold of its own. */
+  threshold: number | null;
+  f1: { val: number | null; test: number } | null;
+}
+
+/** F1 on the tuning gallery over the first two sources' threshold grids (any others at their chosen values). */
+export interface JointGrid {
+  x: string;
+  y: string;
+  xUnit: string;
+  yUnit: string;
+  on: 'val' | 'all rows';
+  points: { x: number; y: number; f1: number }[];
+}
+
 export interface ResultRow {
   experiment: string;
   description: string;
@@ -30,11 +50,20 @@ export interface ResultRow {
   seed: number;
   backend: { name: string; version: string };
   params: Record<string, unknown>;
+  /** The first source's threshold (the only one of a single-channel run). */
   threshold: number | null;
+  /** Every thresholded source's chosen threshold, by name (rows written before fusion lack it). */
+  thresholds?: Record<string, number>;
   f1: { val: number | null; test: number };
   precision: number;
   recall: number;
+  /** The first source's sweep (the other sources at their chosen thresholds). */
   sweep: SweepPoint[];
+  /** One sweep per source through the chosen point. */
+  sweeps?: Record<string, SweepPoint[]>;
+  jointGrid?: JointGrid;
+  channels?: ChannelResult[];
+  combiner?: { name: string; params: Record<string, unknown> };
   timings: Timings;
   gitCommit: string | null;
   finishedAt: string;

@@ -1,14 +1,10 @@
 import type { Dataset, Posting } from '@prodmatch/data';
-import type { CsrMatrix, DenseMatrix } from '@prodmatch/knn';
-import type { Hash64Matrix } from '@prodmatch/knn';
+import type { FeatureMatrix } from '@prodmatch/match';
+import type { DistanceUnit } from '@prodmatch/results';
 import type { TfRuntime } from '@prodmatch/tf';
 import type { Progress } from './progress.ts';
 
-/** What a feature extractor hands the search step; the runner picks the matching kNN. */
-export type FeatureMatrix =
-  | { kind: 'dense'; matrix: DenseMatrix }
-  | { kind: 'sparse'; matrix: CsrMatrix }
-  | { kind: 'hash64'; matrix: Hash64Matrix };
+export type { FeatureMatrix } from '@prodmatch/match';
 
 export interface FeatureContext {
   dataset: Dataset;
@@ -29,6 +25,8 @@ export interface FeatureContext {
 export interface FeatureExtractor {
   /** Recorded in the result row. */
   params: Record<string, unknown>;
+  /** What distances between these features measure; default cosine distance. */
+  distance?: DistanceUnit;
   needsImages?: boolean;
   fit?(train: readonly Posting[], context: FeatureContext): Promise<void>;
   extract(postings: readonly Posting[], context: FeatureContext): Promise<FeatureMatrix>;

@@ -31,9 +31,7 @@ test('split protocol writes a complete row and the leaderboard', async () => {
   const spec: ExperimentSpec = {
     name: 'mini-tfidf',
     description: 'test',
-    features: () => tfidfFeatures({ tokenizer: 'sklearn', weighting: 'binary' }),
-    knn: { k: 10 },
-    thresholds: [0.3, 0.5, 0.7, 0.9],
+    channels: { main: { features: () => tfidfFeatures({ tokenizer: 'sklearn', weighting: 'binary' }), knn: { k: 10 }, thresholds: [0.3, 0.5, 0.7, 0.9] } },
   };
   const row = await runExperiment(spec, base(results, data));
   const name = data.split('/').pop() as string;
@@ -52,7 +50,7 @@ test('split protocol writes a complete row and the leaderboard', async () => {
 test('full protocol and a fixed threshold name their rows apart', async () => {
   const data = miniDataset();
   const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
-  const spec: ExperimentSpec = { name: 'mini-phash', description: 'test', features: () => phashFeatures(), knn: { k: 10 }, thresholds: [0, 1, 2, 4] };
+  const spec: ExperimentSpec = { name: 'mini-phash', description: 'test', channels: { main: { features: () => phashFeatures(), knn: { k: 10 }, thresholds: [0, 1, 2, 4] } } };
   const full = await runExperiment(spec, [...base(results, data), '--protocol', 'full', '--no-leaderboard']);
   assert.equal(full.protocol, 'full');
   assert.equal(full.f1.val, null);
@@ -61,7 +59,7 @@ test('full protocol and a fixed threshold name their rows apart', async () => {
   assert.equal(fixed.protocol, 'fixed');
   assert.equal(fixed.threshold, 0);
   const name = data.split('/').pop() as string;
-  assert.deepEqual(readdirSync(join(results, name)).sort(), ['mini-phash@full.json', 'mini-phash@t0.json']);
+  assert.deepEqual(readdirSync(join(results, name)).sort(), ['mini-phash@full.json', 'mini-phash@full.predictions.jsonl.gz', 'mini-phash@t0.json', 'mini-phash@t0.predictions.jsonl.gz']);
 });
 
 test('bad input stops the run with one line and writes nothing', async () => {
@@ -76,7 +74,7 @@ test('bad input stops the run with one line and writes nothing', async () => {
     },
   };
   const images: FeatureExtractor = { params: {}, needsImages: true, extract: nan.extract };
-  const spec = (features: FeatureExtractor): ExperimentSpec => ({ name: 'bad', description: 'test', features: () => features, knn: { k: 5 }, thresholds: [0.5] });
+  const spec = (features: FeatureExtractor): ExperimentSpec => ({ name: 'bad', description: 'test', channels: { main: { features: () => features, knn: { k: 5 }, thresholds: [0.5] } } });
   await assert.rejects(runExperiment(spec(nan), base(results, data)), /embedding of posting_id "p\d+_\d" contains NaN/);
   await assert.rejects(runExperiment(spec(images), base(results, data)), /train_images: 36 of 36 images are missing/);
   writeFileSync(join(data, 'train.csv'), 'posting_id,image,image_phash,title,label_group\na,a.jpg,94974f937d4c2433,t,1\na,b.jpg,94974f937d4c2433,u,1\n');

@@ -13,14 +13,18 @@ export function gloveExperiment(name: string, pooling: 'mean' | 'idf', descripti
     name,
     description,
     options: { vectors: { type: 'string', describe: 'Stanford-format GloVe .txt to use instead of training on the titles' } },
-    features: (options) =>
-      gloveFeatures({
-        tokenizer: 'title',
-        pooling,
-        glove: { dim: 100, window: 10, minCount: 2, xMax: 1, alpha: 0.75, epochs: 25, learningRate: 0.1 },
-        vectors: options.vectors as string | undefined,
-      }),
-    knn: { k: 50 },
-    thresholds: [...thresholdGrid(0.01, 0.2, 0.005), ...thresholdGrid(0.225, 0.8, 0.025)],
+    channels: {
+      main: {
+        features: (options) =>
+          gloveFeatures({
+            tokenizer: 'title',
+            pooling,
+            glove: { dim: 100, window: 10, minCount: 2, xMax: 1, alpha: 0.75, epochs: 25, learningRate: 0.1 },
+            vectors: options.vectors as string | undefined,
+          }),
+        knn: { k: 50 },
+        thresholds: [...thresholdGrid(0.01, 0.2, 0.005), ...thresholdGrid(0.225, 0.8, 0.025)],
+      },
+    },
   };
 }

@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Options } from 'yargs';
 import type { Posting } from '@prodmatch/data';
-import { clusterMatches, dbscanLabels, neighboursWithin, opticsLabels, type DenseMatrix, type NeighbourLists } from '@prodmatch/knn';
-import { longestMatches } from '@prodmatch/metrics';
+import type { DenseMatrix } from '@prodmatch/knn';
 import {
   BACKBONES,
   SEED_ARCFACE,
@@ -233,14 +232,4 @@ export function autoencoderFeatures(options: Readonly<Record<string, unknown>>, 
       return { kind: 'dense', matrix };
     },
   };
-}
-
-/**
- * Seed 004's ensemble at one eps: DBSCAN (min_samples 2), OPTICS (max_eps = eps, min_samples 2) and
- * kNN within eps, all cosine; each row keeps the longest of the three match lists.
- */
-export function clusteringEnsemble(lists: NeighbourLists, eps: number): ArrayLike<number>[] {
-  const dbscan = clusterMatches(dbscanLabels(lists, eps, 2));
-  const optics = clusterMatches(opticsLabels(lists, { minSamples: 2, maxEps: eps }));
-  return longestMatches(dbscan, optics, neighboursWithin(lists, eps));
 }

@@ -5,6 +5,7 @@ import type { FeatureExtractor } from '../features.ts';
 export function phashFeatures(): FeatureExtractor {
   return {
     params: { features: 'image_phash', distance: 'Hamming bits' },
+    distance: 'Hamming bits',
     async extract(postings) {
       return { kind: 'hash64', matrix: hash64FromHex(postings.map((p) => p.imagePhash)) };
     },

@@ -1,4 +1,4 @@
-import { charNgrams, sklearnTokenize, tfidfVectors, tokenizeTitle, type IdfOptions, type TermWeighting, type TitleTokenizerOptions } from '@prodmatch/text';
+import { charNgrams, charTfidfVectors, sklearnTokenize, tfidfVectors, tokenizeTitle, type IdfOptions, type TermWeighting, type TitleTokenizerOptions } from '@prodmatch/text';
 import type { FeatureExtractor } from '../features.ts';
 
 export interface TextTokens {
@@ -29,6 +29,22 @@ export function tfidfFeatures(spec: TfidfFeatureSpec): FeatureExtractor {
     async extract(postings) {
       const docs = postings.map((p) => titleTokens(p.title, spec));
       return { kind: 'sparse', matrix: tfidfVectors(docs, { weighting: spec.weighting, idfOptions: spec.idf, idfPower: spec.idfPower, norm: 'l2' }) };
+    },
+  };
+}
+
+export interface CharTfidfFeatureSpec {
+  ngramRange: [number, number];
+  tf: 'count' | 'sublinear';
+  minDf?: number;
+}
+
+/** scikit-learn's char_wb TF-IDF of the titles (see charTfidfVectors), fitted on the postings matched. */
+export function charTfidfFeatures(spec: CharTfidfFeatureSpec): FeatureExtractor {
+  return {
+    params: { features: 'char_wb tfidf', ...spec },
+    async extract(postings) {
+      return { kind: 'sparse', matrix: charTfidfVectors(postings.map((p) => p.title), spec) };
     },
   };
 }

@@ -1,0 +1,96 @@
+import { labelIds, matchesWithin, MATCH_CAP, type MatchScores } from '@prodmatch/metrics';
+import type { NeighbourLists } from '@prodmatch/knn';
+
+export interface ScoredSource {
+  lists: NeighbourLists;
+  minMatches: number;
+}
+
+export interface PostProcessing {
+  /** min2 after fusion: at least this many matches per row, self included. Default 1. */
+  minMatches?: number;
+  cap?: number;
+}
+
+/**
+ * Scores the thresholded union (metrics' matchesWithin rule) without building match lists: tuning calls
+ * it hundreds of times per gallery, so it counts hits in place with a per-row stamp. Its result equals
+ * matchScores(matchesWithin(...)) exactly (match.test.ts checks that on random lists).
+ */
+export function unionScorer(sources: readonly ScoredSource[], labels: readonly string[], post: PostProcessing = {}): { score(thresholds: readonly number[]): MatchScores; rowF1(thresholds: readonly number[]): Float64Array } {
+  const n = labels.length;
+  const cap = post.cap ?? MATCH_CAP;
+  const minMatches = Math.min(post.minMatches ?? 1, cap);
+  const { ids, groupSize } = labelIds(labels);
+  const stamp = new Int32Array(n).fill(-1);
+  for (const s of sources) if (s.lists.indices.length !== n) throw new Error(`unionScorer: a source has ${s.lists.indices.length} rows, the gallery ${n}`);
+
+  const run = (thresholds: readonly number[], perRow: Float64Array | null): MatchScores => {
+    if (thresholds.length !== sources.length) throw new Error(`unionScorer: ${thresholds.length} thresholds for ${sources.length} sources`);
+    const limits = thresholds.map((t) => Math.fround(t));
+    stamp.fill(-1);
+    let f1 = 0;
+    let precision = 0;
+    let recall = 0;
+    for (let i = 0; i < n; i++) {
+      stamp[i] = i;
+      let size = 1;
+      let hits = 1;
+      const id = ids[i];
+      for (let s = 0; s < sources.length; s++) {
+        const indices = sources[s].lists.indices[i];
+        const distances = sources[s].lists.distances[i];
+        const keep = sources[s].minMatches;
+        const limit = limits[s];
+        let kept = 1;
+        for (let c = 0; c < indices.length; c++) {
+          const j = indices[c];
+          if (j === i) continue;
+          if (!(distances[c] <= limit) && kept >= keep) break;
+          kept++;
+          if (stamp[j] === i || size >= cap) continue;
+          stamp[j] = i;
+          size++;
+          if (ids[j] === id) hits++;
+        }
+      }
+      if (size < minMatches && sources.length > 0) {
+        const indices = sources[0].lists.indices[i];
+        for (let c = 0; c < indices.length && size < minMatches; c++) {
+          const j = indices[c];
+          if (j === i || stamp[j] === i) continue;
+          stamp[j] = i;
+          size++;
+          if (ids[j] === id) hits++;
+        }
+      }
+      const truth = groupSize[id];
+      const rowF1 = (2 * hits) / (size + truth);
+      if (perRow) perRow[i] = rowF1;
+      f1 += rowF1;
+      precision += hits / size;
+      recall += hits / truth;
+    }
+    return { f1: f1 / n, precision: precision / n, recall: recall / n };
+  };
+  return {
+    score: (thresholds) => run(thresholds, null),
+    rowF1(thresholds) {
+      const out = new Float64Array(n);
+      run(thresholds, out);
+      return out;
+    },
+  };
+}
+
+/** The match lists themselves, by the same rule. */
+export function unionMatches(sources: readonly ScoredSource[], thresholds: readonly number[], post: PostProcessing = {}): number[][] {
+  const n = sources[0]?.lists.indices.length ?? 0;
+  return Array.from({ length: n }, (_, row) =>
+    matchesWithin(
+      row,
+      sources.map((s, i) => ({ indices: s.lists.indices[row], distances: s.lists.distances[row], threshold: thresholds[i], minMatches: s.minMatches })),
+      post,
+    ),
+  );
+}
