@@ -1,0 +1,199 @@
+// One experiment's predictions file, held as flat typed arrays (27k rows x 50 neighbours per list is a few
+// megabytes), so that re-applying thresholds to the whole gallery is one tight pass.
+import { labelIds, matchesWithin, type ThresholdedList } from '@prodmatch/metrics';
+import { streamPredictions, PredictionsFileError, type ListInfo, type PredictionRow, type PredictionsHeader } from '@prodmatch/results';
+
+/** Rows of variable length back to back: row i is values[offsets[i] .. offsets[i + 1]). */
+interface Ragged<T extends Int32Array | Float32Array> {
+  offsets: Int32Array;
+  values: T;
+}
+
+interface StoredList {
+  info: ListInfo;
+  indices: Ragged<Int32Array>;
+  distances: Float32Array;
+}
+
+export interface RowOutcome {
+  f1: number;
+  precision: number;
+  recall: number;
+  falsePositives: number;
+  falseNegatives: number;
+}
+
+export interface GalleryOutcome {
+  f1: number;
+  precision: number;
+  recall: number;
+  rows: RowOutcome[];
+}
+
+class RaggedBuilder<T extends Int32Array | Float32Array> {
+  private offsets: number[] = [0];
+  private chunks: ArrayLike<number>[] = [];
+  private length = 0;
+  constructor(private readonly make: (n: number) => T) {}
+  push(values: ArrayLike<number>): void {
+    this.chunks.push(values);
+    this.length += values.length;
+    this.offsets.push(this.length);
+  }
+  build(): Ragged<T> {
+    const values = this.make(this.length);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      values.set(chunk, at);
+      at += chunk.length;
+    }
+    return { offsets: Int32Array.from(this.offsets), values };
+  }
+}
+
+export class Gallery {
+  readonly size: number;
+  /** Gallery indices of each label group's rows, so a row's truth set is one slice. */
+  private readonly groupOf: Int32Array;
+  private readonly groupMembers: Ragged<Int32Array>;
+
+  private constructor(
+    readonly header: PredictionsHeader,
+    readonly postingIds: string[],
+    readonly labelGroups: (string | null)[],
+    private readonly lists: StoredList[],
+    private readonly stored: Ragged<Int32Array>,
+  ) {
+    this.size = postingIds.length;
+    // A posting without a label is its own group: nothing else counts as its true match.
+    const { ids, groupSize } = labelIds(labelGroups.map((g, i) => g ?? `\u0000unlabelled ${i}`));
+    this.groupOf = ids;
+    const offsets = new Int32Array(groupSize.length + 1);
+    for (let g = 0; g < groupSize.length; g++) offsets[g + 1] = offsets[g] + groupSize[g];
+    const fill = offsets.slice(0, -1);
+    const members = new Int32Array(this.size);
+    for (let i = 0; i < this.size; i++) members[fill[ids[i]]++] = i;
+    this.groupMembers = { offsets, values: members };
+  }
+
+  /** Reads a predictions file once; every later question is answered from memory. */
+  static async load(path: string): Promise<Gallery> {
+    let header: PredictionsHeader | null = null;
+    const postingIds: string[] = [];
+    const labelGroups: (string | null)[] = [];
+    let lists: { info: ListInfo; indices: RaggedBuilder<Int32Array>; distances: RaggedBuilder<Float32Array> }[] = [];
+    const stored = new RaggedBuilder((n) => new Int32Array(n));
+    for await (const item of streamPredictions(path)) {
+      if (header === null) {
+        header = item as PredictionsHeader;
+        lists = header.lists.map((info) => ({ info, indices: new RaggedBuilder((n) => new Int32Array(n)), distances: new RaggedBuilder((n) => new Float32Array(n)) }));
+        continue;
+      }
+      const row = item as PredictionRow;
+      const line = postingIds.length + 2;
+      if (typeof row.postingId !== 'string' || !Array.isArray(row.matches) || typeof row.neighbours !== 'object' || row.neighbours === null) {
+        throw new PredictionsFileError(`${path}: line ${line} is not a prediction row (needs postingId, neighbours, matches); re-run the experiment`);
+      }
+      postingIds.push(row.postingId);
+      labelGroups.push(row.labelGroup ?? null);
+      stored.push(row.matches);
+      for (const list of lists) {
+        const pair = row.neighbours[list.info.name];
+        if (!pair || pair[0].length !== pair[1].length) throw new PredictionsFileError(`${path}: line ${line} lacks list "${list.info.name}" (or its indices and distances differ in length); re-run the experiment`);
+        list.indices.push(pair[0]);
+        list.distances.push(pair[1]);
+      }
+    }
+    if (header === null) throw new PredictionsFileError(`${path}: empty predictions file; re-run the experiment`);
+    if (postingIds.length !== header.rows) throw new PredictionsFileError(`${path}: header says ${header.rows} rows, file has ${postingIds.length} (truncated?); re-run the experiment`);
+    const built = lists.map((l) => ({ info: l.info, indices: l.indices.build(), distances: l.distances.build().values }));
+    const gallery = new Gallery(header, postingIds, labelGroups, built, stored.build());
+    gallery.checkIndices(path);
+    return gallery;
+  }
+
+  private checkIndices(path: string): void {
+    const bad = (values: Int32Array) => values.findIndex((j) => j < 0 || j >= this.size);
+    for (const list of this.lists) {
+      const at = bad(list.indices.values);
+      if (at >= 0) throw new PredictionsFileError(`${path}: list "${list.info.name}" names gallery index ${list.indices.values[at]}, outside 0..${this.size - 1}; re-run the experiment`);
+    }
+    const at = bad(this.stored.values);
+    if (at >= 0) throw new PredictionsFileError(`${path}: a stored match names gallery index ${this.stored.values[at]}, outside 0..${this.size - 1}; re-run the experiment`);
+  }
+
+  private slice<T extends Int32Array | Float32Array>(r: Ragged<Int32Array>, values: T, row: number): T {
+    return values.subarray(r.offsets[row], r.offsets[row + 1]) as T;
+  }
+
+  neighbours(row: number): Record<string, [number[], number[]]> {
+    const out: Record<string, [number[], number[]]> = {};
+    for (const list of this.lists) {
+      const indices = this.slice(list.indices, list.indices.values, row);
+      // The file's six significant digits, not the float32's longer decimal expansion.
+      const distances = Array.from(this.slice(list.indices, list.distances, row), (d) => Number(d.toPrecision(6)));
+      out[list.info.name] = [Array.from(indices), distances];
+    }
+    return out;
+  }
+
+  storedMatches(row: number): number[] {
+    return Array.from(this.slice(this.stored, this.stored.values, row));
+  }
+
+  truth(row: number): number[] {
+    return Array.from(this.slice(this.groupMembers, this.groupMembers.values, this.groupOf[row]));
+  }
+
+  /** The thresholds the run chose, per source list. */
+  chosenThresholds(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const { info } of this.lists) if (info.source && info.threshold !== null) out[info.name] = info.threshold;
+    return out;
+  }
+
+  /** Each row's matches under `thresholds` (source list name -> threshold), by the runner's own rule. */
+  matchesAt(thresholds: Record<string, number>): (row: number) => ArrayLike<number> {
+    const sources = this.lists.filter((l) => l.info.source);
+    const opts = { minMatches: this.header.minMatches, cap: this.header.cap };
+    return (row) => {
+      const lists: ThresholdedList[] = sources.map((l) => ({
+        indices: this.slice(l.indices, l.indices.values, row),
+        distances: this.slice(l.indices, l.distances, row),
+        threshold: thresholds[l.info.name],
+        minMatches: l.info.minMatches,
+      }));
+      return matchesWithin(row, lists, opts);
+    };
+  }
+
+  /** Per-row and mean scores of a match rule over the gallery; the stored matches when `matches` is omitted. */
+  score(matches: (row: number) => ArrayLike<number> = (row) => this.slice(this.stored, this.stored.values, row)): GalleryOutcome {
+    const rows: RowOutcome[] = new Array(this.size);
+    // Per-row stamp instead of a Set: marks which indices this row already counted.
+    const stamp = new Int32Array(this.size).fill(-1);
+    let f1 = 0;
+    let precision = 0;
+    let recall = 0;
+    for (let i = 0; i < this.size; i++) {
+      const list = matches(i);
+      stamp[i] = i;
+      let size = 1;
+      let hits = 1;
+      for (let c = 0; c < list.length && size < this.header.cap; c++) {
+        const j = list[c];
+        if (stamp[j] === i) continue;
+        stamp[j] = i;
+        size++;
+        if (this.groupOf[j] === this.groupOf[i]) hits++;
+      }
+      const truth = this.groupMembers.offsets[this.groupOf[i] + 1] - this.groupMembers.offsets[this.groupOf[i]];
+      const row = { f1: (2 * hits) / (size + truth), precision: hits / size, recall: hits / truth, falsePositives: size - hits, falseNegatives: truth - hits };
+      rows[i] = row;
+      f1 += row.f1;
+      precision += row.precision;
+      recall += row.recall;
+    }
+    return { f1: f1 / this.size, precision: precision / this.size, recall: recall / this.size, rows };
+  }
+}
