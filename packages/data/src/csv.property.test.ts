@@ -54,13 +54,13 @@ function writeValid(random: Random): Written {
   const rows: Written['rows'] = [];
   for (let r = 0; r < count; r++) {
     const phash = hex(random, 16);
-    const posting: Posting = {
+    const posting = {
       postingId: `train_${r}_${hex(random, 6)}`,
       image: `${hex(random, 12)}.jpg`,
       imagePhash: phash,
       title: randomTitle(random),
       labelGroup: String(int(random, 1, 1e9)),
-    };
+    } satisfies Posting;
     postings.push(posting);
     const fields = [posting.postingId, posting.image, random() < 0.2 ? phash.toUpperCase() : phash, posting.title, posting.labelGroup].map((f) => quote(random, f));
     const head = fields.slice(0, 4).map((f) => f.text).join(',') + ',';
@@ -140,7 +140,7 @@ test('random damage to valid CSVs fails with one DataError line, never a JavaScr
         // Drop one whole field of row r: re-serialise that row with four of its five values.
         const drop = int(random, 0, 4);
         const p = written.postings[r];
-        const values = [p.postingId, p.image, p.imagePhash, p.title, p.labelGroup].filter((_, i) => i !== drop);
+        const values = [p.postingId, p.image, p.imagePhash, p.title, p.labelGroup ?? ''].filter((_, i) => i !== drop);
         const line = values.map((v) => `"${v.replace(/"/g, '""')}"`).join(',');
         const end = written.bytes.subarray(row.labelEnd, rowEnd);
         damaged = Buffer.concat([written.bytes.subarray(0, row.start), Buffer.from(line), end, written.bytes.subarray(rowEnd)]);

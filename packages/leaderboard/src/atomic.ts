@@ -1,11 +1,43 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { constants, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
+import type { ResultRow } from './row.ts';
 
 function uniqueSuffix(): string {
   return `${process.pid}.${randomBytes(4).toString('hex')}`;
+}
+
+// Temp files being written and lock directories held by this process. Ctrl-C (SIGINT) or a kill (SIGTERM)
+// would otherwise end the process between a temp file's creation and its rename, leaving a partial
+// *.tmp in results/ and a lock that the next run has to judge stale.
+const pendingPaths = new Set<string>();
+// Not SIGHUP: a listener would override the ignore that `nohup` sets for long runs.
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+function removePendingAndExit(signal: NodeJS.Signals): void {
+  for (const path of pendingPaths) rmSync(path, { recursive: true, force: true });
+  pendingPaths.clear();
+  // Exit at once with the shell's code for the signal (130 for SIGINT, 143 for SIGTERM): no other callback
+  // runs after the cleanup, so nothing renames a half-written file into place.
+  process.exit(128 + constants.signals[signal]);
+}
+
+/**
+ * Installed when this module loads (every experiment process imports it through the runner), so that
+ * a signal is handled between two turns of the event loop: a synchronous write such as a training
+ * checkpoint (temp file + rename in one synchronous block) either completes or never starts, and the
+ * asynchronous writes registered here are removed before the process exits.
+ */
+for (const signal of SIGNALS) process.on(signal, removePendingAndExit);
+
+/** Removes `path` (file or folder) if a signal ends the process before the returned function is called. */
+export function removeIfInterrupted(path: string): () => void {
+  pendingPaths.add(path);
+  return () => pendingPaths.delete(path);
 }
 
 /**
@@ -15,13 +47,49 @@ function uniqueSuffix(): string {
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${uniqueSuffix()}.tmp`;
+  const done = removeIfInterrupted(temp);
   try {
     await writeFile(temp, data);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    done();
   }
+}
+
+/**
+ * Fields that change on every run of the same computation (how long it took, when, at which commit, from
+ * which command line). Two rows that agree on everything else record the same result.
+ */
+export const RUN_ONLY_FIELDS = ['timings', 'finishedAt', 'gitCommit', 'command'] as const satisfies readonly (keyof ResultRow)[];
+
+/** The row without the fields that differ on every run of the same computation. */
+function outcome(row: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const rest: Record<string, unknown> = JSON.parse(JSON.stringify(row));
+  for (const field of RUN_ONLY_FIELDS) delete rest[field];
+  return rest;
+}
+
+/**
+ * Writes a result row atomically, unless the file already holds a row with the same outcome (everything
+ * but RUN_ONLY_FIELDS). Committed rows are turbo task outputs, and turbo (2.11) hashes a task's committed
+ * outputs as inputs: rewriting an unchanged result with new timings would change the task's hash and make
+ * every re-run a cache miss. Returns whether the file was written.
+ */
+export async function writeResultRow(path: string, row: ResultRow): Promise<boolean> {
+  let existing: unknown = null;
+  try {
+    existing = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    // No row yet, or an unreadable one: write the new row.
+  }
+  if (existing && typeof existing === 'object' && isDeepStrictEqual(outcome(existing as Record<string, unknown>), outcome(row as unknown as Record<string, unknown>))) {
+    return false;
+  }
+  await writeFileAtomic(path, JSON.stringify(row, null, 2) + '\n');
+  return true;
 }
 
 export interface LockOptions {
@@ -107,11 +175,13 @@ export async function withDirectoryLock<T>(lockDir: string, task: () => Promise<
     }
     await sleep(retryMs + Math.random() * retryMs);
   }
+  const held = removeIfInterrupted(lockDir);
   try {
     await writeFile(join(lockDir, 'owner.json'), JSON.stringify(owner));
     return await task();
   } finally {
     // Only remove the lock if it is still ours (a holder past staleMs may have been taken over).
     if ((await readOwner(lockDir))?.token === owner.token) await rm(lockDir, { recursive: true, force: true });
+    held();
   }
 }
