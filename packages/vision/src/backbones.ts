@@ -6,6 +6,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { SeededDropout } from './dropout.ts';
+import { ChannelRescaling, KerasNormalization, kerasBatchNorm } from './keras-layers.ts';
 
 export interface SmallCnnOptions {
   /** Square input side in pixels (default 64). */
@@ -75,66 +76,106 @@ export function roundRepeats(repeats: number, depth: number): number {
 export interface EfficientNetOptions {
   /** Square input side in pixels (default: the variant's published resolution). */
   inputSize?: number;
-  channels?: number;
   /** Squeeze-excite ratio relative to the block's input filters (default 0.25). */
   seRatio?: number;
   /** Dropout before the pooled output (default 0: heads add their own); trains with seededTrainingArgs(). */
   dropout?: number;
-  name?: string;
+}
+
+/** ImageNet RGB statistics; Keras's EfficientNet .h5 files store the standard deviations as "variance". */
+const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+const IMAGENET_STDDEV = [0.229, 0.224, 0.225];
+
+/**
+ * keras.applications' imagenet_utils.correct_pad: the zero padding in front of a stride-2 'valid'
+ * convolution. TF's 'same' puts the odd pixel at the bottom/right; this puts k//2 on both sides of
+ * an odd input and one fewer at the top/left of an even one.
+ */
+export function correctPad(inputSize: number, kernel: number): [[number, number], [number, number]] {
+  const half = Math.floor(kernel / 2);
+  const adjust = 1 - (inputSize % 2);
+  return [
+    [half - adjust, half],
+    [half - adjust, half],
+  ];
+}
+
+/** Spatial side after a stride-2 'valid' convolution of `kernel` on a correctPad-ed input. */
+function afterStride2(size: number, kernel: number): number {
+  const [[top, bottom]] = correctPad(size, kernel);
+  return Math.floor((size + top + bottom - kernel) / 2) + 1;
+}
+
+/** Keras's layer name of EfficientNet block `repeat` (0-based) of stage `stage` (0-based): block1a, block2b, ... */
+export function efficientNetBlockName(stage: number, repeat: number): string {
+  return `block${stage + 1}${String.fromCharCode(97 + repeat)}`;
 }
 
 /**
- * EfficientNet B0-B3 (MBConv blocks: 1x1 expand -> depthwise kxk -> squeeze-excite -> 1x1 project,
- * swish activations, BN, identity skip when shape allows), stem conv 3x3/2 (32 filters before width
- * scaling) and head conv 1x1 (1280 before width scaling), then global average pooling.
- * Output: [batch, roundFilters(1280, width)] (1280 for b0/b1, 1408 for b2, 1536 for b3).
+ * keras.applications.efficientnet.EfficientNetB0..B3(include_top=False, pooling='avg',
+ * weights='imagenet'), layer for layer and with its layer names, so that Keras's *_notop.h5 files load
+ * by name: input pixels in [0, 255] -> Rescaling(1/255) -> Normalization (mean, variance from the
+ * file) -> per-channel Rescaling(1/sqrt(stddev)) -> stem (ZeroPadding2D(correct_pad) + 3x3/2 'valid'
+ * conv) -> MBConv blocks (1x1 expand, depthwise kxk: 'same' at stride 1, correct_pad + 'valid' at
+ * stride 2; squeeze-excite with biases; 1x1 project; identity skip when shape allows) -> top 1x1 conv
+ * -> global average pooling. Batch norms use Keras's epsilon 1e-3 and momentum 0.99; activations are
+ * swish. Keras's stochastic depth (its blockNx_drop layers, identity at inference) is left out, as in
+ * timm's default EfficientNets. Output: [batch, roundFilters(1280, width)] (1280 for b0/b1, 1408 for
+ * b2, 1536 for b3).
  */
 export function efficientNet(variant: EfficientNetVariant, options: EfficientNetOptions = {}): LayersModel {
   const coeff = EFFICIENTNET_COEFFICIENTS[variant];
   if (!coeff) throw new Error(`efficientNet: unknown variant '${variant}'`);
-  const { inputSize = coeff.resolution, channels = 3, seRatio = 0.25, dropout = 0, name = `efficientnet_${variant}` } = options;
-  const input = tfl.input({ shape: [inputSize, inputSize, channels], name: `${name}_input` });
-  const bn = (x: SymbolicTensor, id: string) =>
-    tfl.layers.batchNormalization({ epsilon: 1e-3, momentum: 0.99, name: `${name}_${id}_bn` }).apply(x) as SymbolicTensor;
-  const act = (x: SymbolicTensor, id: string) =>
-    tfl.layers.activation({ activation: 'swish', name: `${name}_${id}_swish` }).apply(x) as SymbolicTensor;
-  const conv = (x: SymbolicTensor, filters: number, kernel: number, stride: number, id: string) =>
-    tfl.layers.conv2d({ filters, kernelSize: kernel, strides: stride, padding: 'same', useBias: false, name: `${name}_${id}` })
-      .apply(x) as SymbolicTensor;
+  const { inputSize = coeff.resolution, seRatio = 0.25, dropout = 0 } = options;
+  const apply = (layer: { apply(x: SymbolicTensor | SymbolicTensor[]): unknown }, x: SymbolicTensor | SymbolicTensor[]) => layer.apply(x) as SymbolicTensor;
+  const act = (x: SymbolicTensor, name: string) => apply(tfl.layers.activation({ activation: 'swish', name }), x);
+  const conv = (x: SymbolicTensor, filters: number, kernel: number, name: string, o: { stride?: number; padding?: 'same' | 'valid'; bias?: boolean; activation?: 'swish' | 'sigmoid' } = {}) =>
+    apply(tfl.layers.conv2d({ filters, kernelSize: kernel, strides: o.stride ?? 1, padding: o.padding ?? 'same', useBias: o.bias ?? false, activation: o.activation, name }), x);
+  const pad = (x: SymbolicTensor, size: number, kernel: number, name: string) => apply(tfl.layers.zeroPadding2d({ padding: correctPad(size, kernel), name }), x);
 
-  let x = act(bn(conv(input, roundFilters(32, coeff.width), 3, 2, 'stem_conv'), 'stem'), 'stem');
+  const input = tfl.input({ shape: [inputSize, inputSize, 3], name: 'input_layer' });
+  let x = apply(tfl.layers.rescaling({ scale: 1 / 255, name: 'rescaling' }), input);
+  x = apply(new KerasNormalization({ mean: IMAGENET_MEAN, variance: IMAGENET_STDDEV, name: 'normalization' }), x);
+  x = apply(new ChannelRescaling({ scale: IMAGENET_STDDEV.map((s) => 1 / Math.sqrt(s)), name: 'rescaling_1' }), x);
+  x = pad(x, inputSize, 3, 'stem_conv_pad');
+  x = conv(x, roundFilters(32, coeff.width), 3, 'stem_conv', { stride: 2, padding: 'valid' });
+  x = act(apply(kerasBatchNorm('stem_bn'), x), 'stem_activation');
+  let size = afterStride2(inputSize, 3);
   let inFilters = roundFilters(32, coeff.width);
   B0_STAGES.forEach((stage, s) => {
     const outFilters = roundFilters(stage.filters, coeff.width);
-    const repeats = roundRepeats(stage.repeats, coeff.depth);
-    for (let r = 0; r < repeats; r++) {
-      const id = `block${s + 1}${String.fromCharCode(97 + r)}`;
+    for (let r = 0; r < roundRepeats(stage.repeats, coeff.depth); r++) {
+      const id = efficientNetBlockName(s, r);
       const stride = r === 0 ? stage.stride : 1;
-      const blockIn = x;
       const expanded = inFilters * stage.expand;
       let h = x;
-      if (stage.expand !== 1) h = act(bn(conv(h, expanded, 1, 1, `${id}_expand_conv`), `${id}_expand`), `${id}_expand`);
-      h = tfl.layers.depthwiseConv2d({ kernelSize: stage.kernel, strides: stride, padding: 'same', useBias: false, name: `${name}_${id}_dwconv` })
-        .apply(h) as SymbolicTensor;
-      h = act(bn(h, `${id}_dw`), `${id}_dw`);
+      if (stage.expand !== 1) h = act(apply(kerasBatchNorm(`${id}_expand_bn`), conv(h, expanded, 1, `${id}_expand_conv`)), `${id}_expand_activation`);
+      if (stride === 2) {
+        h = pad(h, size, stage.kernel, `${id}_dwconv_pad`);
+        size = afterStride2(size, stage.kernel);
+      }
+      h = apply(tfl.layers.depthwiseConv2d({ kernelSize: stage.kernel, strides: stride, padding: stride === 2 ? 'valid' : 'same', useBias: false, name: `${id}_dwconv` }), h);
+      h = act(apply(kerasBatchNorm(`${id}_bn`), h), `${id}_activation`);
       if (seRatio > 0) {
-        const squeezed = Math.max(1, Math.floor(inFilters * seRatio));
-        let se = tfl.layers.globalAveragePooling2d({ name: `${name}_${id}_se_squeeze` }).apply(h) as SymbolicTensor;
-        se = tfl.layers.reshape({ targetShape: [1, 1, expanded], name: `${name}_${id}_se_reshape` }).apply(se) as SymbolicTensor;
-        se = tfl.layers.conv2d({ filters: squeezed, kernelSize: 1, activation: 'swish', name: `${name}_${id}_se_reduce` }).apply(se) as SymbolicTensor;
-        se = tfl.layers.conv2d({ filters: expanded, kernelSize: 1, activation: 'sigmoid', name: `${name}_${id}_se_expand` }).apply(se) as SymbolicTensor;
-        h = tfl.layers.multiply({ name: `${name}_${id}_se_excite` }).apply([h, se]) as SymbolicTensor;
+        let se = apply(tfl.layers.globalAveragePooling2d({ name: `${id}_se_squeeze` }), h);
+        se = apply(tfl.layers.reshape({ targetShape: [1, 1, expanded], name: `${id}_se_reshape` }), se);
+        se = conv(se, Math.max(1, Math.floor(inFilters * seRatio)), 1, `${id}_se_reduce`, { bias: true, activation: 'swish' });
+        se = conv(se, expanded, 1, `${id}_se_expand`, { bias: true, activation: 'sigmoid' });
+        h = apply(tfl.layers.multiply({ name: `${id}_se_excite` }), [h, se]);
       }
-      h = bn(conv(h, outFilters, 1, 1, `${id}_project_conv`), `${id}_project`);
-      if (stride === 1 && inFilters === outFilters) {
-        h = tfl.layers.add({ name: `${name}_${id}_add` }).apply([h, blockIn]) as SymbolicTensor;
-      }
+      h = apply(kerasBatchNorm(`${id}_project_bn`), conv(h, outFilters, 1, `${id}_project_conv`));
+      if (stride === 1 && inFilters === outFilters) h = apply(tfl.layers.add({ name: `${id}_add` }), [h, x]);
       x = h;
       inFilters = outFilters;
     }
   });
-  x = act(bn(conv(x, roundFilters(1280, coeff.width), 1, 1, 'top_conv'), 'top'), 'top');
-  let pooled = tfl.layers.globalAveragePooling2d({ name: `${name}_avg_pool` }).apply(x) as SymbolicTensor;
-  if (dropout > 0) pooled = new SeededDropout({ rate: dropout, name: `${name}_top_dropout` }).apply(pooled) as SymbolicTensor;
-  return tfl.model({ inputs: input, outputs: pooled, name });
+  x = act(apply(kerasBatchNorm('top_bn'), conv(x, roundFilters(1280, coeff.width), 1, 'top_conv')), 'top_activation');
+  let pooled = apply(tfl.layers.globalAveragePooling2d({ name: 'avg_pool' }), x);
+  if (dropout > 0) pooled = apply(new SeededDropout({ rate: dropout, name: 'top_dropout' }), pooled);
+  return tfl.model({ inputs: input, outputs: pooled, name: `efficientnet${variant}` });
+}
+
+/** Whether `model` takes raw [0, 255] pixels (it starts with Keras's Rescaling) rather than ImageNet-normalised ones. */
+export function takesRawPixels(model: LayersModel): boolean {
+  return model.layers.some((layer) => layer.getClassName() === 'Rescaling' && layer.name === 'rescaling');
 }
