@@ -58,21 +58,42 @@ export function tileAt(plan: BlockPlan, t: number): BlockTile {
 }
 
 /**
- * Multiplies one tile on the tfjs backend and streams it into `acc`. The gallery rows are transposed
- * per tile because tfjs-wasm multiplies with transposeB through a naive loop, not XNNPACK; the small
- * tile operand (not the whole gallery) becomes XNNPACK's packed weights, so they stay in cache while
- * the tile's rows stream past them.
+ * Multiplies tiles on a tfjs backend and streams them into a `TopKAccumulator`. The gallery rows of a
+ * tile are transposed because tfjs-wasm multiplies with transposeB through a naive loop, not XNNPACK;
+ * each gallery block is transposed once and kept (the whole gallery once, in tiles) since a search
+ * visits it for every row block. The small tile operand, not the whole gallery, becomes XNNPACK's
+ * packed weights, so they stay in cache while the tile's rows stream past them.
  */
-export function searchTile(tf: Tf, plan: BlockPlan, queries: Float32Array, gallery: Float32Array, tile: BlockTile, acc: TopKAccumulator): void {
-  const { dim } = plan;
-  const rows = tile.rowEnd - tile.rowStart;
-  const cols = tile.colEnd - tile.colStart;
-  const product = tf.tidy(() => {
-    const left = tf.tensor2d(queries.subarray(tile.rowStart * dim, tile.rowEnd * dim), [rows, dim]);
-    const right = tf.tensor2d(gallery.subarray(tile.colStart * dim, tile.colEnd * dim), [cols, dim]);
-    return tf.matMul(left, tf.transpose(right));
-  });
-  const sims = product.dataSync() as Float32Array;
-  product.dispose();
-  acc.scanBlock(sims, rows, cols, tile.rowStart, tile.colStart, tile.mirrored);
+export class TileSearcher {
+  private readonly transposed = new Map<number, ReturnType<Tf['tensor2d']>>();
+
+  constructor(
+    private readonly tf: Tf,
+    private readonly plan: BlockPlan,
+    private readonly queries: Float32Array,
+    private readonly gallery: Float32Array,
+  ) {}
+
+  search(tile: BlockTile, acc: TopKAccumulator): void {
+    const { tf } = this;
+    const { dim } = this.plan;
+    const rows = tile.rowEnd - tile.rowStart;
+    const cols = tile.colEnd - tile.colStart;
+    let right = this.transposed.get(tile.colStart);
+    if (!right) {
+      const block = this.gallery.subarray(tile.colStart * dim, tile.colEnd * dim);
+      right = tf.tidy(() => tf.transpose(tf.tensor2d(block, [cols, dim])));
+      this.transposed.set(tile.colStart, right);
+    }
+    const gallery = right;
+    const product = tf.tidy(() => tf.matMul(tf.tensor2d(this.queries.subarray(tile.rowStart * dim, tile.rowEnd * dim), [rows, dim]), gallery));
+    const sims = product.dataSync() as Float32Array;
+    product.dispose();
+    acc.scanBlock(sims, rows, cols, tile.rowStart, tile.colStart, tile.mirrored);
+  }
+
+  dispose(): void {
+    for (const tensor of this.transposed.values()) tensor.dispose();
+    this.transposed.clear();
+  }
 }

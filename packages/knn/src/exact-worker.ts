@@ -3,7 +3,7 @@
 // until none is left, and post back their own top-k of every row for the main thread to merge.
 import { parentPort, workerData } from 'node:worker_threads';
 import { initTf } from '@prodmatch/tf';
-import { searchTile, tileAt, tileCount, type BlockPlan } from './blocks.ts';
+import { TileSearcher, tileAt, tileCount, type BlockPlan } from './blocks.ts';
 import { TopKAccumulator } from './topk.ts';
 
 export interface WorkerJob {
@@ -17,10 +17,10 @@ export interface WorkerJob {
 const job = workerData as WorkerJob;
 const { tf } = await initTf({ backend: 'wasm', log: () => {} });
 const acc = new TopKAccumulator(job.plan.queryRows, job.plan.k);
+const searcher = new TileSearcher(tf, job.plan, job.queries, job.gallery);
 const tiles = tileCount(job.plan);
-for (let t = Atomics.add(job.nextTile, 0, 1); t < tiles; t = Atomics.add(job.nextTile, 0, 1)) {
-  searchTile(tf, job.plan, job.queries, job.gallery, tileAt(job.plan, t), acc);
-}
+for (let t = Atomics.add(job.nextTile, 0, 1); t < tiles; t = Atomics.add(job.nextTile, 0, 1)) searcher.search(tileAt(job.plan, t), acc);
+searcher.dispose();
 const state = acc.state();
 // The accumulator's own (non-shared) buffers: moved to the main thread, not copied.
 parentPort!.postMessage(state, [state.sims.buffer, state.indices.buffer, state.sizes.buffer] as ArrayBuffer[]);

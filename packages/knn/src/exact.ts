@@ -3,12 +3,13 @@ import { Worker } from 'node:worker_threads';
 import type { TfRuntime } from '@prodmatch/tf';
 import { checkDense, l2Normalize } from './normalize.ts';
 import type { DenseMatrix, NeighbourLists } from './types.ts';
-import { searchTile, tileAt, tileCount, type BlockPlan } from './blocks.ts';
+import { TileSearcher, tileAt, tileCount, type BlockPlan } from './blocks.ts';
 import { TopKAccumulator, type TopKState } from './topk.ts';
 import type { WorkerJob } from './exact-worker.ts';
 
 export interface ExactSearchOptions {
-  /** Rows per side of one tile of the similarity matrix; memory is O(batchSize^2) per thread. */
+  /** Rows per side of one tile of the similarity matrix. Each thread holds one tile (batchSize^2 floats)
+   *  and a transposed copy of the gallery. */
   batchSize?: number;
   /** The caller's tfjs runtime; without it the package initialises one (once) with `initTf()`. */
   runtime?: TfRuntime;
@@ -82,7 +83,12 @@ export async function exactCosineTopK(
   const q = l2Normalize(queries);
   const g = symmetric ? q : l2Normalize(gallery);
   const acc = new TopKAccumulator(plan.queryRows, kEff);
-  for (let t = 0; t < tileCount(plan); t++) searchTile(runtime.tf, plan, q.data, g.data, tileAt(plan, t), acc);
+  const searcher = new TileSearcher(runtime.tf, plan, q.data, g.data);
+  try {
+    for (let t = 0; t < tileCount(plan); t++) searcher.search(tileAt(plan, t), acc);
+  } finally {
+    searcher.dispose();
+  }
   return acc.toNeighbourLists();
 }
 
