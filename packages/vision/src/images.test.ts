@@ -25,7 +25,7 @@ async function gradient(dir: string, name: string): Promise<string> {
   return path;
 }
 
-const floats = (batch: PixelBatch): number[] => Array.from(tf.tidy(() => tf.mul(pixelsToTensor(tf, batch, false), 255).dataSync()));
+const floats = (batch: PixelBatch): number[] => Array.from(tf.tidy(() => pixelsToTensor(tf, batch, 'pixels').dataSync()));
 
 test('images decode to size x size RGB bytes, in batches that keep row order', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodmatch-vision-'));
@@ -47,6 +47,8 @@ test('pixels travel as packed int32 and unpack to the exact bytes; normalisation
   const red = { rows: [0], rgbx: Uint8Array.from([255, 0, 0, 0]), size: 1 };
   const values = tf.tidy(() => pixelsToTensor(tf, red).arraySync()[0][0][0]);
   assert.ok(Math.abs(values[0] - (1 - 0.485) / 0.229) < 1e-5 && Math.abs(values[1] - -0.456 / 0.224) < 1e-5);
+  const unit = tf.tidy(() => pixelsToTensor(tf, red, false).arraySync()[0][0][0]);
+  assert.ok(Math.abs(unit[0] - 1) < 1e-6 && unit[1] === 0 && unit[2] === 0);
 });
 
 test('augmentation on the backend: the same seed gives the same tensor, a flip box mirrors, colour jitter is one matrix', async () => {
@@ -61,8 +63,8 @@ test('augmentation on the backend: the same seed gives the same tensor, a flip b
 
   const plain = await decodeBatch(paths, [0], { size: 6 });
   const flipped = { ...plain, augment: [{ box: [0, 1, 1, 0] as [number, number, number, number], brightness: 1, saturation: 1, hue: 0 }] };
-  const mirrored = tf.tidy(() => tf.reverse(pixelsToTensor(tf, plain, false), 2).dataSync());
-  floats(flipped).forEach((v, i) => assert.ok(Math.abs(v - mirrored[i] * 255) < 1e-3, `pixel value ${i}: ${v} vs ${mirrored[i] * 255}`));
+  const mirrored = tf.tidy(() => tf.reverse(pixelsToTensor(tf, plain, 'pixels'), 2).dataSync());
+  floats(flipped).forEach((v, i) => assert.ok(Math.abs(v - mirrored[i]) < 1e-3, `pixel value ${i}: ${v} vs ${mirrored[i]}`));
 
   const identity = colourMatrix({ brightness: 1, saturation: 1, hue: 0 });
   identity.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - (i === j ? 1 : 0)) < 1e-12)));
