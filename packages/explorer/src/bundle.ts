@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
 const PACKAGE_DIR = dirname(WEB_DIR);
@@ -24,6 +23,7 @@ export async function pageScript(cacheDir: string): Promise<Buffer> {
   try {
     return await readFile(cached);
   } catch {
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [join(WEB_DIR, 'app.ts')],
       bundle: true,

@@ -2,11 +2,14 @@
 // each opened experiment's predictions and its dataset's postings.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readResultRows, rowLabel, sweepChartSpec, type ResultRow } from '@prodmatch/leaderboard';
+// Start-up reads rows only: the leaderboard's charts (vega) and the dataset loader (arquero, sharp) are
+// imported when an experiment is first opened, which keeps `pnpm explore` starting fast.
+import type { ResultRow } from '@prodmatch/leaderboard';
+import { readResultRows, rowLabel } from '@prodmatch/leaderboard/read-rows';
 import { DISTANCE_RANGE, predictionsPathFor } from '@prodmatch/results';
 import type { DatasetSummary, ExperimentDetail, ExperimentSummary, GalleryScores, ListSummary, PostingCard, QueryDetail, RowScore } from './api-types.ts';
 import { Gallery } from './gallery.ts';
-import { DatasetPostings, searchWords } from './postings.ts';
+import type { DatasetPostings } from './postings.ts';
 
 /** A request the explorer cannot answer; `status` is the HTTP status, the message one line. */
 export class ExplorerRequestError extends Error {
@@ -38,6 +41,11 @@ export interface OpenExperiment {
 }
 
 const SEARCH_LIMIT = 20;
+
+/** Words of a search box: lower-cased, split on white space. */
+function searchWords(query: string): string[] {
+  return query.toLowerCase().split(/\s+/).filter((w) => w.length > 0);
+}
 
 export class Explorer {
   private readonly opened = new Map<string, Promise<OpenExperiment>>();
@@ -105,6 +113,7 @@ export class Explorer {
     if (!load) {
       load = (async () => {
         if (!existsSync(join(dir, 'train.csv'))) throw new ExplorerRequestError(409, `dataset "${row.dataset.name}": no train.csv in ${dir}; pass --data DIR pointing at it`);
+        const { DatasetPostings } = await import('./postings.ts');
         return DatasetPostings.load(dir);
       })();
       this.datasetLoads.set(dir, load);
@@ -140,7 +149,7 @@ export class Explorer {
   }
 
   async detail(dataset: string, id: string): Promise<ExperimentDetail> {
-    const open = await this.experiment(dataset, id);
+    const [open, { sweepChartSpec }] = await Promise.all([this.experiment(dataset, id), import('@prodmatch/leaderboard')]);
     const { header } = open.gallery;
     const lists: ListSummary[] = header.lists.map((l) => {
       const stops = [...new Set([...l.grid, ...(l.threshold === null ? [] : [l.threshold])])].sort((a, b) => a - b);

@@ -30,8 +30,3 @@ export class DatasetPostings {
     return image !== undefined && this.images.has(image) ? image : null;
   }
 }
-
-/** Words of a search box: lower-cased, split on white space. */
-export function searchWords(query: string): string[] {
-  return query.toLowerCase().split(/\s+/).filter((w) => w.length > 0);
-}

@@ -5,8 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DataError } from '@prodmatch/data';
-import { ResultRowError } from '@prodmatch/leaderboard';
+import { ResultRowError } from '@prodmatch/leaderboard/read-rows';
 import { PredictionsFileError } from '@prodmatch/results';
 import type { ApiError } from './api-types.ts';
 import { pageScript, WEB_DIR } from './bundle.ts';
@@ -32,7 +31,6 @@ export interface RunningExplorer {
   close(): Promise<void>;
 }
 
-const DATA_ERRORS = [PredictionsFileError, DataError, ResultRowError];
 const WORST_FILTERS: readonly WorstFilter[] = ['all', 'fp', 'fn'];
 const MAX_WORST = 500;
 
@@ -112,7 +110,7 @@ export function explorerHandler(explorer: Explorer, cacheDir: string): (req: Inc
     } catch (error) {
       const known = error instanceof ExplorerRequestError;
       // Data-file errors (predictions, rows, train.csv) carry their own one-line, actionable message.
-      const reported = known || DATA_ERRORS.some((kind) => error instanceof kind);
+      const reported = known || error instanceof PredictionsFileError || error instanceof ResultRowError || (error instanceof Error && error.name === 'DataError');
       if (!reported) console.error(`explorer: ${req.method} ${url.pathname}:`, error);
       const message = reported ? (error as Error).message.split('\n')[0] : `internal error answering ${url.pathname}; the server's log has the details`;
       const body: ApiError = { error: message };

@@ -1,7 +1,6 @@
 // JPEG thumbnails made with sharp once and kept on disk: a match grid shows up to 50 images per query.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 
 export const THUMBNAIL_SIZES = { thumb: 160, large: 360 } as const;
 export type ThumbnailSize = keyof typeof THUMBNAIL_SIZES;
@@ -16,6 +15,7 @@ export async function thumbnail(cacheDir: string, datasetSha256: string, dir: st
     return await readFile(cached);
   } catch {
     const px = THUMBNAIL_SIZES[size];
+    const { default: sharp } = await import('sharp');
     const jpeg = await sharp(join(dir, file)).resize(px, px, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 82 }).toBuffer();
     await mkdir(join(cacheDir, datasetSha256.slice(0, 16)), { recursive: true });
     const temp = `${cached}.${process.pid}.tmp`;

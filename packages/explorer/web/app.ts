@@ -198,7 +198,9 @@ function renderSide(side: Side): void {
     chart,
     el('div', { class: 'matches' }),
   );
-  void embed(chart, detail.chart as Parameters<typeof embed>[1], { actions: false, renderer: 'svg' }).catch((error: Error) => chart.append(el('p', { class: 'note' }, `chart: ${error.message}`)));
+  // The leaderboard's chart, drawn smaller here so the match grid stays in view.
+  const spec = { ...(detail.chart as object), width: 330, height: 170 } as Parameters<typeof embed>[1];
+  void embed(chart, spec, { actions: false, renderer: 'svg' }).catch((error: Error) => chart.append(el('p', { class: 'note' }, `chart: ${error.message}`)));
 }
 
 async function loadQuery(side: Side): Promise<void> {
