@@ -23,3 +23,5 @@ export type { KerasLayerWeights, KerasWeight } from './h5.ts';
 export { convAutoencoder, denseAutoencoder, trainConvAutoencoder, trainDenseAutoencoder, encodeRows, CAE_LATENT } from './autoencoder.ts';
 export type { Autoencoder, AutoencoderTraining } from './autoencoder.ts';
 export { seedKernels } from './init.ts';
+export { estimateTrainingMemory, memoryEstimateLine } from './memory.ts';
+export type { MemoryEstimate } from './memory.ts';
