@@ -8,6 +8,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, re
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { REPO_ROOT } from './paths.ts';
+import { miniTextDataset } from './testing.ts';
 
 /** What every experiment workspace's turbo.json declares: its rows and predictions files, any variant. */
 function experimentOutputs(name: string): string[] {
@@ -32,22 +33,6 @@ test('every experiment workspace declares its rows and predictions files as turb
     assert.deepEqual(readJson(turbo), expected, `experiments/${name}/turbo.json`);
   }
 });
-
-// 12 products x 3 postings, the same mini set as run.test.ts uses.
-function miniDataset(parent: string, name: string): string {
-  const dir = join(parent, name);
-  mkdirSync(dir, { recursive: true });
-  const lines = ['posting_id,image,image_phash,title,label_group'];
-  const words = ['kopi', 'sabun', 'tas', 'sepatu', 'kaos', 'botol', 'lampu', 'kabel', 'madu', 'teh', 'susu', 'gula'];
-  words.forEach((word, g) => {
-    for (let j = 0; j < 3; j++) {
-      const hash = ((BigInt(g + 1) * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn) ^ BigInt(j);
-      lines.push(`p${g}_${j},img${g}_${j}.jpg,${hash.toString(16).padStart(16, '0')},"${word} ${word}${g} original promo ${j}",${1000 + g}`);
-    }
-  });
-  writeFileSync(join(dir, 'train.csv'), lines.join('\n') + '\n');
-  return dir;
-}
 
 /**
  * A throw-away git repository with this working tree's root config, packages and one experiment, sharing
@@ -116,7 +101,7 @@ function turboRun(repo: string, env: NodeJS.ProcessEnv): TurboRun {
 test('turbo run experiment twice: the second run is a cache hit that restores the row and its predictions, also once the row is committed', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'prodmatch-turbo-'));
   try {
-    const data = miniDataset(scratch, 'turbo-mini');
+    const data = miniTextDataset(scratch, 'turbo-mini');
     const repo = repoCopy(scratch, 'text-tfidf');
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: pnpmOnPath(scratch), PRODMATCH_DATA: data, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
     for (const name of ['PRODMATCH_SEED', 'PRODMATCH_PROTOCOL', 'PRODMATCH_BACKEND', 'TURBO_FORCE', 'TURBO_CACHE']) delete env[name];
