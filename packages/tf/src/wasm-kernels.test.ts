@@ -256,3 +256,32 @@ test('UnsortedSegmentSum and the gradient of gather (an embedding bag) match cpu
   assert.deepEqual(got.ints, [5, 6, 4, 6]);
   assert.ok(relError(got.grad, want.grad) < 1e-5, `gather gradient: ${relError(got.grad, want.grad)}`);
 });
+
+test('BatchMatMul with transposed operands (explicit Transpose, then the plain kernel) matches cpu', async () => {
+  for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]]) {
+    const a = random(transposeA ? [2, 7, 5] : [2, 5, 7], 500);
+    const b = random(transposeB ? [2, 3, 7] : [2, 7, 3], 501);
+    await compare('BatchMatMul', { a, b }, { transposeA, transposeB });
+  }
+});
+
+test('GatherV2 along axis 0 (row copies) matches cpu for float32 and int32; other axes fall back; bad indices are named', async () => {
+  const run = async (backend: 'cpu' | 'wasm') => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.tensor(random([6, 3, 2], 600).values, [6, 3, 2]);
+      const rows = tf.gather(x, tf.tensor2d([[5, 0], [2, 2]], [2, 2], 'int32'));
+      const ints = tf.gather(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), tf.tensor1d([2, 0, 2], 'int32'));
+      const columns = tf.gather(x, tf.tensor1d([1, 0], 'int32'), 1);
+      return { rows: rows.dataSync() as Float32Array, shape: rows.shape, ints: Array.from(ints.dataSync()), columns: columns.dataSync() as Float32Array };
+    });
+  };
+  const want = await run('cpu');
+  const got = await run('wasm');
+  assert.deepEqual(got.shape, [2, 2, 3, 2]);
+  assert.deepEqual(Array.from(got.rows), Array.from(want.rows));
+  assert.deepEqual(got.ints, [5, 6, 1, 2, 5, 6]);
+  assert.deepEqual(Array.from(got.columns), Array.from(want.columns));
+  await tf.setBackend('wasm');
+  assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([0, 3], 'int32')).dataSync()), /index 3 at position 1 is outside \[0, 2\]/);
+});
