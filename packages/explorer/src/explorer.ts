@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import type { ResultRow } from '@prodmatch/leaderboard';
 import { readResultRows, rowLabel } from '@prodmatch/leaderboard/read-rows';
 import { DISTANCE_RANGE, predictionsPathFor } from '@prodmatch/results';
-import type { DatasetSummary, ExperimentDetail, ExperimentSummary, GalleryScores, ListSummary, PostingCard, QueryDetail, RowScore } from './api-types.ts';
-import { Gallery } from './gallery.ts';
+import type { DatasetSummary, ExperimentDetail, ExperimentSummary, GalleryScores, ListSummary, PostingCard, QueryDetail } from './api-types.ts';
+import { Gallery, type GalleryOutcome } from './gallery.ts';
 import type { DatasetPostings } from './postings.ts';
 
 /** A request the explorer cannot answer; `status` is the HTTP status, the message one line. */
@@ -42,6 +42,32 @@ export interface OpenExperiment {
 
 const SEARCH_LIMIT = 20;
 
+/**
+ * The `limit` lowest-F1 rows (F1 below 1) passing the filter, lowest first; ties: more of the filter's error
+ * kind (false positives unless filtering on false negatives) first, then gallery order. One pass keeping a
+ * short sorted list, not a sort of the whole gallery.
+ */
+function worstRows(scores: GalleryOutcome, filter: WorstFilter, limit: number): number[] {
+  const { rowF1, falsePositives: fp, falseNegatives: fn } = scores;
+  const heavier = filter === 'fn' ? fn : fp;
+  const before = (a: number, b: number) => rowF1[a] < rowF1[b] || (rowF1[a] === rowF1[b] && (heavier[a] > heavier[b] || (heavier[a] === heavier[b] && a < b)));
+  const kept: number[] = [];
+  for (let i = 0; i < rowF1.length; i++) {
+    if (rowF1[i] >= 1 || (filter === 'fp' && !(fp[i] > fn[i])) || (filter === 'fn' && !(fn[i] > fp[i]))) continue;
+    if (kept.length === limit && !before(i, kept[limit - 1])) continue;
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(i, kept[mid])) hi = mid;
+      else lo = mid + 1;
+    }
+    kept.splice(lo, 0, i);
+    if (kept.length > limit) kept.pop();
+  }
+  return kept;
+}
+
 /** Words of a search box: lower-cased, split on white space. */
 function searchWords(query: string): string[] {
   return query.toLowerCase().split(/\s+/).filter((w) => w.length > 0);
@@ -50,7 +76,7 @@ function searchWords(query: string): string[] {
 export class Explorer {
   private readonly opened = new Map<string, Promise<OpenExperiment>>();
   private readonly datasetLoads = new Map<string, Promise<DatasetPostings>>();
-  private lastScores: { key: string; scores: ReturnType<Gallery['score']> } | null = null;
+  private lastScores: { key: string; scores: GalleryOutcome } | null = null;
 
   private constructor(
     private readonly sources: ExplorerSources,
@@ -228,14 +254,10 @@ export class Explorer {
       this.lastScores = { key, scores: open.gallery.score(matches) };
     }
     const { scores } = this.lastScores;
-    const keep = (r: { falsePositives: number; falseNegatives: number }) => filter === 'all' || (filter === 'fp' ? r.falsePositives > r.falseNegatives : r.falseNegatives > r.falsePositives);
-    const order: RowScore[] = [];
-    scores.rows.forEach((r, index) => {
-      if (r.f1 < 1 && keep(r)) order.push({ index, postingId: open.gallery.postingIds[index], title: '', f1: r.f1, falsePositives: r.falsePositives, falseNegatives: r.falseNegatives });
+    const worst = worstRows(scores, filter, limit).map((index) => {
+      const postingId = open.gallery.postingIds[index];
+      return { index, postingId, title: open.postings.posting(postingId)!.title, f1: scores.rowF1[index], falsePositives: scores.falsePositives[index], falseNegatives: scores.falseNegatives[index] };
     });
-    const heavier = (r: RowScore) => (filter === 'fn' ? r.falseNegatives : r.falsePositives);
-    order.sort((a, b) => a.f1 - b.f1 || heavier(b) - heavier(a) || a.index - b.index);
-    const worst = order.slice(0, limit).map((r) => ({ ...r, title: open.postings.posting(r.postingId)!.title }));
     return { thresholds, f1: scores.f1, precision: scores.precision, recall: scores.recall, worst };
   }
 

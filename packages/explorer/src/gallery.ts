@@ -15,19 +15,14 @@ interface StoredList {
   distances: Float32Array;
 }
 
-export interface RowOutcome {
-  f1: number;
-  precision: number;
-  recall: number;
-  falsePositives: number;
-  falseNegatives: number;
-}
-
+/** Scores of one match rule over the gallery: the means, and per row (typed arrays: 27k rows re-scored per slider move). */
 export interface GalleryOutcome {
   f1: number;
   precision: number;
   recall: number;
-  rows: RowOutcome[];
+  rowF1: Float64Array;
+  falsePositives: Int32Array;
+  falseNegatives: Int32Array;
 }
 
 class RaggedBuilder<T extends Int32Array | Float32Array> {
@@ -56,6 +51,8 @@ export class Gallery {
   /** Gallery indices of each label group's rows, so a row's truth set is one slice. */
   private readonly groupOf: Int32Array;
   private readonly groupMembers: Ragged<Int32Array>;
+  /** Per row, its source lists as views into the flat arrays, made once and reused for every threshold. */
+  private readonly sourceViews: ThresholdedList[][];
 
   private constructor(
     readonly header: PredictionsHeader,
@@ -74,6 +71,10 @@ export class Gallery {
     const members = new Int32Array(this.size);
     for (let i = 0; i < this.size; i++) members[fill[ids[i]]++] = i;
     this.groupMembers = { offsets, values: members };
+    const sources = lists.filter((l) => l.info.source);
+    this.sourceViews = Array.from({ length: this.size }, (_, row) =>
+      sources.map((l) => ({ indices: this.slice(l.indices, l.indices.values, row), distances: this.slice(l.indices, l.distances, row), threshold: 0, minMatches: l.info.minMatches })),
+    );
   }
 
   /** Reads a predictions file once; every later question is answered from memory. */
@@ -152,30 +153,29 @@ export class Gallery {
     return out;
   }
 
+
   /** Each row's matches under `thresholds` (source list name -> threshold), by the runner's own rule. */
   matchesAt(thresholds: Record<string, number>): (row: number) => ArrayLike<number> {
     const sources = this.lists.filter((l) => l.info.source);
+    const values = sources.map((l) => thresholds[l.info.name]);
+    const views = this.sourceViews;
     const opts = { minMatches: this.header.minMatches, cap: this.header.cap };
     return (row) => {
-      const lists: ThresholdedList[] = sources.map((l) => ({
-        indices: this.slice(l.indices, l.indices.values, row),
-        distances: this.slice(l.indices, l.distances, row),
-        threshold: thresholds[l.info.name],
-        minMatches: l.info.minMatches,
-      }));
+      const lists = views[row];
+      for (let s = 0; s < lists.length; s++) lists[s].threshold = values[s];
       return matchesWithin(row, lists, opts);
     };
   }
 
   /** Per-row and mean scores of a match rule over the gallery; the stored matches when `matches` is omitted. */
   score(matches: (row: number) => ArrayLike<number> = (row) => this.slice(this.stored, this.stored.values, row)): GalleryOutcome {
-    const rows: RowOutcome[] = new Array(this.size);
+    const n = this.size;
+    const out = { f1: 0, precision: 0, recall: 0, rowF1: new Float64Array(n), falsePositives: new Int32Array(n), falseNegatives: new Int32Array(n) };
     // Per-row stamp instead of a Set: marks which indices this row already counted.
-    const stamp = new Int32Array(this.size).fill(-1);
-    let f1 = 0;
-    let precision = 0;
-    let recall = 0;
-    for (let i = 0; i < this.size; i++) {
+    const stamp = new Int32Array(n).fill(-1);
+    const { groupOf } = this;
+    const groupStart = this.groupMembers.offsets;
+    for (let i = 0; i < n; i++) {
       const list = matches(i);
       stamp[i] = i;
       let size = 1;
@@ -185,15 +185,16 @@ export class Gallery {
         if (stamp[j] === i) continue;
         stamp[j] = i;
         size++;
-        if (this.groupOf[j] === this.groupOf[i]) hits++;
+        if (groupOf[j] === groupOf[i]) hits++;
       }
-      const truth = this.groupMembers.offsets[this.groupOf[i] + 1] - this.groupMembers.offsets[this.groupOf[i]];
-      const row = { f1: (2 * hits) / (size + truth), precision: hits / size, recall: hits / truth, falsePositives: size - hits, falseNegatives: truth - hits };
-      rows[i] = row;
-      f1 += row.f1;
-      precision += row.precision;
-      recall += row.recall;
+      const truth = groupStart[groupOf[i] + 1] - groupStart[groupOf[i]];
+      out.rowF1[i] = (2 * hits) / (size + truth);
+      out.falsePositives[i] = size - hits;
+      out.falseNegatives[i] = truth - hits;
+      out.f1 += out.rowF1[i];
+      out.precision += hits / size;
+      out.recall += hits / truth;
     }
-    return { f1: f1 / this.size, precision: precision / this.size, recall: recall / this.size, rows };
+    return { ...out, f1: out.f1 / n, precision: out.precision / n, recall: out.recall / n };
   }
 }
