@@ -33,6 +33,9 @@ function fileName(epoch: number): string {
 /** Writes the checkpoint of `state` atomically and keeps only the newest `keep` checkpoints. */
 export async function saveCheckpoint(tf: Tf, dir: string, key: string, state: TrainingState, keep = 2): Promise<string> {
   mkdirSync(dir, { recursive: true });
+  // A process killed outright (SIGKILL, power loss) mid-write leaves a temp file; SIGINT and SIGTERM are
+  // handled between event-loop turns (see @prodmatch/leaderboard/atomic), so they never split this write.
+  for (const f of readdirSync(dir)) if (/^epoch-\d+\.(bin|json)\.tmp$/.test(f)) rmSync(join(dir, f), { force: true });
   const { data, specs } = await tf.io.encodeWeights(state.tensors);
   const base = join(dir, fileName(state.epoch));
   const bytes = Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data);
