@@ -95,6 +95,11 @@ test('a folder without images fails with the count and where it looked', () => {
   writeFileSync(join(dataset.trainImagesDir, 'a.jpg'), '');
   assert.throws(() => assertImagesPresent(dataset.trainImagesDir, dataset.train.postings), /2 of 3 images are missing \(first: b\.jpg\)/);
   assert.throws(() => loadDataset(join(path, 'nope')), /no such folder/);
+  const file = csvFile(`${HEADER}\na,a.jpg,94974f937d4c2433,t,1\n`);
+  writeFileSync(join(file, '..', 'train_images'), 'not a folder');
+  const single = loadDataset(join(file, '..'));
+  assert.throws(() => assertImagesPresent(single.trainImagesDir, single.train.postings), /train_images: is a file, not a folder/);
+  assert.throws(() => groupSplit(single.train.postings, 1), (error: Error) => error.name === 'DataError' && /needs at least 3 label groups, the data has 1; .*--protocol full/.test(error.message));
   assert.ok(!existsSync(join(path, '..', 'results')));
 });
 

@@ -63,6 +63,9 @@ export function loadDataset(dirArg: string): Dataset {
  * count instead of hours into training.
  */
 export function assertImagesPresent(imagesDir: string, postings: readonly Posting[]): void {
+  if (existsSync(imagesDir) && !statSync(imagesDir).isDirectory()) {
+    throw new DataError(`${imagesDir}: is a file, not a folder; image experiments need the Kaggle train_images/ folder beside train.csv`);
+  }
   const present = existsSync(imagesDir) ? new Set(readdirSync(imagesDir)) : new Set<string>();
   const needed = new Set(postings.map((p) => p.image));
   const missing = [...needed].filter((image) => !present.has(image));

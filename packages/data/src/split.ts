@@ -1,4 +1,4 @@
-import type { Posting } from './csv.ts';
+import { DataError, type Posting } from './csv.ts';
 import { seededRandom } from './random.ts';
 
 export interface SplitFractions {
@@ -29,7 +29,9 @@ export function groupSplit(postings: readonly Posting[], seed: number, fractions
     if (p.labelGroup === null) throw new Error(`row ${i + 1} (posting_id "${p.postingId}") has no label_group; a group split needs labelled data (train.csv)`);
     return p.labelGroup;
   }))].sort();
-  if (groups.length < 3) throw new Error(`a train/val/test split needs at least 3 label groups, found ${groups.length}`);
+  if (groups.length < 3) {
+    throw new DataError(`a train/val/test split needs at least 3 label groups, the data has ${groups.length}; add labelled postings or use --protocol full`);
+  }
   const random = seededRandom(seed);
   for (let i = groups.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
