@@ -12,3 +12,5 @@ export type { ImageEmbeddingSpec } from './features/image.ts';
 export { gloveFeatures } from './features/glove.ts';
 export { gloveExperiment } from './features/glove-experiment.ts';
 export type { GloveFeatureSpec } from './features/glove.ts';
+export { textArcfaceFeatures, textArcfaceOptions, textArcfaceConfig } from './features/text-arcface.ts';
+export type { TextArcfaceSpec } from './features/text-arcface.ts';
