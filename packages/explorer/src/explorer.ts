@@ -76,7 +76,6 @@ function searchWords(query: string): string[] {
 export class Explorer {
   private readonly opened = new Map<string, Promise<OpenExperiment>>();
   private readonly datasetLoads = new Map<string, Promise<DatasetPostings>>();
-  private lastScores: { key: string; scores: GalleryOutcome } | null = null;
 
   private constructor(
     private readonly sources: ExplorerSources,
@@ -166,7 +165,7 @@ export class Explorer {
           if (!posting) throw new ExplorerRequestError(409, `${path}: posting ${postingId} is not in ${postings.dataset.train.path}; re-run the experiment`);
           return posting.title.toLowerCase();
         });
-        return { row, gallery, postings, titles, storedF1: gallery.score().f1 };
+        return { row, gallery, postings, titles, storedF1: gallery.storedScores().f1 };
       })();
       this.opened.set(key, load);
       load.catch(() => this.opened.delete(key));
@@ -234,7 +233,8 @@ export class Explorer {
 
   /**
    * Mean scores and the worst rows at the given thresholds (source list name -> value; missing ones keep the
-   * run's choice). The last answer is kept, so moving one experiment's slider back and forth is cheap.
+   * run's choice). Each experiment keeps its last per-row scores, so a slider move re-matches only the rows it
+   * can change.
    */
   async gallery(dataset: string, id: string, given: Record<string, number>, filter: WorstFilter, limit: number): Promise<GalleryScores> {
     const open = await this.experiment(dataset, id);
@@ -248,12 +248,7 @@ export class Explorer {
       if (!(value >= min && value <= max)) throw new ExplorerRequestError(400, `threshold for "${name}" must be within ${min}..${max} (${list.unit}), got ${value}`);
       thresholds[name] = value;
     }
-    const key = `${dataset}/${id}/${JSON.stringify(thresholds)}`;
-    if (this.lastScores?.key !== key) {
-      const matches = header.recomputable ? open.gallery.matchesAt(thresholds) : undefined;
-      this.lastScores = { key, scores: open.gallery.score(matches) };
-    }
-    const { scores } = this.lastScores;
+    const scores = header.recomputable ? open.gallery.scoresAt(thresholds) : open.gallery.storedScores();
     const worst = worstRows(scores, filter, limit).map((index) => {
       const postingId = open.gallery.postingIds[index];
       return { index, postingId, title: open.postings.posting(postingId)!.title, f1: scores.rowF1[index], falsePositives: scores.falsePositives[index], falseNegatives: scores.falseNegatives[index] };

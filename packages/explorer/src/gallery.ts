@@ -15,6 +15,14 @@ interface StoredList {
   distances: Float32Array;
 }
 
+interface RowScores {
+  f1: Float64Array;
+  precision: Float64Array;
+  recall: Float64Array;
+  falsePositives: Int32Array;
+  falseNegatives: Int32Array;
+}
+
 /** Scores of one match rule over the gallery: the means, and per row (typed arrays: 27k rows re-scored per slider move). */
 export interface GalleryOutcome {
   f1: number;
@@ -154,10 +162,8 @@ export class Gallery {
   }
 
 
-  /** Each row's matches under `thresholds` (source list name -> threshold), by the runner's own rule. */
-  matchesAt(thresholds: Record<string, number>): (row: number) => ArrayLike<number> {
-    const sources = this.lists.filter((l) => l.info.source);
-    const values = sources.map((l) => thresholds[l.info.name]);
+  /** Each row's matches under source thresholds (in source-list order), by the runner's own rule. */
+  private matchesAt(values: readonly number[]): (row: number) => ArrayLike<number> {
     const views = this.sourceViews;
     const opts = { minMatches: this.header.minMatches, cap: this.header.cap };
     return (row) => {
@@ -167,15 +173,66 @@ export class Gallery {
     };
   }
 
-  /** Per-row and mean scores of a match rule over the gallery; the stored matches when `matches` is omitted. */
-  score(matches: (row: number) => ArrayLike<number> = (row) => this.slice(this.stored, this.stored.values, row)): GalleryOutcome {
+  /** The stored matches' scores, computed once (the only scores of a gallery that is not recomputable). */
+  private stored$: GalleryOutcome | null = null;
+  /** The last thresholds scored and the per-row scores they gave, updated in place by the next call. */
+  private current: { values: number[]; rows: RowScores } | null = null;
+
+  storedScores(): GalleryOutcome {
+    this.stored$ ??= this.outcome(this.scoreRows(null, (row) => this.slice(this.stored, this.stored.values, row)));
+    return this.stored$;
+  }
+
+  /**
+   * Scores at these thresholds (every source list named). Only rows with a neighbour distance between the
+   * previous and the new threshold of some list are re-matched: for every other row each `distance <=
+   * threshold` test of the rule comes out as before, so its matches are unchanged. The means are summed
+   * afresh over all rows, in row order, so they equal a full recomputation exactly.
+   */
+  scoresAt(thresholds: Record<string, number>): GalleryOutcome {
+    const sources = this.lists.filter((l) => l.info.source);
+    const values = sources.map((l) => thresholds[l.info.name]);
+    const matches = this.matchesAt(values);
+    if (this.current === null) {
+      this.current = { values, rows: this.scoreRows(null, matches) };
+    } else {
+      const before = this.current.values;
+      const changed: number[] = [];
+      const seen = new Uint8Array(this.size);
+      sources.forEach((list, s) => {
+        if (before[s] === values[s]) return;
+        const lo = Math.min(Math.fround(before[s]), Math.fround(values[s]));
+        const hi = Math.max(Math.fround(before[s]), Math.fround(values[s]));
+        const { offsets } = list.indices;
+        const d = list.distances;
+        for (let row = 0; row < this.size; row++) {
+          if (seen[row]) continue;
+          for (let c = offsets[row]; c < offsets[row + 1]; c++) {
+            if (d[c] > lo && d[c] <= hi) {
+              seen[row] = 1;
+              changed.push(row);
+              break;
+            }
+          }
+        }
+      });
+      this.scoreRows(changed, matches, this.current.rows);
+      this.current.values = values;
+    }
+    return this.outcome(this.current.rows);
+  }
+
+  /** Scores `rows` (all when null) into `into` (new arrays when omitted). */
+  private scoreRows(rows: readonly number[] | null, matches: (row: number) => ArrayLike<number>, into?: RowScores): RowScores {
     const n = this.size;
-    const out = { f1: 0, precision: 0, recall: 0, rowF1: new Float64Array(n), falsePositives: new Int32Array(n), falseNegatives: new Int32Array(n) };
+    const out = into ?? { f1: new Float64Array(n), precision: new Float64Array(n), recall: new Float64Array(n), falsePositives: new Int32Array(n), falseNegatives: new Int32Array(n) };
     // Per-row stamp instead of a Set: marks which indices this row already counted.
     const stamp = new Int32Array(n).fill(-1);
     const { groupOf } = this;
     const groupStart = this.groupMembers.offsets;
-    for (let i = 0; i < n; i++) {
+    const count = rows === null ? n : rows.length;
+    for (let r = 0; r < count; r++) {
+      const i = rows === null ? r : rows[r];
       const list = matches(i);
       stamp[i] = i;
       let size = 1;
@@ -188,13 +245,21 @@ export class Gallery {
         if (groupOf[j] === groupOf[i]) hits++;
       }
       const truth = groupStart[groupOf[i] + 1] - groupStart[groupOf[i]];
-      out.rowF1[i] = (2 * hits) / (size + truth);
+      out.f1[i] = (2 * hits) / (size + truth);
+      out.precision[i] = hits / size;
+      out.recall[i] = hits / truth;
       out.falsePositives[i] = size - hits;
       out.falseNegatives[i] = truth - hits;
-      out.f1 += out.rowF1[i];
-      out.precision += hits / size;
-      out.recall += hits / truth;
     }
-    return { ...out, f1: out.f1 / n, precision: out.precision / n, recall: out.recall / n };
+    return out;
+  }
+
+  private outcome(rows: RowScores): GalleryOutcome {
+    const mean = (values: Float64Array) => {
+      let sum = 0;
+      for (let i = 0; i < values.length; i++) sum += values[i];
+      return sum / values.length;
+    };
+    return { f1: mean(rows.f1), precision: mean(rows.precision), recall: mean(rows.recall), rowF1: rows.f1, falsePositives: rows.falsePositives, falseNegatives: rows.falseNegatives };
   }
 }
