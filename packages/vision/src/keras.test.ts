@@ -1,7 +1,7 @@
 // Keras compatibility of our EfficientNet: the weight layout against names taken from Keras's source,
 // a .h5 round trip in Keras's exact layout, padding and input scaling against a direct computation,
 // and the errors a bad file or an unreachable download gets.
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,6 +48,16 @@ const pixels = (n: number, size: number, seed: number) => {
   return tf.tensor4d(Float32Array.from({ length: n * size * size * 3 }, () => Math.floor(random() * 256)), [n, size, size, 3]);
 };
 
+// One random B0 and its .h5 file, shared by the tests that need a file (writing one takes seconds).
+let source: tfl.LayersModel;
+let fixture: string;
+before(async () => {
+  source = efficientNet('b0', { inputSize: 32 });
+  randomise(source, 7);
+  fixture = join(mkdtempSync(join(tmpdir(), 'prodmatch-h5-')), 'efficientnetb0_notop.h5');
+  await saveKerasWeights(source, fixture);
+});
+
 test("our B0-B3 have exactly the weighted layers and weights of Keras's EfficientNet, in Keras's order", () => {
   for (const variant of ['b0', 'b1', 'b2', 'b3'] as const) {
     const model = efficientNet(variant, { inputSize: 32 });
@@ -64,12 +74,7 @@ test("our B0-B3 have exactly the weighted layers and weights of Keras's Efficien
 });
 
 test("a B0 written in Keras's .h5 layout loads back through --weights with identical outputs", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'prodmatch-h5-'));
-  const file = join(dir, 'efficientnetb0_notop.h5');
-  const source = efficientNet('b0', { inputSize: 32 });
-  randomise(source, 7);
-  await saveKerasWeights(source, file);
-
+  const file = fixture;
   // The file itself: root layer_names, per-group weight_names, datasets at <layer>/<layer>/<weight>:0.
   await h5wasm.ready;
   const h5 = new h5wasm.File(file, 'r');
@@ -173,8 +178,7 @@ for (const size of [33, 32]) {
 test('a corrupt, truncated or other-variant .h5 gets a one-line error naming the file, layer and shapes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodmatch-h5-bad-'));
   const good = join(dir, 'b0.h5');
-  const b0 = efficientNet('b0', { inputSize: 32 });
-  await saveKerasWeights(b0, good);
+  writeFileSync(good, readFileSync(fixture));
   const load = (backbone: 'b0' | 'b1' | 'b3', weights: string) => buildBackbone({ backbone, imageSize: 32, embeddingDim: 8, dropout: 0, weights, seed: 1 });
   const oneLine = (pattern: RegExp) => (error: Error) => pattern.test(error.message) && !error.message.includes('\n');
 
@@ -186,15 +190,10 @@ test('a corrupt, truncated or other-variant .h5 gets a one-line error naming the
   await assert.rejects(load('b3', good), oneLine(/b0\.h5: layer 'stem_conv' weight 'kernel' is \[3, 3, 3, 32\] in the file, \[3, 3, 3, 40\] in efficientnetb3/));
   await assert.rejects(load('b1', good), oneLine(/b0\.h5: no weights for layer 'block1b_dwconv' \(efficientnetb1 expects depthwise_kernel \[3, 3, 16, 1\]\)/));
   await assert.rejects(load('b0', join(dir, 'missing.h5')), oneLine(/missing\.h5: not found/));
-  b0.dispose();
 });
 
 test('--pretrained imagenet downloads once into the cache, checks the md5, and says what to do when the URL cannot be reached', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodmatch-download-'));
-  const fixture = join(dir, 'served.h5');
-  const b0 = efficientNet('b0', { inputSize: 32 });
-  randomise(b0, 5);
-  await saveKerasWeights(b0, fixture);
   const body = readFileSync(fixture);
   const md5 = createHash('md5').update(body).digest('hex');
   let requests = 0;
@@ -222,5 +221,4 @@ test('--pretrained imagenet downloads once into the cache, checks the md5, and s
   // Through the model builder, as --pretrained imagenet calls it.
   const unreachable = buildBackbone({ backbone: 'b2', imageSize: 32, embeddingDim: 8, dropout: 0, pretrained: 'imagenet', weightsCache: join(dir, 'other'), weightsUrl: closedPort, seed: 1 });
   await assert.rejects(unreachable, (error: Error) => /^cannot reach http:\/\/127\.0\.0\.1:\d+\/efficientnetb2_notop\.h5 \(ECONNREFUSED\); without internet, pass --weights FILE\.h5/.test(error.message) && !error.message.includes('\n'));
-  b0.dispose();
 });
