@@ -14,7 +14,9 @@ interface Side {
   /** The current query in this experiment's gallery; a string says why there is none. */
   query: QueryDetail | string | null;
   element: HTMLElement;
-  pending: AbortController | null;
+  /** A gallery request is out; `stale`: the thresholds changed since it was sent. */
+  busy: boolean;
+  stale: boolean;
 }
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -36,8 +38,8 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<Record
 
 class ApiFailure extends Error {}
 
-async function api<T>(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(`${path}?${new URLSearchParams(params)}`, { signal });
+async function api<T>(path: string, params: Record<string, string>): Promise<T> {
+  const response = await fetch(`${path}?${new URLSearchParams(params)}`);
   const body = (await response.json()) as T | { error: string };
   if (!response.ok) throw new ApiFailure((body as { error: string }).error);
   return body as T;
@@ -151,21 +153,35 @@ function renderWorst(rows: RowScore[]): void {
   );
 }
 
-/** Asks the server for the gallery's scores at this side's thresholds; a newer request cancels an older one. */
+/**
+ * Asks the server for the gallery's scores at this side's thresholds. One request at a time per side: moves
+ * made while one is out are folded into a single follow-up with the latest thresholds, so a dragged slider
+ * never queues work on the server.
+ */
 async function refreshGallery(side: Side): Promise<void> {
-  side.pending?.abort();
-  const pending = new AbortController();
-  side.pending = pending;
-  const params: Record<string, string> = { dataset: state.dataset, exp: side.detail.id, filter: state.filter, limit: side === state.sides[0] ? '40' : '1' };
-  if (side.detail.recomputable) for (const [name, value] of Object.entries(side.thresholds)) params[`t.${name}`] = String(value);
+  side.stale = true;
+  if (side.busy) return;
+  side.busy = true;
   try {
-    const scores = await api<GalleryScores>('/api/gallery', params, pending.signal);
-    const line = side.element.querySelector<HTMLElement>('.scores')!;
-    line.dataset.f1 = String(scores.f1);
-    line.textContent = `gallery (${side.detail.gallery}, ${side.detail.rows} rows): mean F1 ${fmt(scores.f1)}, precision ${fmt(scores.precision)}, recall ${fmt(scores.recall)}`;
-    if (side === state.sides[0]) renderWorst(scores.worst);
-  } catch (error) {
-    if (!pending.signal.aborted) say((error as Error).message);
+    while (side.stale) {
+      side.stale = false;
+      const params: Record<string, string> = { dataset: state.dataset, exp: side.detail.id, filter: state.filter, limit: side === state.sides[0] ? '40' : '1' };
+      if (side.detail.recomputable) for (const [name, value] of Object.entries(side.thresholds)) params[`t.${name}`] = String(value);
+      try {
+        const scores = await api<GalleryScores>('/api/gallery', params);
+        if (side.stale) continue;
+        const line = side.element.querySelector<HTMLElement>('.scores')!;
+        line.dataset.f1 = String(scores.f1);
+        // Counts answers, so a test or bench can wait for the next one even when the F1 does not change.
+        line.dataset.answers = String(Number(line.dataset.answers ?? '0') + 1);
+        line.textContent = `gallery (${side.detail.gallery}, ${side.detail.rows} rows): mean F1 ${fmt(scores.f1)}, precision ${fmt(scores.precision)}, recall ${fmt(scores.recall)}`;
+        if (side === state.sides[0]) renderWorst(scores.worst);
+      } catch (error) {
+        say((error as Error).message);
+      }
+    }
+  } finally {
+    side.busy = false;
   }
 }
 
@@ -239,7 +255,7 @@ async function openExperiments(ids: string[]): Promise<void> {
     state.sides = details.map((detail) => {
       const thresholds: Record<string, number> = {};
       for (const l of detail.lists) if (l.source && l.threshold !== null) thresholds[l.name] = l.threshold;
-      return { detail, thresholds, query: null, element: el('div', { class: 'side', 'data-experiment': detail.id }), pending: null };
+      return { detail, thresholds, query: null, element: el('div', { class: 'side', 'data-experiment': detail.id }), busy: false, stale: false };
     });
   } catch (error) {
     state.sides = [];
