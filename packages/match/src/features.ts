@@ -40,43 +40,61 @@ export async function searchGallery(features: FeatureMatrix, knn: KnnSpec, runti
 }
 
 /**
- * Exact distance between rows a and b of one feature matrix. Rows of dense and sparse matrices are
- * L2-normalised here on the fly, so the distance is the cosine distance the searches report.
+ * Exact distances from one row at a time to any other rows of a feature matrix: the cosine distance the
+ * searches report (rows L2-normalised on the fly) or Hamming bits. `from(a)` prepares row a (a sparse row
+ * is scattered into a dense buffer once, so each pair costs one pass over the other row's entries);
+ * calls for one `a` should come together.
  */
-export function pairDistance(features: FeatureMatrix, a: number, b: number): number {
+export function distancesFrom(features: FeatureMatrix): (a: number) => (b: number) => number {
   switch (features.kind) {
     case 'dense': {
-      const { data, dim } = features.matrix;
-      let dot = 0;
-      let na = 0;
-      let nb = 0;
-      for (let d = 0, i = a * dim, j = b * dim; d < dim; d++, i++, j++) {
-        dot += data[i] * data[j];
-        na += data[i] * data[i];
-        nb += data[j] * data[j];
+      const { data, dim, rows } = features.matrix;
+      const norms = new Float64Array(rows);
+      for (let i = 0; i < rows; i++) {
+        let s = 0;
+        for (let d = i * dim; d < (i + 1) * dim; d++) s += data[d] * data[d];
+        norms[i] = s > 0 ? 1 / Math.sqrt(s) : 0;
       }
-      return na > 0 && nb > 0 ? Math.min(2, Math.max(0, 1 - dot / Math.sqrt(na * nb))) : 1;
+      return (a) => (b) => {
+        if (norms[a] === 0 || norms[b] === 0) return 1;
+        let dot = 0;
+        for (let d = 0, i = a * dim, j = b * dim; d < dim; d++, i++, j++) dot += data[i] * data[j];
+        return Math.min(2, Math.max(0, 1 - dot * norms[a] * norms[b]));
+      };
     }
     case 'sparse': {
-      const { indptr, indices, values } = features.matrix;
-      let dot = 0;
-      let na = 0;
-      let nb = 0;
-      for (let p = indptr[a]; p < indptr[a + 1]; p++) na += values[p] * values[p];
-      for (let q = indptr[b]; q < indptr[b + 1]; q++) nb += values[q] * values[q];
-      // Columns are sorted within a row (tfidfVectors sorts them), so one merge finds the shared ones.
-      for (let p = indptr[a], q = indptr[b]; p < indptr[a + 1] && q < indptr[b + 1]; ) {
-        if (indices[p] === indices[q]) dot += values[p++] * values[q++];
-        else if (indices[p] < indices[q]) p++;
-        else q++;
+      const { indptr, indices, values, rows, cols } = features.matrix;
+      const norms = new Float64Array(rows);
+      for (let i = 0; i < rows; i++) {
+        let s = 0;
+        for (let p = indptr[i]; p < indptr[i + 1]; p++) s += values[p] * values[p];
+        norms[i] = s > 0 ? 1 / Math.sqrt(s) : 0;
       }
-      return na > 0 && nb > 0 ? Math.min(2, Math.max(0, 1 - dot / Math.sqrt(na * nb))) : 1;
+      const dense = new Float64Array(cols);
+      let scattered = -1;
+      return (a) => {
+        if (scattered >= 0) for (let p = indptr[scattered]; p < indptr[scattered + 1]; p++) dense[indices[p]] = 0;
+        for (let p = indptr[a]; p < indptr[a + 1]; p++) dense[indices[p]] = values[p];
+        scattered = a;
+        return (b) => {
+          if (scattered !== a) throw new Error('distancesFrom: a sparse row was prepared again before its distances were taken');
+          if (norms[a] === 0 || norms[b] === 0) return 1;
+          let dot = 0;
+          for (let q = indptr[b]; q < indptr[b + 1]; q++) dot += dense[indices[q]] * values[q];
+          return Math.min(2, Math.max(0, 1 - dot * norms[a] * norms[b]));
+        };
+      };
     }
     case 'hash64': {
       const w = features.matrix.words;
-      return popcount32((w[2 * a] ^ w[2 * b]) >>> 0) + popcount32((w[2 * a + 1] ^ w[2 * b + 1]) >>> 0);
+      return (a) => (b) => popcount32((w[2 * a] ^ w[2 * b]) >>> 0) + popcount32((w[2 * a + 1] ^ w[2 * b + 1]) >>> 0);
     }
   }
+}
+
+/** Exact distance between rows a and b (see distancesFrom); for a few pairs, not for whole lists. */
+export function pairDistance(features: FeatureMatrix, a: number, b: number): number {
+  return distancesFrom(features)(a)(b);
 }
 
 function popcount32(x: number): number {
@@ -86,10 +104,10 @@ function popcount32(x: number): number {
 }
 
 /**
- * Per row, the union of candidate lists (self first), ranked by `distance(row, candidate)`, nearest first
+ * Per row, the union of candidate lists (self first), ranked by `distanceFrom(row)(candidate)`, nearest first
  * (ties by index, as the exact searches break them), at most k.
  */
-export function rankCandidates(candidates: readonly NeighbourLists[], distance: (a: number, b: number) => number, k: number): NeighbourLists {
+export function rankCandidates(candidates: readonly NeighbourLists[], distanceFrom: (a: number) => (b: number) => number, k: number): NeighbourLists {
   const rows = candidates[0]?.indices.length ?? 0;
   const stamp = new Int32Array(rows).fill(-1);
   const indices: Int32Array[] = new Array(rows);
@@ -105,7 +123,8 @@ export function rankCandidates(candidates: readonly NeighbourLists[], distance: 
         pool.push(list[c]);
       }
     }
-    const scored = pool.map((j) => ({ j, d: j === row ? 0 : Math.fround(distance(row, j)) }));
+    const distance = distanceFrom(row);
+    const scored = pool.map((j) => ({ j, d: j === row ? 0 : Math.fround(distance(j)) }));
     scored.sort((x, y) => x.d - y.d || (x.j === row ? -1 : y.j === row ? 1 : x.j - y.j));
     const kept = scored.slice(0, k);
     indices[row] = Int32Array.from(kept, (s) => s.j);

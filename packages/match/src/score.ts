@@ -23,7 +23,20 @@ export function unionScorer(sources: readonly ScoredSource[], labels: readonly s
   const minMatches = Math.min(post.minMatches ?? 1, cap);
   const { ids, groupSize } = labelIds(labels);
   const stamp = new Int32Array(n).fill(-1);
-  for (const s of sources) if (s.lists.indices.length !== n) throw new Error(`unionScorer: a source has ${s.lists.indices.length} rows, the gallery ${n}`);
+  // Each source's lists flattened into one offsets/indices/distances triple: one typed-array walk per row
+  // instead of an array of small arrays, which is what makes hundreds of evaluations per gallery cheap.
+  const flat = sources.map((s) => {
+    if (s.lists.indices.length !== n) throw new Error(`unionScorer: a source has ${s.lists.indices.length} rows, the gallery ${n}`);
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + s.lists.indices[i].length;
+    const indices = new Int32Array(offsets[n]);
+    const distances = new Float32Array(offsets[n]);
+    for (let i = 0; i < n; i++) {
+      indices.set(s.lists.indices[i], offsets[i]);
+      distances.set(s.lists.distances[i], offsets[i]);
+    }
+    return { offsets, indices, distances, keep: s.minMatches };
+  });
 
   const run = (thresholds: readonly number[], perRow: Float64Array | null): MatchScores => {
     if (thresholds.length !== sources.length) throw new Error(`unionScorer: ${thresholds.length} thresholds for ${sources.length} sources`);
@@ -37,13 +50,11 @@ export function unionScorer(sources: readonly ScoredSource[], labels: readonly s
       let size = 1;
       let hits = 1;
       const id = ids[i];
-      for (let s = 0; s < sources.length; s++) {
-        const indices = sources[s].lists.indices[i];
-        const distances = sources[s].lists.distances[i];
-        const keep = sources[s].minMatches;
+      for (let s = 0; s < flat.length; s++) {
+        const { offsets, indices, distances, keep } = flat[s];
         const limit = limits[s];
         let kept = 1;
-        for (let c = 0; c < indices.length; c++) {
+        for (let c = offsets[i], end = offsets[i + 1]; c < end; c++) {
           const j = indices[c];
           if (j === i) continue;
           if (!(distances[c] <= limit) && kept >= keep) break;
@@ -54,9 +65,9 @@ export function unionScorer(sources: readonly ScoredSource[], labels: readonly s
           if (ids[j] === id) hits++;
         }
       }
-      if (size < minMatches && sources.length > 0) {
-        const indices = sources[0].lists.indices[i];
-        for (let c = 0; c < indices.length && size < minMatches; c++) {
+      if (size < minMatches && flat.length > 0) {
+        const { offsets, indices } = flat[0];
+        for (let c = offsets[i], end = offsets[i + 1]; c < end && size < minMatches; c++) {
           const j = indices[c];
           if (j === i || stamp[j] === i) continue;
           stamp[j] = i;

@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { removeIfInterrupted } from '@prodmatch/leaderboard/atomic';
 
 export const PREDICTIONS_FORMAT = 'prodmatch-predictions';
 export const PREDICTIONS_VERSION = 1;
@@ -94,12 +95,16 @@ export async function writePredictions(path: string, header: PredictionsHeader, 
       yield JSON.stringify({ ...row, neighbours }) + '\n';
     }
   }
+  // SIGINT/SIGTERM during the write removes the temp file (the leaderboard's signal handlers).
+  const done = removeIfInterrupted(temp);
   try {
     await pipeline(Readable.from(lines()), createGzip({ level: 6 }), createWriteStream(temp));
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    done();
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Posting } from '@prodmatch/data';
 import type { NeighbourLists } from '@prodmatch/knn';
 import { matchScores, type MatchScores } from '@prodmatch/metrics';
-import { pairDistance, rankCandidates, searchGallery, unionMatches, unionScorer, type ChannelGallery, type FeatureMatrix, type GalleryMatcher, type KnnSpec } from '@prodmatch/match';
+import { distancesFrom, rankCandidates, searchGallery, unionMatches, unionScorer, type ChannelGallery, type FeatureMatrix, type GalleryMatcher, type KnnSpec } from '@prodmatch/match';
 import type { DistanceUnit, PredictionRow } from '@prodmatch/results';
 import type { FeatureExtractor } from './features.ts';
 import type { PreparedExperiment } from './run.ts';
@@ -44,7 +44,7 @@ export async function embedGallery(prepared: PreparedExperiment, gallery: readon
     if (!channel.knn.candidatesFrom) continue;
     const matrix = features.get(channel.name) as FeatureMatrix;
     const candidates = channel.knn.candidatesFrom.map((name) => lists.get(name) ?? missingCandidates(channel.name, name));
-    lists.set(channel.name, rankCandidates(candidates, (a, b) => pairDistance(matrix, a, b), channel.knn.k));
+    lists.set(channel.name, rankCandidates(candidates, distancesFrom(matrix), channel.knn.k));
   }
   const channelGalleries: ChannelGallery[] = channels.map((c) => ({ name: c.name, features: features.get(c.name) as FeatureMatrix, lists: lists.get(c.name) as NeighbourLists, unit: c.unit, grid: c.grid, minMatches: c.minMatches }));
   const dense = channels.find((c) => c.knn.method !== undefined) ?? channels[0];

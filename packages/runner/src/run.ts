@@ -4,7 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import type { Options } from 'yargs';
 import { assertImagesPresent, groupSplit, type Dataset, type Posting } from '@prodmatch/data';
 import type { ChannelResult, JointGrid, Protocol, ResultRow, SweepPoint } from '@prodmatch/leaderboard';
-import { writeFileAtomic } from '@prodmatch/leaderboard/atomic';
+import { writeResultRow } from '@prodmatch/leaderboard/atomic';
 import { tuneThresholds, union, type Combiner } from '@prodmatch/match';
 import { predictionsPathFor, writePredictions } from '@prodmatch/results';
 import { parseCli, fixedThresholds, type CommonOptions, type SourceInfo } from './cli.ts';
@@ -152,7 +152,8 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: string[] = hi
       return { threshold: value, f1Val: split ? tuning.score(at).f1 : null, f1Test: reported.score(at).f1 };
     });
   });
-  const jointGrid: JointGrid | null = sources.length >= 2 ? jointGridOf(tuning, chosen, sources, split ? 'val' : 'all rows') : null;
+  // Two sources only: with three or more a 2-D slice says little and costs a grid of evaluations.
+  const jointGrid: JointGrid | null = sources.length === 2 ? jointGridOf(tuning, sources, split ? 'val' : 'all rows') : null;
   const channelResults: ChannelResult[] = channels.map((channel) => {
     const s = sources.findIndex((source) => source.name === channel.name);
     return {
@@ -202,18 +203,20 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: string[] = hi
   const path = join(resultsDir, dataset.identity.name, `${spec.name}${suffix}.json`);
   // Predictions first: a row on disk always has its predictions beside it.
   await writePredictions(predictionsPathFor(path), predictionHeader(prepared, `${spec.name}${suffix}`, protocol, split ? 'test' : 'all rows', reported, chosen), predictionRows(reported, chosen));
-  await writeFileAtomic(path, JSON.stringify(row, null, 2) + '\n');
+  // Leaves a row untouched when only run-specific fields (timings, finishedAt) would change, so a
+  // committed row keeps its bytes and turbo's cache (which hashes tracked outputs) can hit.
+  await writeResultRow(path, row);
   const perChannel = channelResults.length > 1 ? ` [${channelResults.map((c) => `${c.name} ${c.f1 ? c.f1.test.toFixed(4) : '—'}`).join(', ')}]` : '';
   log(`F1 ${protocol === 'full' ? 'all rows' : 'test'} ${testScores.f1.toFixed(4)} (val ${valF1?.toFixed(4) ?? '—'}) at ${sources.map((s, i) => `${s.name}=${chosen[i]}`).join(' ')}${perChannel}; ${timings.total.toFixed(1)} s -> ${path}`);
   if (options.leaderboard) await (await import('@prodmatch/leaderboard')).regenerateLeaderboard(resultsDir);
   return row;
 }
 
-/** Val (or all-rows) F1 over the first two sources' grids, the others at their chosen thresholds. */
-function jointGridOf(tuning: EvaluatedGallery, chosen: readonly number[], sources: readonly SourceInfo[], on: 'val' | 'all rows'): JointGrid {
+/** Val (or all-rows) F1 over the two sources' grids. */
+function jointGridOf(tuning: EvaluatedGallery, sources: readonly SourceInfo[], on: 'val' | 'all rows'): JointGrid {
   const points: JointGrid['points'] = [];
   for (const x of tuning.grids[0]) {
-    for (const y of tuning.grids[1]) points.push({ x, y, f1: tuning.score(chosen.map((c, i) => (i === 0 ? x : i === 1 ? y : c))).f1 });
+    for (const y of tuning.grids[1]) points.push({ x, y, f1: tuning.score([x, y]).f1 });
   }
   return { x: sources[0].name, y: sources[1].name, xUnit: sources[0].unit, yUnit: sources[1].unit, on, points };
 }

@@ -1,5 +1,5 @@
 import { asDisplay, type Combiner } from '../combiner.ts';
-import { pairDistance, rankCandidates } from '../features.ts';
+import { distancesFrom, rankCandidates } from '../features.ts';
 
 export interface ConcatOptions {
   /** Weight of each channel's L2-normalised embedding in the concatenation (every channel needs one). */
@@ -29,12 +29,16 @@ export function concat(options: ConcatOptions): Combiner {
     async combine(channels, context) {
       const squares = channels.map((c) => options.weights[c.name] ** 2);
       const total = squares.reduce((a, b) => a + b, 0);
-      const distance = (a: number, b: number): number => {
-        let similarity = 0;
-        channels.forEach((c, i) => (similarity += squares[i] * (1 - pairDistance(c.features, a, b))));
-        return 1 - similarity / total;
+      const perChannel = channels.map((c) => distancesFrom(c.features));
+      const distanceFrom = (a: number) => {
+        const from = perChannel.map((f) => f(a));
+        return (b: number): number => {
+          let similarity = 0;
+          for (let i = 0; i < from.length; i++) similarity += squares[i] * (1 - from[i](b));
+          return 1 - similarity / total;
+        };
       };
-      const lists = rankCandidates(channels.map((c) => c.lists), distance, context.k);
+      const lists = rankCandidates(channels.map((c) => c.lists), distanceFrom, context.k);
       return { lists: [{ name, lists, unit: 'cosine distance', grid: options.grid, minMatches: 1, source: true }, ...channels.map(asDisplay)] };
     },
   };
