@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -83,8 +83,10 @@ test('--image-cache: the second pass reads the resized bytes back, and a damaged
   const first = await decodeBatch(paths, [0, 1], { size: 6, cacheDir });
   const entries = readdirSync(join(cacheDir, '6'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
   assert.equal(entries.length, 2);
-  writeFileSync(join(entries[0].parentPath, entries[0].name), Buffer.from([1, 2, 3]));
+  const damaged = join(entries[0].parentPath, entries[0].name);
+  writeFileSync(damaged, Buffer.from([1, 2, 3]));
   const second = await decodeBatch(paths, [0, 1], { size: 6, cacheDir });
+  assert.ok(statSync(damaged).size >= 6 * 6 * 4, 'the damaged entry was written again');
   assert.deepEqual(first.rgbx, direct.rgbx);
   assert.deepEqual(second.rgbx, direct.rgbx);
 });

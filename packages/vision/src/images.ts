@@ -11,7 +11,7 @@
 // the set has 300 or 34,000 images.
 import sharp from 'sharp';
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { availableParallelism, endianness } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
@@ -44,7 +44,7 @@ export interface DecodeOptions {
   /** Uniform [0, 1) source for augmentation; required when augmenting. */
   random?: () => number;
   /**
-   * Folder of resized images (raw bytes, 4 per pixel) keyed by the source file's bytes and `size`:
+   * Folder of resized images (libvips .v files: 4 bytes per pixel) keyed by the source file's bytes and `size`:
    * epochs after the first read these instead of decoding the full-size JPEGs.
    */
   cacheDir?: string;
@@ -120,32 +120,30 @@ async function readSource(path: string): Promise<Buffer> {
   }
 }
 
-/** Reads exactly `target.length` bytes of `file` into `target`; false when it is missing or the wrong size. */
-async function readExactly(file: string, target: Uint8Array): Promise<boolean> {
-  let handle;
+/**
+ * A cached image's RGBX bytes, or null when it is missing or damaged. The cache holds libvips's own
+ * format (.v: the raw pixels behind a short header), because sharp reads it in one job on its
+ * thread pool; reading raw bytes with fs takes open, stat, read and close, each of which waits for
+ * the main thread, so reads queued during a synchronous training step would not progress.
+ */
+async function readCached(file: string, size: number): Promise<Buffer | null> {
   try {
-    handle = await open(file, 'r');
+    const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+    return info.width === size && info.height === size && info.channels === 4 ? data : null;
   } catch {
-    return false;
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size !== target.length) return false;
-    const { bytesRead } = await handle.read(target, 0, target.length, 0);
-    return bytesRead === target.length;
-  } finally {
-    await handle.close();
+    return null;
   }
 }
 
 let temporaries = 0;
 
-async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
+async function writeCached(file: string, pixels: Buffer, size: number): Promise<void> {
   try {
     await mkdir(dirname(file), { recursive: true });
-    // Unique per write: the same image can be decoded twice at once (postings share image files).
-    const temporary = `${file}.${process.pid}-${temporaries++}.tmp`;
-    await writeFile(temporary, data);
+    // Unique per write (the same image can be decoded twice at once: postings share image files),
+    // and ending in .v, which tells sharp the format.
+    const temporary = `${file.slice(0, -2)}.${process.pid}-${temporaries++}.tmp.v`;
+    await sharp(pixels, { raw: { width: size, height: size, channels: 4 } }).toFile(temporary);
     await rename(temporary, file);
   } catch (error) {
     throw new Error(`--image-cache: cannot write ${file} (${(error as Error).message}); free some space or choose another folder`);
@@ -166,11 +164,15 @@ async function loadInto(path: string, size: number, target: Uint8Array, cacheDir
     key = createHash('sha1').update(source).digest('hex');
     sourceKeys.set(absolute, key);
   }
-  const file = join(cacheDir, String(size), key.slice(0, 2), `${key}.rgbx`);
-  if (await readExactly(file, target)) return;
+  const file = join(cacheDir, String(size), key.slice(0, 2), `${key}.v`);
+  const cached = await readCached(file, size);
+  if (cached) {
+    target.set(cached);
+    return;
+  }
   const pixels = await resizedBytes(path, source ?? (await readSource(path)), size, 4);
   target.set(pixels);
-  await writeAtomically(file, pixels);
+  await writeCached(file, pixels, size);
 }
 
 if (endianness() !== 'LE') throw new Error('@prodmatch/vision packs pixels as little-endian int32; this host is big-endian');
