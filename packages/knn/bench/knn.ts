@@ -7,7 +7,8 @@
 // Checks printed with the times: the share of our top-k that numpy's top-k holds too (rank-k ties
 // and float rounding may swap a neighbour at the boundary), and on the first --check-rows queries,
 // whether our lists equal the previous implementation's (one tf.matMul of the query batch by the
-// transposed gallery, then tf.topk) index for index and bit for bit.
+// transposed gallery, then tf.topk) index for index and bit for bit, with that implementation's
+// matMul and topk times (extrapolated to all rows: where its time went).
 //
 //   pnpm bench:knn [--rows 34250] [--dim 512] [--k 50] [--seed 1] [--check-rows 1024] [--no-hnsw]
 // Writes results/bench/knn.json (only when every step succeeded).
@@ -19,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { initTf, type TfRuntime } from '@prodmatch/tf';
-import { exactCosineTopK, hnswCosineTopK, l2Normalize, type DenseMatrix, type NeighbourLists } from '../src/index.ts';
+import { exactCosineTopK, hnswCosineTopK, l2Normalize, type DenseMatrix, type ExactSearchProfile, type NeighbourLists } from '../src/index.ts';
 import { randomMatrix } from '../src/testing.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -88,26 +89,38 @@ function overlap(ours: NeighbourLists, other: Int32Array, k: number): number {
   return hits / total;
 }
 
-/** The previous exactCosineTopK for the first `rows` queries: batch x transposed gallery, then tf.topk. */
-function previousSearch(runtime: TfRuntime, points: DenseMatrix, rows: number, k: number): NeighbourLists {
+/**
+ * The previous exactCosineTopK for the first `rows` queries: each batch of 1024 times the whole
+ * transposed gallery, then tf.topk. Kernels run synchronously on wasm and tfjs-node, so the two
+ * phases are timed apart.
+ */
+function previousSearch(runtime: TfRuntime, points: DenseMatrix, rows: number, k: number): { lists: NeighbourLists; matMulSeconds: number; topkSeconds: number } {
   const { tf } = runtime;
   const unit = l2Normalize(points);
   const { dim } = unit;
   const lists: NeighbourLists = { indices: [], distances: [] };
+  let matMulSeconds = 0;
+  let topkSeconds = 0;
   const galleryT = tf.tidy(() => tf.transpose(tf.tensor2d(unit.data, [unit.rows, dim])));
   for (let start = 0; start < rows; start += 1024) {
     const end = Math.min(start + 1024, rows);
-    const top = tf.tidy(() => tf.topk(tf.matMul(tf.tensor2d(unit.data.subarray(start * dim, end * dim), [end - start, dim]), galleryT), k, true));
+    let t = performance.now();
+    const product = tf.tidy(() => tf.matMul(tf.tensor2d(unit.data.subarray(start * dim, end * dim), [end - start, dim]), galleryT));
+    product.dataSync();
+    matMulSeconds += seconds(t);
+    t = performance.now();
+    const top = tf.topk(product, k, true);
     const sims = top.values.dataSync();
     const idx = top.indices.dataSync();
+    topkSeconds += seconds(t);
     for (let r = 0; r < end - start; r++) {
       lists.indices.push(Int32Array.from(idx.subarray(r * k, (r + 1) * k)));
       lists.distances.push(Float32Array.from(sims.subarray(r * k, (r + 1) * k), (s) => Math.min(2, Math.max(0, 1 - s))));
     }
-    tf.dispose([top.values, top.indices]);
+    tf.dispose([product, top.values, top.indices]);
   }
   galleryT.dispose();
-  return lists;
+  return { lists, matMulSeconds, topkSeconds };
 }
 
 async function main(): Promise<void> {
@@ -126,9 +139,11 @@ async function main(): Promise<void> {
     console.log(`numpy (before): ${numpyBefore.seconds.toFixed(2)} s (matmul ${numpyBefore.matmul_seconds.toFixed(2)} s, argpartition + sort ${numpyBefore.select_seconds.toFixed(2)} s)`);
 
     const start = performance.now();
-    const exact = await exactCosineTopK(points, points, k, { runtime });
+    const profile: ExactSearchProfile = { threads: 0, tiles: 0, multiplySeconds: 0, selectSeconds: 0 };
+    const exact = await exactCosineTopK(points, points, k, { runtime, profile });
     const oursSeconds = seconds(start);
-    console.log(`ours (exactCosineTopK, ${runtime.backend.name} backend): ${oursSeconds.toFixed(2)} s`);
+    console.log(`ours (exactCosineTopK, ${runtime.backend.name} backend): ${oursSeconds.toFixed(2)} s on ${profile.threads} thread(s), ${profile.tiles} tiles; ` +
+      `thread-seconds: matrix products ${profile.multiplySeconds.toFixed(2)}, top-k selection ${profile.selectSeconds.toFixed(2)}`);
 
     const numpyAfter = runNumpy(bin, join(temp, 'numpy-top.i32'));
     console.log(`numpy (after): ${numpyAfter.seconds.toFixed(2)} s (matmul ${numpyAfter.matmul_seconds.toFixed(2)} s, argpartition + sort ${numpyAfter.select_seconds.toFixed(2)} s)`);
@@ -137,18 +152,22 @@ async function main(): Promise<void> {
     if (numpyTop.length !== rows * k) throw new Error(`numpy reference wrote ${numpyTop.length} indices, expected ${rows} x ${k}`);
     const agreement = overlap(exact, numpyTop, k);
 
-    let previous: { rows: number; identical_rows: number; seconds: number } | undefined;
+    let previous: { rows: number; identical_rows: number; matmul_seconds: number; topk_seconds: number; extrapolated_all_rows_seconds: number } | undefined;
     const checkRows = Math.min(argv['check-rows'], rows);
     if (checkRows > 0) {
-      const t = performance.now();
       const old = previousSearch(runtime, points, checkRows, k);
-      const oldSeconds = seconds(t);
       let identical = 0;
       for (let i = 0; i < checkRows; i++) {
-        const same = old.indices[i].every((j, c) => j === exact.indices[i][c] && old.distances[i][c] === exact.distances[i][c]);
+        const same = old.lists.indices[i].every((j, c) => j === exact.indices[i][c] && old.lists.distances[i][c] === exact.distances[i][c]);
         if (same) identical++;
       }
-      previous = { rows: checkRows, identical_rows: identical, seconds: oldSeconds };
+      previous = {
+        rows: checkRows,
+        identical_rows: identical,
+        matmul_seconds: old.matMulSeconds,
+        topk_seconds: old.topkSeconds,
+        extrapolated_all_rows_seconds: ((old.matMulSeconds + old.topkSeconds) * rows) / checkRows,
+      };
     }
 
     let hnsw: { seconds: number; recall: number; params: Record<string, number> } | undefined;
@@ -174,7 +193,11 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`goal: ours within 1.5x of numpy: ${ratio <= 1.5 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}x)`);
     console.log(`numpy's top-${k} holds ${(agreement * 100).toFixed(3)}% of ours`);
-    if (previous) console.log(`previous tf.matMul + tf.topk search, first ${previous.rows} queries (${previous.seconds.toFixed(2)} s): ${previous.identical_rows} rows identical (indices and distances)`);
+    if (previous) {
+      console.log(`previous search (batch x whole transposed gallery, tf.topk) on the first ${previous.rows} queries: matMul ${previous.matmul_seconds.toFixed(2)} s, ` +
+        `topk ${previous.topk_seconds.toFixed(2)} s (~${previous.extrapolated_all_rows_seconds.toFixed(1)} s for all ${rows} rows); ` +
+        `${previous.identical_rows} of ${previous.rows} rows identical to ours (indices and distances)`);
+    }
     console.log(`loadavg at start ${loadStart.join(' ')}, at end ${loadEnd.join(' ')}`);
 
     const outPath = resolve(root, argv.out);
@@ -183,7 +206,7 @@ async function main(): Promise<void> {
       bench: 'knn',
       command: `pnpm bench:knn --rows ${rows} --dim ${dim} --k ${argv.k} --seed ${argv.seed}`,
       data: { rows, dim, k, seed: argv.seed, kind: 'uniform [-1, 1) per coordinate, rows scaled to unit length' },
-      ours: { seconds: oursSeconds, backend: runtime.backend, cpus: os.availableParallelism() },
+      ours: { seconds: oursSeconds, backend: runtime.backend, profile },
       numpy: { seconds: numpySeconds, before: numpyBefore, after: numpyAfter },
       ratio_ours_to_numpy: ratio,
       goal: { max_ratio: 1.5, met: ratio <= 1.5 },

@@ -66,6 +66,10 @@ export function tileAt(plan: BlockPlan, t: number): BlockTile {
  */
 export class TileSearcher {
   private readonly transposed = new Map<number, ReturnType<Tf['tensor2d']>>();
+  /** Seconds spent so far in the tiles' matrix products (upload and read-back included). */
+  multiplySeconds = 0;
+  /** Seconds spent so far streaming the products through the accumulator. */
+  selectSeconds = 0;
 
   constructor(
     private readonly tf: Tf,
@@ -86,10 +90,14 @@ export class TileSearcher {
       this.transposed.set(tile.colStart, right);
     }
     const gallery = right;
+    const start = performance.now();
     const product = tf.tidy(() => tf.matMul(tf.tensor2d(this.queries.subarray(tile.rowStart * dim, tile.rowEnd * dim), [rows, dim]), gallery));
     const sims = product.dataSync() as Float32Array;
     product.dispose();
+    const multiplied = performance.now();
     acc.scanBlock(sims, rows, cols, tile.rowStart, tile.colStart, tile.mirrored);
+    this.multiplySeconds += (multiplied - start) / 1000;
+    this.selectSeconds += (performance.now() - multiplied) / 1000;
   }
 
   dispose(): void {

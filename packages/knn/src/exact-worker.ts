@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initTf } from '@prodmatch/tf';
 import { TileSearcher, tileAt, tileCount, type BlockPlan } from './blocks.ts';
-import { TopKAccumulator } from './topk.ts';
+import { TopKAccumulator, type TopKState } from './topk.ts';
 
 export interface WorkerJob {
   plan: BlockPlan;
@@ -12,6 +12,12 @@ export interface WorkerJob {
   gallery: Float32Array;
   /** Int32Array over a SharedArrayBuffer: the next tile to take. */
   nextTile: Int32Array;
+}
+
+export interface WorkerResult {
+  state: TopKState;
+  multiplySeconds: number;
+  selectSeconds: number;
 }
 
 const job = workerData as WorkerJob;
@@ -22,5 +28,6 @@ const tiles = tileCount(job.plan);
 for (let t = Atomics.add(job.nextTile, 0, 1); t < tiles; t = Atomics.add(job.nextTile, 0, 1)) searcher.search(tileAt(job.plan, t), acc);
 searcher.dispose();
 const state = acc.state();
+const result: WorkerResult = { state, multiplySeconds: searcher.multiplySeconds, selectSeconds: searcher.selectSeconds };
 // The accumulator's own (non-shared) buffers: moved to the main thread, not copied.
-parentPort!.postMessage(state, [state.sims.buffer, state.indices.buffer, state.sizes.buffer] as ArrayBuffer[]);
+parentPort!.postMessage(result, [state.sims.buffer, state.indices.buffer, state.sizes.buffer] as ArrayBuffer[]);

@@ -4,8 +4,8 @@ import type { TfRuntime } from '@prodmatch/tf';
 import { checkDense, l2Normalize } from './normalize.ts';
 import type { DenseMatrix, NeighbourLists } from './types.ts';
 import { TileSearcher, tileAt, tileCount, type BlockPlan } from './blocks.ts';
-import { TopKAccumulator, type TopKState } from './topk.ts';
-import type { WorkerJob } from './exact-worker.ts';
+import { TopKAccumulator } from './topk.ts';
+import type { WorkerJob, WorkerResult } from './exact-worker.ts';
 
 export interface ExactSearchOptions {
   /** Rows per side of one tile of the similarity matrix. Each thread holds one tile (batchSize^2 floats)
@@ -20,6 +20,18 @@ export interface ExactSearchOptions {
    * caller's backend and this is ignored.
    */
   threads?: number;
+  /** Filled in with where the search spent its time (for benchmarks). */
+  profile?: ExactSearchProfile;
+}
+
+/** Where one exactCosineTopK call spent its time; per-thread figures are summed over the threads. */
+export interface ExactSearchProfile {
+  threads: number;
+  tiles: number;
+  /** Thread-seconds in the tiles' matrix products, including upload and read-back. */
+  multiplySeconds: number;
+  /** Thread-seconds streaming the products through the per-row heaps. */
+  selectSeconds: number;
 }
 
 /** Below this many multiply-adds one thread finishes before extra worker threads have started. */
@@ -79,7 +91,8 @@ export async function exactCosineTopK(
   const multiplyAdds = (queries.rows * gallery.rows * queries.dim) / (symmetric ? 2 : 1);
   const threads = runtime.backend.name !== 'wasm' ? 1
     : opts.threads ?? (multiplyAdds >= WORKER_MIN_MULTIPLY_ADDS ? Math.min(os.availableParallelism(), MAX_THREADS) : 1);
-  if (threads > 1) return searchOnWorkers(plan, queries, symmetric ? undefined : gallery, threads);
+  if (opts.profile) Object.assign(opts.profile, { threads, tiles: tileCount(plan), multiplySeconds: 0, selectSeconds: 0 });
+  if (threads > 1) return searchOnWorkers(plan, queries, symmetric ? undefined : gallery, threads, opts.profile);
   const q = l2Normalize(queries);
   const g = symmetric ? q : l2Normalize(gallery);
   const acc = new TopKAccumulator(plan.queryRows, kEff);
@@ -89,6 +102,7 @@ export async function exactCosineTopK(
   } finally {
     searcher.dispose();
   }
+  if (opts.profile) Object.assign(opts.profile, { multiplySeconds: searcher.multiplySeconds, selectSeconds: searcher.selectSeconds });
   return acc.toNeighbourLists();
 }
 
@@ -109,18 +123,28 @@ function startWorker(job: WorkerJob): Worker {
   return new Worker(boot, { eval: true, workerData: job });
 }
 
-async function searchOnWorkers(plan: BlockPlan, queries: DenseMatrix, gallery: DenseMatrix | undefined, threads: number): Promise<NeighbourLists> {
+async function searchOnWorkers(
+  plan: BlockPlan,
+  queries: DenseMatrix,
+  gallery: DenseMatrix | undefined,
+  threads: number,
+  profile: ExactSearchProfile | undefined,
+): Promise<NeighbourLists> {
   const q = sharedNormalized(queries);
   const job: WorkerJob = { plan, queries: q, gallery: gallery ? sharedNormalized(gallery) : q, nextTile: new Int32Array(new SharedArrayBuffer(4)) };
   const workers = Array.from({ length: threads }, () => startWorker(job));
   try {
-    const states = await Promise.all(workers.map((worker, i) => new Promise<TopKState>((resolve, reject) => {
+    const results = await Promise.all(workers.map((worker, i) => new Promise<WorkerResult>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', (error) => reject(new Error(`exact kNN search thread ${i + 1} of ${threads} failed: ${error.message}`)));
       worker.once('exit', (code) => reject(new Error(`exact kNN search thread ${i + 1} of ${threads} exited (code ${code}) before returning its neighbours`)));
     })));
-    const acc = new TopKAccumulator(plan.queryRows, plan.k, states[0]);
-    for (const state of states.slice(1)) acc.merge(state);
+    const acc = new TopKAccumulator(plan.queryRows, plan.k, results[0].state);
+    for (const { state } of results.slice(1)) acc.merge(state);
+    if (profile) {
+      profile.multiplySeconds = results.reduce((sum, r) => sum + r.multiplySeconds, 0);
+      profile.selectSeconds = results.reduce((sum, r) => sum + r.selectSeconds, 0);
+    }
     return acc.toNeighbourLists();
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));

@@ -1,6 +1,6 @@
 export type { DenseMatrix, CsrMatrix, NeighbourLists } from './types.ts';
 export { l2Normalize } from './normalize.ts';
-export { exactCosineTopK, type ExactSearchOptions } from './exact.ts';
+export { exactCosineTopK, type ExactSearchOptions, type ExactSearchProfile } from './exact.ts';
 export { hnswCosineTopK, type HnswSearchOptions } from './hnsw.ts';
 export { cosineTopK, type KnnMethod, type CosineTopKOptions } from './search.ts';
 export { neighboursWithin, clusterMatches, type NeighboursWithinOptions } from './matches.ts';
