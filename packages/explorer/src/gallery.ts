@@ -13,6 +13,13 @@ interface StoredList {
   info: ListInfo;
   indices: Ragged<Int32Array>;
   distances: Float32Array;
+  /** Every row's distances are nearest first, as the file format says: lets a row be searched by bisection. */
+  ascending: boolean;
+}
+
+function rowsAscending(offsets: Int32Array, distances: Float32Array): boolean {
+  for (let row = 0; row + 1 < offsets.length; row++) for (let c = offsets[row] + 1; c < offsets[row + 1]; c++) if (distances[c] < distances[c - 1]) return false;
+  return true;
 }
 
 interface RowScores {
@@ -115,7 +122,11 @@ export class Gallery {
     }
     if (header === null) throw new PredictionsFileError(`${path}: empty predictions file; re-run the experiment`);
     if (postingIds.length !== header.rows) throw new PredictionsFileError(`${path}: header says ${header.rows} rows, file has ${postingIds.length} (truncated?); re-run the experiment`);
-    const built = lists.map((l) => ({ info: l.info, indices: l.indices.build(), distances: l.distances.build().values }));
+    const built = lists.map((l) => {
+      const indices = l.indices.build();
+      const distances = l.distances.build().values;
+      return { info: l.info, indices, distances, ascending: rowsAscending(indices.offsets, distances) };
+    });
     const gallery = new Gallery(header, postingIds, labelGroups, built, stored.build());
     gallery.checkIndices(path);
     return gallery;
@@ -207,12 +218,24 @@ export class Gallery {
         const d = list.distances;
         for (let row = 0; row < this.size; row++) {
           if (seen[row]) continue;
-          for (let c = offsets[row]; c < offsets[row + 1]; c++) {
+          const end = offsets[row + 1];
+          // The first distance above lo; lists are nearest first (checked at load), else every entry is looked at.
+          let c = offsets[row];
+          if (list.ascending) {
+            let hiC = end;
+            while (c < hiC) {
+              const mid = (c + hiC) >> 1;
+              if (d[mid] > lo) hiC = mid;
+              else c = mid + 1;
+            }
+          }
+          for (; c < end; c++) {
             if (d[c] > lo && d[c] <= hi) {
               seen[row] = 1;
               changed.push(row);
               break;
             }
+            if (list.ascending) break;
           }
         }
       });
