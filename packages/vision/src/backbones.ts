@@ -32,7 +32,7 @@ export function smallCnn(options: SmallCnnOptions = {}): LayersModel {
   let x: SymbolicTensor = input;
   filters.forEach((f, i) => {
     x = tfl.layers.conv2d({ filters: f, kernelSize, padding: 'same', useBias: false, name: `${name}_conv${i}` }).apply(x) as SymbolicTensor;
-    x = tfl.layers.batchNormalization({ epsilon: 1e-3, momentum: 0.99, name: `${name}_bn${i}` }).apply(x) as SymbolicTensor;
+    x = kerasBatchNorm(`${name}_bn${i}`).apply(x) as SymbolicTensor;
     x = tfl.layers.activation({ activation: 'relu', name: `${name}_relu${i}` }).apply(x) as SymbolicTensor;
     if (i < filters.length - 1) x = tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `${name}_pool${i}` }).apply(x) as SymbolicTensor;
   });
