@@ -37,6 +37,37 @@ function fmt(value: number): string {
   return String(Number(value.toFixed(3)));
 }
 
+/**
+ * A two-source run's tuning F1 over both threshold grids (a heatmap), with the chosen pair marked: shows
+ * whether the optimum is a sharp peak or a ridge along which one channel can stand in for the other.
+ */
+export function jointGridSpec(row: ResultRow): TopLevelSpec {
+  const grid = row.jointGrid;
+  if (!grid) throw new Error(`jointGridSpec: row ${rowLabel(row)} has no joint grid`);
+  const chosen = row.thresholds ? [{ x: row.thresholds[grid.x], y: row.thresholds[grid.y], label: 'chosen' }] : [];
+  const x = { field: 'x', type: 'ordinal' as const, title: `${grid.x} threshold (${grid.xUnit})`, sort: 'ascending' as const };
+  const y = { field: 'y', type: 'ordinal' as const, title: `${grid.y} threshold (${grid.yUnit})`, sort: 'descending' as const };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: `${rowLabel(row)} on ${row.dataset.name}: F1 on ${grid.on} over both thresholds`, subtitle: `protocol ${row.protocol}; chosen ${grid.x}=${fmt(chosen[0]?.x ?? NaN)}, ${grid.y}=${fmt(chosen[0]?.y ?? NaN)}; test F1 ${fmt(row.f1.test)}` },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    layer: [
+      {
+        data: { values: grid.points },
+        mark: { type: 'rect' },
+        encoding: { x, y, color: { field: 'f1', type: 'quantitative', title: `F1 (${grid.on})`, scale: { scheme: 'viridis' } }, tooltip: [{ field: 'x', title: grid.x }, { field: 'y', title: grid.y }, { field: 'f1', format: '.4f' }] },
+      },
+      {
+        data: { values: chosen },
+        mark: { type: 'point', shape: 'cross', size: 160, color: 'red', strokeWidth: 2 },
+        encoding: { x, y },
+      },
+    ],
+  };
+}
+
 /** F1 on val and test against the threshold, with the chosen threshold marked by a rule. */
 export function sweepChartSpec(row: ResultRow): TopLevelSpec {
   const points = row.sweep.flatMap((p) => [
@@ -44,10 +75,12 @@ export function sweepChartSpec(row: ResultRow): TopLevelSpec {
     { threshold: p.threshold, split: 'test', f1: p.f1Test },
   ]);
   const chosenLabel = row.threshold === null ? [] : [{ threshold: row.threshold, label: `chosen ${fmt(row.threshold)}` }];
+  const sources = row.thresholds ? Object.keys(row.thresholds) : [];
+  const which = sources.length > 1 ? `${sources[0]} threshold (${sources.slice(1).map((s) => `${s}=${fmt((row.thresholds as Record<string, number>)[s])}`).join(', ')} held)` : 'threshold';
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: `${rowLabel(row)} on ${row.dataset.name}: F1 vs threshold`,
+      text: `${rowLabel(row)} on ${row.dataset.name}: F1 vs ${which}`,
       subtitle: `protocol ${row.protocol} (threshold ${THRESHOLD_ORIGIN[row.protocol]}); test F1 ${fmt(row.f1.test)}`,
     },
     width: WIDTH,

@@ -14,6 +14,8 @@ export interface LeaderboardCharts {
   sweeps: ReadonlyMap<string, ChartLink>;
   /** Keyed by dataset name. */
   overlays: ReadonlyMap<string, ChartLink>;
+  /** Two-source runs' joint-threshold heatmaps, keyed by chartKey(row). */
+  joints?: ReadonlyMap<string, ChartLink>;
 }
 
 export const NO_CHARTS: LeaderboardCharts = { sweeps: new Map(), overlays: new Map() };
@@ -95,6 +97,21 @@ function datasetHeading(rows: readonly ResultRow[]): string[] {
 
 const COLUMNS = ['#', 'experiment', 'description', 'protocol', 'F1 test', 'F1 val', 'threshold', 'precision', 'recall', 'seed F1', 'Δ vs seed', 'backend', 'total time', 'finished'];
 
+const short = (value: number): string => String(Number(value.toFixed(4)));
+
+function thresholdCell(row: ResultRow): string {
+  const sources = row.thresholds ? Object.entries(row.thresholds) : [];
+  if (sources.length > 1) return sources.map(([name, value]) => `${cell(name)}=${short(value)}`).join(', ');
+  return row.threshold === null ? DASH : short(row.threshold);
+}
+
+/** A fused row's channels, each on its own at its chosen threshold, beside the fused F1. */
+function channelLine(row: ResultRow): string | null {
+  if (!row.channels || row.channels.length < 2) return null;
+  const parts = row.channels.map((c) => (c.f1 && c.threshold !== null ? `${cell(c.name)} ${f3(c.f1.test)} at ${short(c.threshold)}` : `${cell(c.name)} (no threshold of its own)`));
+  return `- **${cell(rowLabel(row))}** (${cell(row.combiner?.name ?? 'union')}): ${parts.join(' · ')} → fused **${f3(row.f1.test)}**`;
+}
+
 function tableRow(row: ResultRow, rank: number, charts: LeaderboardCharts): string {
   const seed = Object.hasOwn(SEED_F1, row.experiment) ? SEED_F1[row.experiment] : null;
   const delta = seed !== null && row.dataset.kind === 'real' ? signed(row.f1.test - seed) : DASH;
@@ -108,7 +125,7 @@ function tableRow(row: ResultRow, rank: number, charts: LeaderboardCharts): stri
     row.protocol,
     `**${f3(row.f1.test)}**`,
     f3(row.f1.val),
-    row.threshold === null ? DASH : String(Number(row.threshold.toFixed(4))),
+    thresholdCell(row),
     f3(row.precision),
     f3(row.recall),
     f3(seed),
@@ -128,6 +145,8 @@ function datasetSection(rows: readonly ResultRow[], charts: LeaderboardCharts): 
   if (rows.every((r) => r.dataset.kind !== 'real')) {
     lines.push('Δ vs seed is left out: the seed F1s were measured on the real Shopee data, not on this synthetic set.', '');
   }
+  const channelLines = rows.map(channelLine).filter((l): l is string => l !== null);
+  if (channelLines.length > 0) lines.push(`Fused rows, each channel on its own (F1 ${rows.some((r) => r.protocol === 'full') ? 'on the reported rows' : 'test'} at the chosen threshold):`, '', ...channelLines, '');
   lines.push('Commands that produced these rows:', '', '```sh', ...rows.map((r) => r.command.replace(/\n/g, ' ')), '```', '');
   const overlay = charts.overlays.get(rows[0].dataset.name);
   const sweeps = rows.flatMap((r) => {
@@ -141,6 +160,8 @@ function datasetSection(rows: readonly ResultRow[], charts: LeaderboardCharts): 
   for (const { row, chart } of sweeps) {
     const label = rowLabel(row);
     lines.push(`#### ${label}`, '', `![${label}: F1 vs threshold](${link(chart.image)})`, '', `Vega-Lite spec: [${label}](${link(chart.spec)})`, '');
+    const joint = charts.joints?.get(chartKey(row));
+    if (joint) lines.push(`![${label}: F1 over both thresholds](${link(joint.image)})`, '', `Vega-Lite spec: [${label} joint thresholds](${link(joint.spec)})`, '');
   }
   return lines;
 }

@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { chartIsCurrent, renderChartFiles, sweepChartSpec, sweepOverlaySpec, writeChartFiles, type RenderedChart, type TopLevelSpec } from './charts.ts';
+import { chartIsCurrent, jointGridSpec, renderChartFiles, sweepChartSpec, sweepOverlaySpec, writeChartFiles, type RenderedChart, type TopLevelSpec } from './charts.ts';
 import { writeFileAtomic, withDirectoryLock, type LockOptions } from './atomic.ts';
 import { chartKey, leaderboardMarkdown, orderRows, type ChartLink } from './markdown.ts';
 import { readResultRows, rowLabel } from './read-rows.ts';
@@ -53,6 +53,7 @@ export async function regenerateLeaderboard(resultsDir: string, lockOptions?: Lo
       const planned: PlannedChart[] = [];
       const sweeps = new Map<string, ChartLink>();
       const overlays = new Map<string, ChartLink>();
+      const joints = new Map<string, ChartLink>();
       for (const group of orderRows(rows)) {
         const dataset = group[0].dataset.name;
         const withSweep = group.filter((r) => r.sweep.length > 0);
@@ -64,9 +65,14 @@ export async function regenerateLeaderboard(resultsDir: string, lockOptions?: Lo
           const chart = plan(resultsDir, dataset, rowLabel(row), sweepChartSpec(row));
           sweeps.set(chartKey(row), chart.link);
           planned.push(chart);
+          if (row.jointGrid) {
+            const joint = plan(resultsDir, dataset, `${rowLabel(row)}.joint`, jointGridSpec(row));
+            joints.set(chartKey(row), joint.link);
+            planned.push(joint);
+          }
         }
       }
-      const markdown = leaderboardMarkdown(rows, { sweeps, overlays });
+      const markdown = leaderboardMarkdown(rows, { sweeps, overlays, joints });
       const rendered: { chart: PlannedChart; files: RenderedChart }[] = [];
       for (const chart of planned) {
         if (!(await chartIsCurrent(chart.spec, chart.base))) rendered.push({ chart, files: await renderChartFiles(chart.spec) });
