@@ -48,5 +48,4 @@ test('a two-source row gets a joint-threshold heatmap and a per-channel line on 
   const spec = jointGridSpec(fusedRow()) as unknown as { layer: { data: { values: { x: number; y: number }[] } }[] };
   assert.equal(spec.layer[0].data.values.length, 6);
   assert.deepEqual(spec.layer[1].data.values, [{ x: 0.4, y: 8, label: 'chosen' }]);
-  await writeFile(join(results, 'unused.txt'), '');
 });
