@@ -66,8 +66,6 @@ export class Gallery {
   /** Gallery indices of each label group's rows, so a row's truth set is one slice. */
   private readonly groupOf: Int32Array;
   private readonly groupMembers: Ragged<Int32Array>;
-  /** Per row, its source lists as views into the flat arrays, made once and reused for every threshold. */
-  private readonly sourceViews: ThresholdedList[][];
 
   private constructor(
     readonly header: PredictionsHeader,
@@ -86,10 +84,6 @@ export class Gallery {
     const members = new Int32Array(this.size);
     for (let i = 0; i < this.size; i++) members[fill[ids[i]]++] = i;
     this.groupMembers = { offsets, values: members };
-    const sources = lists.filter((l) => l.info.source);
-    this.sourceViews = Array.from({ length: this.size }, (_, row) =>
-      sources.map((l) => ({ indices: this.slice(l.indices, l.indices.values, row), distances: this.slice(l.indices, l.distances, row), threshold: 0, minMatches: l.info.minMatches })),
-    );
   }
 
   /** Reads a predictions file once; every later question is answered from memory. */
@@ -175,11 +169,10 @@ export class Gallery {
 
   /** Each row's matches under source thresholds (in source-list order), by the runner's own rule. */
   private matchesAt(values: readonly number[]): (row: number) => ArrayLike<number> {
-    const views = this.sourceViews;
+    const sources = this.lists.filter((l) => l.info.source);
     const opts = { minMatches: this.header.minMatches, cap: this.header.cap };
     return (row) => {
-      const lists = views[row];
-      for (let s = 0; s < lists.length; s++) lists[s].threshold = values[s];
+      const lists: ThresholdedList[] = sources.map((l, s) => ({ indices: this.slice(l.indices, l.indices.values, row), distances: this.slice(l.indices, l.distances, row), threshold: values[s], minMatches: l.info.minMatches }));
       return matchesWithin(row, lists, opts);
     };
   }
