@@ -94,36 +94,37 @@ async function main(): Promise<void> {
   const part = (rows: number[]): Posting[] => rows.map((i) => postings[i]);
   const [train, val, test] = [part(split.train), part(split.val), part(split.test)];
   console.log(`backend ${backend.name}; ${train.length} train / ${val.length} val / ${test.length} test titles; config ${JSON.stringify(config)}`);
-  // [seed][evaluation] -> embeddings of val and test
-  const embedded: { val: DenseMatrix; test: DenseMatrix | null }[][] = [];
+  // Per evaluated epoch count: each seed's val and test embeddings.
+  const embedded: { val: DenseMatrix[]; test: DenseMatrix[] }[] = [];
   for (const seed of args.seeds as number[]) {
-    const t = process.hrtime.bigint();
-    const perEpoch: { val: DenseMatrix; test: DenseMatrix | null }[] = [];
+    const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     // One training per evaluated epoch count, each resuming from the previous one's checkpoint.
     const dir = mkdtempSync(join(tmpdir(), 'text-encoder-bench-'));
     try {
-      for (let epochs = args.evalEvery; epochs <= args.epochs; epochs += args.evalEvery) {
+      for (let e = 0, epochs = args.evalEvery; epochs <= args.epochs; e++, epochs += args.evalEvery) {
         const { encoder, losses } = await trainTitleEncoder(tf, train.map((p) => p.title), train.map((p) => p.labelGroup as string), { ...config, epochs }, { seed, checkpointDir: dir, checkpointKey: 'bench', resume: true, log: (m) => console.error(m) });
-        const trained = (Number(process.hrtime.bigint() - t) / 1e9).toFixed(1);
-        perEpoch.push({ val: embedTitles(tf, encoder, val.map((p) => p.title)), test: args.test ? embedTitles(tf, encoder, test.map((p) => p.title)) : null });
-        console.log(`seed ${seed} epochs ${epochs}: loss ${losses.map((l) => l.toFixed(3)).join(' ')}; trained ${trained} s since start; load ${loadavg()[0].toFixed(2)}`);
+        const used = process.cpuUsage(cpu);
+        const trained = `${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(1)} s CPU since start`;
+        embedded[e] ??= { val: [], test: [] };
+        embedded[e].val.push(embedTitles(tf, encoder, val.map((p) => p.title)));
+        if (args.test) embedded[e].test.push(embedTitles(tf, encoder, test.map((p) => p.title)));
+        const v = await scores(tf, average(embedded[e].val), val);
+        console.log(`seed ${seed} epochs ${epochs}: loss ${losses.map((l) => l.toFixed(3)).join(' ')}; val F1 ${bestThreshold(v.plain).f1.toFixed(4)}, min2 ${bestThreshold(v.min2).f1.toFixed(4)} (seeds so far averaged); ${trained}; load ${loadavg()[0].toFixed(2)}`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    embedded.push(perEpoch);
   }
-  for (let e = 0; e < embedded[0].length; e++) {
-    const v = await scores(tf, average(embedded.map((s) => s[e].val)), val);
-    const bestPlain = bestThreshold(v.plain);
-    const bestMin2 = bestThreshold(v.min2);
-    let line = `epochs ${(e + 1) * args.evalEvery}: val F1 ${bestPlain.f1.toFixed(4)} at ${bestPlain.threshold}, min2 ${bestMin2.f1.toFixed(4)} at ${bestMin2.threshold}`;
-    if (args.test) {
-      const s = await scores(tf, average(embedded.map((x) => x[e].test as DenseMatrix)), test);
-      const at = (sweep: typeof s.plain, threshold: number): number => (sweep.find((p) => p.threshold === threshold) as (typeof sweep)[number]).f1;
-      line += `; test F1 ${at(s.plain, bestPlain.threshold).toFixed(4)}, min2 ${at(s.min2, bestMin2.threshold).toFixed(4)}`;
-    }
-    console.log(line);
+  if (!args.test) return;
+  // Test figures at the epoch count and thresholds chosen on val (plain and min2 separately).
+  const summary = await Promise.all(embedded.map(async (e) => ({ v: await scores(tf, average(e.val), val), e })));
+  for (const kind of ['plain', 'min2'] as const) {
+    const best = summary.reduce((a, b) => (bestThreshold(b.v[kind]).f1 > bestThreshold(a.v[kind]).f1 ? b : a));
+    const at = bestThreshold(best.v[kind]);
+    const t = await scores(tf, average(best.e.test), test);
+    const f1 = (t[kind].find((p) => p.threshold === at.threshold) as (typeof t.plain)[number]).f1;
+    console.log(`${kind}: val-chosen epochs ${(summary.indexOf(best) + 1) * args.evalEvery}, threshold ${at.threshold}: val F1 ${at.f1.toFixed(4)}, test F1 ${f1.toFixed(4)}`);
   }
 }
 

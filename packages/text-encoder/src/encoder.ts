@@ -211,7 +211,7 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
 }
 
 /** L2-normalised embeddings of `titles`, [rows, dim] row-major, batch norm in inference mode. */
-export function embedTitles(tf: Tf, encoder: TitleEncoder, titles: readonly string[], batchSize = 2048): { rows: number; dim: number; data: Float32Array } {
+export function embedTitles(tf: Tf, encoder: TitleEncoder, titles: readonly string[], batchSize = 256): { rows: number; dim: number; data: Float32Array } {
   const { config, vocabulary, table } = encoder;
   const inputs: BagInputs = bagInputs(hashTitles(titles, config.features), vocabulary, config.weighting);
   const dim = config.dim;

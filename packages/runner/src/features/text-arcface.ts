@@ -103,8 +103,8 @@ export function textArcfaceFeatures(spec: TextArcfaceSpec = { sampler: 'uniform'
       }
     },
     async extract(postings, context) {
-      const { tf } = await context.tf();
       if (encoders.length === 0) notFitted();
+      const { tf } = await context.tf();
       const titles = postings.map((p) => p.title);
       return { kind: 'dense', matrix: averaged(encoders.map((encoder) => embedTitles(tf, encoder, titles))) };
     },
