@@ -12,17 +12,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { writeFileAtomic } from '@prodmatch/leaderboard';
 import type { DatasetSummary, ExperimentDetail, PostingCard, QueryDetail } from '../src/api-types.ts';
+import { CHROMIUM, hasChromium, launchChromium } from '../src/browser.ts';
 import { REPO_ROOT } from '../src/server.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const START_GOAL_MS = 2000;
 const LATENCY_GOAL_MS = 100;
 /** USER_HZ: the unit of /proc/<pid>/stat's CPU times on Linux. */
@@ -179,7 +179,7 @@ for (let i = 0; i < 3; i++) {
   else server = started;
 }
 const { base, child } = server!;
-const browser = argv.browser && existsSync(CHROMIUM) ? await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }) : null;
+const browser = argv.browser && hasChromium() ? await launchChromium() : null;
 if (argv.browser && !browser) console.log(`no browser at ${CHROMIUM}: in-page timings skipped`);
 try {
   const dataset = (await getJson<DatasetSummary[]>(base, '/api/datasets')).find((d) => d.name === argv.dataset);

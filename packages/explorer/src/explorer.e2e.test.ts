@@ -1,17 +1,16 @@
 // The page in a real headless browser (Debian's chromium, driven by puppeteer-core; nothing downloaded).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { matchesWithin, matchScores } from '@prodmatch/metrics';
 import { predictionsPathFor, readPredictions, type PredictionRow } from '@prodmatch/results';
+import { CHROMIUM, hasChromium, launchChromium } from './browser.ts';
 import { startExplorer, type RunningExplorer } from './server.ts';
 import { CLUSTERED, FIXTURE_DATASET, makeFixture, RECOMPUTABLE, type Fixture } from './test-fixture.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does) to run the page test`;
+const skip = hasChromium() ? false : `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does) to run the page test`;
 
 let fixture: Fixture | undefined;
 let server: RunningExplorer | undefined;
@@ -53,7 +52,7 @@ test('the page: search a posting, its match grid and true/false marks as in the 
   await rm(join(fixture.dataDir, 'train_images', fixture.postings[imageless].image));
 
   server = await startExplorer({ resultsDir: fixture.resultsDir, port: 0, cacheDir: join(fixture.root, 'cache') });
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  browser = await launchChromium();
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(String(error)));

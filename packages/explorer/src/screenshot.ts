@@ -1,15 +1,12 @@
 // `pnpm explore:screenshot`: the README's picture of the explorer, taken in the same headless chromium the
 // page test uses, on the synthetic default (which has images) unless told otherwise.
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import puppeteer from 'puppeteer-core';
 import { syntheticDatasetDir } from '@prodmatch/data';
+import { CHROMIUM, hasChromium, launchChromium } from './browser.ts';
 import { REPO_ROOT, startExplorer } from './server.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName('pnpm explore:screenshot')
@@ -31,9 +28,9 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-if (!existsSync(CHROMIUM)) fail(`no browser at ${CHROMIUM}; install Debian's chromium (apt-get install -y chromium)`);
+if (!hasChromium()) fail(`no browser at ${CHROMIUM}; install Debian's chromium (apt-get install -y chromium)`);
 const running = await startExplorer({ resultsDir: argv.results, dataDirs: argv.data, port: 0 }).catch((error: Error) => fail(error.message));
-const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+const browser = await launchChromium();
 try {
   let posting = argv.posting;
   if (!posting) {
