@@ -16,6 +16,8 @@
 //   cache fill / read     --image-cache: the first epoch writes resized images, later ones read them;
 //                         and the fake-step mode again with the cache filled (epochs 2+)
 //
+// It also prints the start-up activation-memory estimate for B3 at 512 px, batch 32 and 8.
+//
 // The fake step stands in for a GPU backend, where pixelsToTensor's ops are queued on the device and
 // the host only wraps the packed buffer, so that mode leaves the wasm tensor work out; its cost per
 // batch on wasm is reported on its own. Writes results/bench/input.json.
@@ -28,6 +30,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initTf, type BackendName } from '@prodmatch/tf';
 import { seededRandom } from '@prodmatch/data';
+import { efficientNet } from '../src/backbones.ts';
+import { estimateTrainingMemory } from '../src/memory.ts';
 import { DEFAULT_AUGMENTATION, decodeBatch, pixelBatches, pixelsToTensor, type Augmentation, type DecodeOptions } from '../src/images.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -192,6 +196,14 @@ for (const size of sizes) {
   });
 }
 
+// The start-up estimate for the users' GPU setting (B3, 512 px), at batch 32 and at 8 (with --accumulate 4).
+const b3 = efficientNet('b3', { inputSize: 512 });
+const memory = [32, 8].map((batch) => {
+  const e = estimateTrainingMemory(b3, batch);
+  return { backbone: 'b3', image_size: 512, batch, activation_gib: round(e.activationBytes / 2 ** 30, 2), parameter_and_adam_gib: round(e.parameterBytes / 2 ** 30, 3) };
+});
+b3.dispose();
+
 const report = {
   bench: 'input',
   date: new Date().toISOString(),
@@ -205,6 +217,7 @@ const report = {
   load_average_start: round(load, 2),
   load_average_end: round(os.loadavg()[0], 2),
   sizes: results,
+  memory_estimate: memory,
 };
 
 console.log(`\n| px | decode-only img/s | sharp aug img/s | pipeline img/s (vs decode-only) | + tensors on ${backend.name} img/s | beside ${stepMs} ms step: wait/step, share | ${backend.name} tensor ops ms/batch (aug / plain) | cache read img/s (vs decode) | beside step from the cache: wait, share |`);
@@ -215,6 +228,7 @@ for (const r of results) {
     `${r.tensor_ops_ms_per_batch.augmented} / ${r.tensor_ops_ms_per_batch.unpack_and_normalise_only} | ${r.cache.read_images_per_s} (${r.cache.read_vs_decode}x) | ` +
     `${r.cache.beside_step_wait_ms_per_step} ms, ${(r.cache.beside_step_wait_share_of_step * 100).toFixed(1)}% |`);
 }
+for (const m of memory) console.log(`memory estimate, B3 at 512 px, batch ${m.batch}: activations ${m.activation_gib} GiB, weights + Adam ${m.parameter_and_adam_gib} GiB`);
 console.log(`load average ${report.load_average_start} at the start, ${report.load_average_end} at the end`);
 const out = join(root, 'results', 'bench', 'input.json');
 mkdirSync(dirname(out), { recursive: true });
