@@ -103,13 +103,20 @@ export class TopKAccumulator {
   scanBlock(block: Float32Array, rows: number, cols: number, rowStart: number, colStart: number, alsoColumns: boolean): void {
     if (block.length < rows * cols) throw new Error(`scanBlock: block has ${block.length} values, fewer than ${rows} x ${cols}`);
     const threshold = this.threshold;
+    // The lowest threshold among the column rows: a value below it and below its own row's
+    // threshold (almost every value, once the heaps are warm) costs one comparison. Thresholds only
+    // rise, so a floor taken before the tile stays a safe lower bound throughout it.
+    let columnFloor = Infinity;
+    if (alsoColumns) for (let c = 0; c < cols; c++) columnFloor = Math.min(columnFloor, threshold[colStart + c]);
     for (let r = 0; r < rows; r++) {
       const row = rowStart + r;
       const base = r * cols;
       let rowThreshold = threshold[row];
       if (alsoColumns) {
+        const floor = Math.min(rowThreshold, columnFloor);
         for (let c = 0; c < cols; c++) {
           const v = block[base + c];
+          if (v < floor) continue;
           if (v >= rowThreshold) {
             this.offer(row, v, colStart + c);
             rowThreshold = threshold[row];
