@@ -40,6 +40,8 @@ const args = yargs(hideBin(process.argv))
     scale: { type: 'number', default: D.arcface.scale },
     sampler: { choices: ['uniform', 'weighted'] as const, default: D.sampler },
     chars: { type: 'boolean', default: true, describe: 'character 3-5 grams' },
+    unseen: { choices: ['drop', 'random'] as const, default: D.unseen },
+    'also-unseen': { choices: ['drop', 'random'] as const, describe: 'also print val F1 with this inference mode for n-grams without a row (same training)' },
     test: { type: 'boolean', default: false, describe: 'also print test F1 at the val-chosen thresholds' },
   })
   .strict()
@@ -59,6 +61,7 @@ const config: TitleEncoderConfig = {
   batchSize: args.batchSize,
   schedule: { ...D.schedule, start: args.lrMax, max: args.lrMax, sustainEpochs: args.lrSustain, decay: args.lrDecay },
   tableRateScale: args.tableRateScale,
+  unseen: args.unseen,
 };
 
 const GRID = thresholdGrid(0.2, 0.9, 0.025);
@@ -110,7 +113,12 @@ async function main(): Promise<void> {
         embedded[e].val.push(embedTitles(tf, encoder, val.map((p) => p.title)));
         if (args.test) embedded[e].test.push(embedTitles(tf, encoder, test.map((p) => p.title)));
         const v = await scores(tf, average(embedded[e].val), val);
-        console.log(`seed ${seed} epochs ${epochs}: loss ${losses.map((l) => l.toFixed(3)).join(' ')}; val F1 ${bestThreshold(v.plain).f1.toFixed(4)}, min2 ${bestThreshold(v.min2).f1.toFixed(4)} (seeds so far averaged); ${trained}; load ${loadavg()[0].toFixed(2)}`);
+        if (args.alsoUnseen) {
+          const other = { ...encoder, config: { ...encoder.config, unseen: args.alsoUnseen } };
+          const o = await scores(tf, embedTitles(tf, other, val.map((p) => p.title)), val);
+          console.log(`seed ${seed} epochs ${epochs}, unseen n-grams ${args.alsoUnseen}: val F1 ${bestThreshold(o.plain).f1.toFixed(4)} at ${bestThreshold(o.plain).threshold}, min2 ${bestThreshold(o.min2).f1.toFixed(4)} (this seed alone)`);
+        }
+        console.log(`seed ${seed} epochs ${epochs}: loss ${losses.map((l) => l.toFixed(3)).join(' ')}; val F1 ${bestThreshold(v.plain).f1.toFixed(4)} at ${bestThreshold(v.plain).threshold}, min2 ${bestThreshold(v.min2).f1.toFixed(4)} (seeds so far averaged); ${trained}; load ${loadavg()[0].toFixed(2)}`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,7 @@ import {
 } from '@prodmatch/vision';
 import { embeddingBag, SparseAdamTable } from './bag.ts';
 import { DEFAULT_FEATURES, hashTitles, type HashedFeatureSpec } from './hashing.ts';
-import { bagBatch, bagInputs, fitBagVocabulary, type BagInputs, type BagVocabulary, type InputWeighting } from './inputs.ts';
+import { bagBatch, bagInputs, fitBagVocabulary, withUnseenBuckets, type BagInputs, type BagVocabulary, type InputWeighting } from './inputs.ts';
 
 export interface TitleEncoderConfig {
   features: HashedFeatureSpec;
@@ -41,6 +41,12 @@ export interface TitleEncoderConfig {
   schedule: LearningRateSchedule;
   /** The table's learning rate is the schedule's times this. */
   tableRateScale: number;
+  /**
+   * At inference, n-grams without a table row (too rare in training, or unseen): 'drop' them, or give
+   * each a fixed row drawn from the table's initial distribution, seeded by its bucket, as a full hashed
+   * table would hold for buckets training never touched (a random projection of those n-grams).
+   */
+  unseen: 'drop' | 'random';
 }
 
 export const DEFAULT_TITLE_ENCODER: TitleEncoderConfig = {
@@ -57,6 +63,7 @@ export const DEFAULT_TITLE_ENCODER: TitleEncoderConfig = {
   batchSize: 128,
   schedule: { start: 2e-3, max: 2e-3, min: 1e-4, rampEpochs: 0, sustainEpochs: 2, decay: 0.5 },
   tableRateScale: 1,
+  unseen: 'drop',
 };
 
 /** PyTorch's BatchNorm1d: momentum 0.1 for the running statistics, epsilon 1e-5. */
@@ -66,6 +73,8 @@ const BN_EPSILON = 1e-5;
 /** A trained encoder: everything embedTitles needs, none of it tfjs state. */
 export interface TitleEncoder {
   config: TitleEncoderConfig;
+  /** The training seed: it also draws the rows of n-grams without a table row. */
+  seed: number;
   vocabulary: BagVocabulary;
   table: SparseAdamTable;
   gamma: Float32Array;
@@ -112,8 +121,8 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
   o.log?.(`title encoder: ${titles.length} titles, ${classes} groups, ${vocabulary.rows} table rows of ${config.dim} (buckets in >= ${config.minDf} titles)`);
   const table = new SparseAdamTable(vocabulary.rows, config.dim, config.initScale, o.seed);
   const head = createHead(tf, config.head, config.dim, classes, o.seed, config.arcface);
-  const gamma = tf.variable(tf.ones([config.dim]), true);
-  const beta = tf.variable(tf.zeros([config.dim]), true);
+  const gamma = tf.tidy(() => tf.variable(tf.ones([config.dim]), true));
+  const beta = tf.tidy(() => tf.variable(tf.zeros([config.dim]), true));
   let movingMean: Tensor1D = tf.zeros([config.dim]);
   let movingVariance: Tensor1D = tf.ones([config.dim]);
   const variables: Variable[] = [gamma, beta, ...head.variables];
@@ -131,7 +140,8 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
 
   const step = (batch: Tensor[], at: LoopStep, optimizer: Optimizer, rate: number): Scalar => {
     const tableRows = batch[4].dataSync() as Int32Array;
-    const rows = tf.variable(table.gather(tf, tableRows), true);
+    // tidy releases the gathered tensor; the variable keeps its buffer.
+    const rows = tf.tidy(() => tf.variable(table.gather(tf, tableRows), true));
     const moments: Tensor1D[] = [];
     const { value, grads } = tf.variableGrads(() => loss(rows, batch, at, moments), [...variables, rows]);
     const rowGradient = grads[rows.name];
@@ -197,6 +207,7 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
     );
     const encoder: TitleEncoder = {
       config,
+      seed: o.seed,
       vocabulary,
       table,
       gamma: (await gamma.data()) as Float32Array,
@@ -212,8 +223,29 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
 
 /** L2-normalised embeddings of `titles`, [rows, dim] row-major, batch norm in inference mode. */
 export function embedTitles(tf: Tf, encoder: TitleEncoder, titles: readonly string[], batchSize = 256): { rows: number; dim: number; data: Float32Array } {
-  const { config, vocabulary, table } = encoder;
-  const inputs: BagInputs = bagInputs(hashTitles(titles, config.features), vocabulary, config.weighting);
+  const { config, table } = encoder;
+  const hashed = hashTitles(titles, config.features);
+  let vocabulary = encoder.vocabulary;
+  let unseenRows = new Float32Array(0);
+  if (config.unseen === 'random') {
+    const extended = withUnseenBuckets(vocabulary, hashed);
+    vocabulary = extended.vocabulary;
+    unseenRows = new Float32Array(extended.extra.length * config.dim);
+    extended.extra.forEach((bucket, i) => {
+      const random = seededRandom((Math.imul(bucket + 1, 0x9e3779b1) ^ encoder.seed) >>> 0);
+      for (let j = 0; j < config.dim; j++) unseenRows[i * config.dim + j] = (2 * random() - 1) * config.initScale;
+    });
+  }
+  const inputs: BagInputs = bagInputs(hashed, vocabulary, config.weighting);
+  /** Table rows, then the unseen n-grams' fixed rows. */
+  const gatherRows = (rows: Int32Array): Tensor2D => {
+    const out = new Float32Array(rows.length * config.dim);
+    rows.forEach((row, i) => {
+      const source = row < table.rows ? table.values.subarray(row * config.dim, (row + 1) * config.dim) : unseenRows.subarray((row - table.rows) * config.dim, (row - table.rows + 1) * config.dim);
+      out.set(source, i * config.dim);
+    });
+    return tf.tensor2d(out, [rows.length, config.dim]);
+  };
   const dim = config.dim;
   const data = new Float32Array(titles.length * dim);
   const scale = Float32Array.from(encoder.gamma, (g, j) => g / Math.sqrt(encoder.movingVariance[j] + BN_EPSILON));
@@ -222,7 +254,7 @@ export function embedTitles(tf: Tf, encoder: TitleEncoder, titles: readonly stri
     const titlesHere = Int32Array.from({ length: Math.min(batchSize, titles.length - start) }, (_, i) => start + i);
     const b = bagBatch(inputs, titlesHere);
     const out = tf.tidy(() => {
-      const rows = table.gather(tf, b.tableRows);
+      const rows = gatherRows(b.tableRows);
       const bag = embeddingBag(tf, rows, tf.tensor1d(b.local, 'int32'), tf.tensor1d(b.weights), tf.tensor1d(b.segments, 'int32'), titlesHere.length);
       const x = tf.add(tf.mul(bag, tf.tensor1d(scale)), tf.tensor1d(shift));
       return tf.div(x, tf.maximum(tf.norm(x, 2, 1, true), 1e-12));

@@ -9,6 +9,9 @@ export interface BagVocabulary {
   /** Smoothed IDF of each row's bucket over the training titles, ln((1 + n) / (1 + df)) + 1. */
   idf: Float32Array;
   rows: number;
+  /** Training titles per bucket, and how many titles there were (the IDF of a bucket without a row). */
+  bucketDf: Int32Array;
+  documents: number;
 }
 
 /**
@@ -30,7 +33,24 @@ export function fitBagVocabulary(hashed: HashedTitles, bits: number, minDf: numb
     rowOfBucket[bucket] = idf.length;
     idf.push(Math.log((1 + hashed.rows) / (1 + df[bucket])) + 1);
   }
-  return { bits, rowOfBucket, idf: Float32Array.from(idf), rows: idf.length };
+  return { bits, rowOfBucket, idf: Float32Array.from(idf), rows: idf.length, bucketDf: df, documents: hashed.rows };
+}
+
+/**
+ * The vocabulary extended with a row after the table's for each bucket of `hashed` that has none (too
+ * rare in training, or never seen there), in order of first occurrence; `extra` lists their buckets.
+ */
+export function withUnseenBuckets(vocabulary: BagVocabulary, hashed: HashedTitles): { vocabulary: BagVocabulary; extra: Int32Array } {
+  const rowOfBucket = Int32Array.from(vocabulary.rowOfBucket);
+  const idf = Array.from(vocabulary.idf);
+  const extra: number[] = [];
+  for (const bucket of hashed.buckets) {
+    if (rowOfBucket[bucket] >= 0) continue;
+    rowOfBucket[bucket] = idf.length;
+    idf.push(Math.log((1 + vocabulary.documents) / (1 + vocabulary.bucketDf[bucket])) + 1);
+    extra.push(bucket);
+  }
+  return { vocabulary: { ...vocabulary, rowOfBucket, idf: Float32Array.from(idf), rows: idf.length }, extra: Int32Array.from(extra) };
 }
 
 /** How a title's rows are weighted before the weights are L2-normalised: IDF (binary TF-IDF) or equally. */
