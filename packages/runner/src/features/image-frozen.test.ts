@@ -4,8 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { initTf } from '@prodmatch/tf';
 import { efficientNet, saveKerasWeights } from '@prodmatch/vision';
 import { miniImageDataset, runExperimentProcess as experiment } from '../testing.ts';
 import { imageSettings } from './image.ts';
@@ -61,13 +64,19 @@ test('a corrupt .h5, an .h5 of another variant and an unreachable download each 
   const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
   const dir = mkdtempSync(join(tmpdir(), 'prodmatch-bad-weights-'));
   writeFileSync(join(dir, 'corrupt.h5'), Buffer.alloc(4096, 7));
+  await initTf({ backend: 'wasm' });
+  // A port nothing listens on any more (fetch refuses well-known ports such as 9 outright).
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
   const b0 = efficientNet('b0', { inputSize: 32 });
   await saveKerasWeights(b0, join(dir, 'b0.h5'));
   b0.dispose();
   const cases: { args: string[]; env?: NodeJS.ProcessEnv; error: RegExp }[] = [
     { args: ['--backbone', 'b0', '--weights', join(dir, 'corrupt.h5')], error: /corrupt\.h5: not an HDF5 file/ },
     { args: ['--backbone', 'b1', '--weights', join(dir, 'b0.h5')], error: /b0\.h5: no weights for layer 'block1b_dwconv' \(efficientnetb1 expects depthwise_kernel \[3, 3, 16, 1\]\)/ },
-    { args: ['--backbone', 'b0', '--pretrained', 'imagenet'], env: { PRODMATCH_WEIGHTS_URL: 'http://127.0.0.1:9/', PRODMATCH_CACHE: join(dir, 'cache') }, error: /cannot reach http:\/\/127\.0\.0\.1:9\/efficientnetb0_notop\.h5 \(ECONNREFUSED\); without internet, pass --weights FILE\.h5/ },
+    { args: ['--backbone', 'b0', '--pretrained', 'imagenet'], env: { PRODMATCH_WEIGHTS_URL: `http://127.0.0.1:${port}/`, PRODMATCH_CACHE: join(dir, 'cache') }, error: /cannot reach http:\/\/127\.0\.0\.1:\d+\/efficientnetb0_notop\.h5 \(ECONNREFUSED\); without internet, pass --weights FILE\.h5/ },
   ];
   for (const c of cases) {
     const run = await experiment('arcface', [...common(data, results), '--epochs', '1', ...c.args], c.env);
