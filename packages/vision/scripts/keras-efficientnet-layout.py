@@ -69,36 +69,49 @@ def conv_out(size, kernel, stride, padding):
     return (size + stride - 1) // stride if padding == "same" else (size - kernel) // stride + 1
 
 
-class Conv2D(Layer):
+class Convolution(Layer):
+    """Conv2D and DepthwiseConv2D: `kernel_arg` is where the kernel size sits in the call's arguments."""
+
+    kernel_arg = 0
+
+    def kernel(self):
+        return pair(self.args[self.kernel_arg])
+
+    def channels_out(self, shape):
+        return shape[3]
+
+    def kernel_weight(self, shape):
+        raise NotImplementedError
+
     def weights(self, shape):
-        filters, kernel = self.args[0], pair(self.args[1])
-        w = [("kernel", (kernel[0], kernel[1], shape[3], filters))]
+        w = [self.kernel_weight(shape)]
         if self.kwargs.get("use_bias", True):
-            w.append(("bias", (filters,)))
+            w.append(("bias", (self.channels_out(shape),)))
         return w
 
     def output_shape(self, shape):
-        kernel = pair(self.args[1])
+        kernel = self.kernel()
         stride = pair(self.kwargs.get("strides", 1))
         padding = self.kwargs.get("padding", "valid")
         return (shape[0], conv_out(shape[1], kernel[0], stride[0], padding),
-                conv_out(shape[2], kernel[1], stride[1], padding), self.args[0])
+                conv_out(shape[2], kernel[1], stride[1], padding), self.channels_out(shape))
 
 
-class DepthwiseConv2D(Layer):
-    def weights(self, shape):
-        kernel = pair(self.args[0])
-        w = [("depthwise_kernel", (kernel[0], kernel[1], shape[3], 1))]
-        if self.kwargs.get("use_bias", True):
-            w.append(("bias", (shape[3],)))
-        return w
+class Conv2D(Convolution):
+    kernel_arg = 1
 
-    def output_shape(self, shape):
-        kernel = pair(self.args[0])
-        stride = pair(self.kwargs.get("strides", 1))
-        padding = self.kwargs.get("padding", "valid")
-        return (shape[0], conv_out(shape[1], kernel[0], stride[0], padding),
-                conv_out(shape[2], kernel[1], stride[1], padding), shape[3])
+    def channels_out(self, shape):
+        return self.args[0]
+
+    def kernel_weight(self, shape):
+        k = self.kernel()
+        return ("kernel", (k[0], k[1], shape[3], self.args[0]))
+
+
+class DepthwiseConv2D(Convolution):
+    def kernel_weight(self, shape):
+        k = self.kernel()
+        return ("depthwise_kernel", (k[0], k[1], shape[3], 1))
 
 
 class BatchNormalization(Layer):
