@@ -88,8 +88,9 @@ const IMAGENET_STDDEV = [0.229, 0.224, 0.225];
 
 /**
  * keras.applications' imagenet_utils.correct_pad: the zero padding in front of a stride-2 'valid'
- * convolution. TF's 'same' puts the odd pixel at the bottom/right; this puts k//2 on both sides of
- * an odd input and one fewer at the top/left of an even one.
+ * convolution, k//2 on both sides of an odd input and one fewer at the top/left of an even one. For a
+ * known input size that equals TF's 'same' at stride 2; it is not symmetric k//2 padding (PyTorch's),
+ * which differs on even inputs. Built as explicit layers so that ours carry Keras's names and order.
  */
 export function correctPad(inputSize: number, kernel: number): [[number, number], [number, number]] {
   const half = Math.floor(kernel / 2);

@@ -161,9 +161,13 @@ for (const size of [33, 32]) {
     const stemBn = model.getLayer('stem_bn').getWeights().map((t) => t.dataSync() as Float32Array);
     assertClose(stem.data, bnSwish(conv.out, 32, stemBn), 'stem');
 
-    // TF's 'same' padding would put the extra row at the bottom instead: a different result on even inputs.
-    const same = directConv(scaled, [2, size, size, 3], stemKernel, 3, 32, [[1, 1], [1, 1]], 2, false);
-    if (size % 2 === 0) assert.notDeepEqual(Array.from(bnSwish(same.out, 32, stemBn).slice(0, 64)), Array.from(stem.data.slice(0, 64)));
+    // With the size known, correct_pad is TF's 'same' (total max((ceil(n/2) - 1) * 2 + k - n, 0), the
+    // smaller half on top). Symmetric k//2 padding (PyTorch's padding=1) differs on even inputs.
+    const total = Math.max((Math.ceil(size / 2) - 1) * 2 + 3 - size, 0);
+    const tfSame: [[number, number], [number, number]] = [[Math.floor(total / 2), total - Math.floor(total / 2)], [Math.floor(total / 2), total - Math.floor(total / 2)]];
+    assert.deepEqual(correctPad(size, 3), tfSame);
+    const symmetric = directConv(scaled, [2, size, size, 3], stemKernel, 3, 32, [[1, 1], [1, 1]], 2, false);
+    if (size % 2 === 0) assert.notDeepEqual(Array.from(bnSwish(symmetric.out, 32, stemBn).slice(0, 64)), Array.from(stem.data.slice(0, 64)));
 
     const dwKernel = model.getLayer('block2a_dwconv').getWeights()[0].dataSync() as Float32Array;
     const [, eh, ew, ec] = expanded.shape;
