@@ -39,7 +39,7 @@ test('exactCosineTopK gives identical lists on worker threads, on one thread, an
   const points = randomMatrix(45, 16, 7);
   for (const twin of [20, 41]) for (let j = 0; j < 16; j++) points.data[twin * 16 + j] = points.data[j];
   const copy = { rows: points.rows, dim: points.dim, data: points.data.slice() };
-  // Starting worker threads costs about a second each, so this is the package's only test that does.
+  // Each worker thread loads its own tfjs first, so this is the package's only test that starts them.
   const twoThreads = await exactCosineTopK(points, points, 6, { batchSize: 8, threads: 2 });
   const oneThread = await exactCosineTopK(points, points, 6, { batchSize: 8, threads: 1 });
   const fullGrid = await exactCosineTopK(points, copy, 6, { batchSize: 8, threads: 1 });

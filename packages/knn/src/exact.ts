@@ -16,8 +16,8 @@ export interface ExactSearchOptions {
   /**
    * Search threads on the wasm backend (each a worker with its own single-threaded wasm backend).
    * Default: every core (at most 8) once the product is large enough to repay starting them
-   * (~1 s), else 1. Other backends thread their own matMul, so there the search runs on the
-   * caller's backend and this is ignored.
+   * (each loads its own tfjs and wasm backend first), else 1. Other backends thread their own
+   * matMul, so there the search runs on the caller's backend and this is ignored.
    */
   threads?: number;
   /** Filled in with where the search spent its time (for benchmarks). */
@@ -34,7 +34,7 @@ export interface ExactSearchProfile {
   selectSeconds: number;
 }
 
-/** Below this many multiply-adds one thread finishes before extra worker threads have started. */
+/** Below this many multiply-adds, loading tfjs in extra worker threads costs more than it saves. */
 const WORKER_MIN_MULTIPLY_ADDS = 20e9;
 const MAX_THREADS = 8;
 
