@@ -42,6 +42,7 @@ const args = yargs(hideBin(process.argv))
     chars: { type: 'boolean', default: true, describe: 'character 3-5 grams' },
     unseen: { choices: ['drop', 'random'] as const, default: D.unseen },
     'also-unseen': { choices: ['drop', 'random'] as const, describe: 'also print val F1 with this inference mode for n-grams without a row (same training)' },
+    'unseen-scales': { type: 'array', number: true, default: [1], describe: 'with --also-unseen random: the unseen rows\' scales (times --init-scale) to print val F1 for' },
     test: { type: 'boolean', default: false, describe: 'also print test F1 at the val-chosen thresholds' },
   })
   .strict()
@@ -113,10 +114,10 @@ async function main(): Promise<void> {
         embedded[e].val.push(embedTitles(tf, encoder, val.map((p) => p.title)));
         if (args.test) embedded[e].test.push(embedTitles(tf, encoder, test.map((p) => p.title)));
         const v = await scores(tf, average(embedded[e].val), val);
-        if (args.alsoUnseen) {
-          const other = { ...encoder, config: { ...encoder.config, unseen: args.alsoUnseen } };
+        for (const unseenScale of args.alsoUnseen ? (args.unseenScales as number[]) : []) {
+          const other = { ...encoder, config: { ...encoder.config, unseen: args.alsoUnseen as 'drop' | 'random', unseenScale } };
           const o = await scores(tf, embedTitles(tf, other, val.map((p) => p.title)), val);
-          console.log(`seed ${seed} epochs ${epochs}, unseen n-grams ${args.alsoUnseen}: val F1 ${bestThreshold(o.plain).f1.toFixed(4)} at ${bestThreshold(o.plain).threshold}, min2 ${bestThreshold(o.min2).f1.toFixed(4)} (this seed alone)`);
+          console.log(`seed ${seed} epochs ${epochs}, unseen n-grams ${args.alsoUnseen} (scale ${unseenScale}): val F1 ${bestThreshold(o.plain).f1.toFixed(4)} at ${bestThreshold(o.plain).threshold}, min2 ${bestThreshold(o.min2).f1.toFixed(4)} (this seed alone)`);
         }
         console.log(`seed ${seed} epochs ${epochs}: loss ${losses.map((l) => l.toFixed(3)).join(' ')}; val F1 ${bestThreshold(v.plain).f1.toFixed(4)} at ${bestThreshold(v.plain).threshold}, min2 ${bestThreshold(v.min2).f1.toFixed(4)} (seeds so far averaged); ${trained}; load ${loadavg()[0].toFixed(2)}`);
       }

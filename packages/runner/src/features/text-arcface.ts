@@ -24,6 +24,7 @@ export const textArcfaceOptions: Record<string, Options> = {
   'min-df': { type: 'number', default: D.minDf, describe: 'a hashed n-gram needs this many training titles to get a table row' },
   weighting: { choices: ['idf', 'uniform'] as const, default: D.weighting, describe: 'weights of a title\'s n-grams in the bag (L2-normalised)' },
   dropout: { type: 'number', default: D.dropout, describe: 'dropout on the embedding while training' },
+  unseen: { choices: ['drop', 'random'] as const, default: D.unseen, describe: 'n-grams without a table row at inference: drop them, or give each a fixed random row seeded by its bucket' },
   ensemble: { type: 'number', default: 1, describe: 'train this many seeds (seed, seed + 1, ...) and average their embeddings' },
   ...arcFaceOptions,
   checkpoints: { type: 'string', describe: 'where the checkpoint folders go, one per seed and settings (default .cache/checkpoints/<dataset>)' },
@@ -47,6 +48,7 @@ export function textArcfaceConfig(spec: TextArcfaceSpec, options: Readonly<Recor
     weighting: (options.weighting as TitleEncoderConfig['weighting'] | undefined) ?? D.weighting,
     dim: number('dim', D.dim),
     dropout: number('dropout', D.dropout),
+    unseen: (options.unseen as TitleEncoderConfig['unseen'] | undefined) ?? D.unseen,
     arcface: {
       margin: number('margin', D.arcface.margin),
       scale: number('scale', D.arcface.scale),
@@ -92,7 +94,7 @@ export function textArcfaceFeatures(spec: TextArcfaceSpec = { sampler: 'uniform'
         const seed = context.seed + member;
         // A folder per (dataset, settings, training rows, seed), so other settings never resume it.
         const key = createHash('sha256')
-          .update(JSON.stringify({ what: 'text-arcface', config: { ...config, epochs: undefined }, data: context.dataset.identity.sha256, seed, rows: train.map((p) => p.postingId) }))
+          .update(JSON.stringify({ what: 'text-arcface', config: { ...config, epochs: undefined, unseen: undefined }, data: context.dataset.identity.sha256, seed, rows: train.map((p) => p.postingId) }))
           .digest('hex')
           .slice(0, 16);
         const base = (options.checkpoints as string | undefined) ?? join(REPO_ROOT, '.cache', 'checkpoints', context.dataset.identity.name);
