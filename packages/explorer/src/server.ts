@@ -72,11 +72,16 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 
 const json = (res: ServerResponse, value: unknown): void => send(res, 200, 'application/json; charset=utf-8', JSON.stringify(value));
 
-export function explorerHandler(explorer: Explorer, cacheDir: string): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export type ExplorerHandler = ((req: IncomingMessage, res: ServerResponse) => Promise<void>) & {
+  /** The page script being bundled (or read from the cache) since the handler was made. */
+  pageScript: Promise<Buffer>;
+};
+
+export function explorerHandler(explorer: Explorer, cacheDir: string): ExplorerHandler {
   const script = pageScript(join(cacheDir, 'bundle'));
   script.catch(() => undefined);
   const thumbnails = join(cacheDir, 'thumbnails');
-  return async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://explorer.invalid');
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new ExplorerRequestError(405, `method ${req.method} not allowed; the explorer only answers GET`);
@@ -117,6 +122,7 @@ export function explorerHandler(explorer: Explorer, cacheDir: string): (req: Inc
       send(res, known ? (error as ExplorerRequestError).status : 500, 'application/json; charset=utf-8', JSON.stringify(body));
     }
   };
+  return Object.assign(handle, { pageScript: script });
 }
 
 /** Reads the result rows, bundles the page (or finds the bundle cached) and listens; 127.0.0.1 unless a host is given. */
@@ -135,10 +141,13 @@ export async function startExplorer(options: ExplorerOptions = {}): Promise<Runn
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
     explorer,
-    close: () =>
-      new Promise((ok) => {
+    // Waits for the bundle too, so nothing is written into the cache folder after close (a test removes it).
+    close: async () => {
+      await new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeAllConnections();
-      }),
+      });
+      await handler.pageScript.catch(() => undefined);
+    },
   };
 }
