@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import yargs, { type Options } from 'yargs';
 import type { Protocol } from '@prodmatch/leaderboard';
 import { DISTANCE_RANGE, type DistanceUnit } from '@prodmatch/results';
@@ -19,6 +20,10 @@ export interface CommonOptions {
 }
 
 export class UsageError extends Error {}
+
+// libuv's pool (sharp's decodes, fs) is sized once, on first use: before any experiment touches a file,
+// give it one thread per core (default 4), so a 16-core GPU host decodes 16 images at a time.
+process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism()));
 
 const COMMON_OPTIONS = (defaultResults: string): Record<string, Options> => ({
   data: { type: 'string', describe: 'Kaggle-layout folder (train.csv [+ train_images/]); default: $PRODMATCH_DATA, else the embedded synthetic set' },
