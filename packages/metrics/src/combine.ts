@@ -36,12 +36,9 @@ export interface ThresholdedList {
 export function matchesWithin(row: number, lists: readonly ThresholdedList[], opts: { minMatches?: number; cap?: number } = {}): number[] {
   const cap = opts.cap ?? MATCH_CAP;
   const out = [row];
-  const seen = new Set<number>(out);
+  // A linear scan of at most `cap` (50) entries: cheaper than a Set per row when a whole gallery is re-matched.
   const add = (j: number): void => {
-    if (!seen.has(j) && out.length < cap) {
-      seen.add(j);
-      out.push(j);
-    }
+    if (out.length < cap && !out.includes(j)) out.push(j);
   };
   for (const list of lists) {
     // Distances are float32 in the searches: compare at that precision, so a distance stored from 0.3 is within 0.3.
