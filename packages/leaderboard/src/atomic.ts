@@ -45,11 +45,19 @@ export function removeIfInterrupted(path: string): () => void {
  * partial one. The temp name ends in .tmp, which .gitignore and readResultRows both skip.
  */
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+  await writeAtomically(path, (temp) => writeFile(temp, data));
+}
+
+/**
+ * The same for a writer that produces the file itself (a stream): `write` fills the temp path, which is
+ * renamed into place, or removed on error or on SIGINT/SIGTERM.
+ */
+export async function writeAtomically(path: string, write: (temp: string) => Promise<void>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${uniqueSuffix()}.tmp`;
   const done = removeIfInterrupted(temp);
   try {
-    await writeFile(temp, data);
+    await write(temp);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

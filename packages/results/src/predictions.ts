@@ -5,14 +5,11 @@
 // posting, in gallery order (row i's neighbours are indices into that order). JSON Lines streams: a reader
 // never holds more than one line of text, and a writer never builds the whole file in memory.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { removeIfInterrupted } from '@prodmatch/leaderboard/atomic';
+import { writeAtomically } from '@prodmatch/leaderboard/atomic';
 
 export const PREDICTIONS_FORMAT = 'prodmatch-predictions';
 export const PREDICTIONS_VERSION = 1;
@@ -75,18 +72,14 @@ export interface PredictionRow {
 
 export class PredictionsFileError extends Error {}
 
-const uniqueTemp = (path: string): string => `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-
 /** Six significant digits: enough to re-apply any grid threshold, a third of the text of a float32's repr. */
 const compactDistance = (d: number): number => Number(d.toPrecision(6));
 
 /**
  * Streams the header and rows through gzip into a temp file and renames it into place, so a reader sees
- * the previous file or the complete new one.
+ * the previous file or the complete new one (no temp file survives an error or SIGINT/SIGTERM).
  */
 export async function writePredictions(path: string, header: PredictionsHeader, rows: Iterable<PredictionRow>): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = uniqueTemp(path);
   function* lines(): Generator<string> {
     yield JSON.stringify(header) + '\n';
     for (const row of rows) {
@@ -95,17 +88,7 @@ export async function writePredictions(path: string, header: PredictionsHeader, 
       yield JSON.stringify({ ...row, neighbours }) + '\n';
     }
   }
-  // SIGINT/SIGTERM during the write removes the temp file (the leaderboard's signal handlers).
-  const done = removeIfInterrupted(temp);
-  try {
-    await pipeline(Readable.from(lines()), createGzip({ level: 6 }), createWriteStream(temp));
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  } finally {
-    done();
-  }
+  await writeAtomically(path, (temp) => pipeline(Readable.from(lines()), createGzip({ level: 6 }), createWriteStream(temp)));
 }
 
 function checkHeader(value: unknown, path: string): PredictionsHeader {
