@@ -6,7 +6,7 @@ import { experiment, textArcfaceFeatures, textArcfaceOptions, thresholdGrid } fr
 // min2 variant.
 export default experiment(import.meta, {
   name: 'text-arcface',
-  description: 'Title encoder (hashed word/char n-grams -> IDF-weighted embedding bag -> 256-d) trained with ArcFace over train groups',
+  description: 'Title encoder (hashed word/char n-grams -> IDF-weighted embedding bag -> 512-d) trained with ArcFace over train groups',
   channels: {
     main: {
       features: (options) => textArcfaceFeatures({ sampler: 'uniform' }, options),
