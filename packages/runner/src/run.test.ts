@@ -80,5 +80,13 @@ test('bad input stops the run with one line and writes nothing', async () => {
   writeFileSync(join(data, 'train.csv'), 'posting_id,image,image_phash,title,label_group\na,a.jpg,94974f937d4c2433,t,1\na,b.jpg,94974f937d4c2433,u,1\n');
   await assert.rejects(runExperiment(spec(nan), base(results, data)), /row 2 \(posting_id "a"\): duplicate posting_id/);
   await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--k', '0']), /--k must be a positive integer/);
+  // Every numeric flag is checked, and thresholds against their distance's range, before any work.
+  await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--seed', 'abc']), /^Error: --seed must be a number, got "abc"$|--seed must be a number, got "abc"/);
+  await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--min-matches', '1.5']), /--min-matches must be a positive integer, got "1.5"/);
+  await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--threshold', '-1']), /--threshold -1: main measures cosine distance, so its threshold must be within 0..2/);
+  await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--threshold', 'x']), /--threshold x: "x" is not a number/);
+  await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--threshold', 'other=0.3']), /no source "other"; this experiment's sources are main/);
+  const phash: ExperimentSpec = { name: 'bad-phash', description: 'test', channels: { main: { features: () => phashFeatures(), knn: { k: 5 }, thresholds: [4] } } };
+  await assert.rejects(runExperiment(phash, [...base(results, data), '--threshold', '65']), /main measures Hamming bits, so its threshold must be within 0..64/);
   assert.deepEqual(readdirSync(results), []);
 });
