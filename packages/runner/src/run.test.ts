@@ -81,7 +81,7 @@ test('bad input stops the run with one line and writes nothing', async () => {
   await assert.rejects(runExperiment(spec(nan), base(results, data)), /row 2 \(posting_id "a"\): duplicate posting_id/);
   await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--k', '0']), /--k must be a positive integer/);
   // Every numeric flag is checked, and thresholds against their distance's range, before any work.
-  await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--seed', 'abc']), /^Error: --seed must be a number, got "abc"$|--seed must be a number, got "abc"/);
+  await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--seed', 'abc']), /--seed must be a number, got "abc"/);
   await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--min-matches', '1.5']), /--min-matches must be a positive integer, got "1.5"/);
   await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--threshold', '-1']), /--threshold -1: main measures cosine distance, so its threshold must be within 0..2/);
   await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--threshold', 'x']), /--threshold x: "x" is not a number/);
