@@ -112,23 +112,39 @@ export function rankCandidates(candidates: readonly NeighbourLists[], distanceFr
   const stamp = new Int32Array(rows).fill(-1);
   const indices: Int32Array[] = new Array(rows);
   const distances: Float32Array[] = new Array(rows);
+  // One set of buffers for every row: the pool of candidates, their distances and a sort order.
+  let widest = 1;
+  for (let row = 0; row < rows; row++) widest = Math.max(widest, 1 + candidates.reduce((sum, lists) => sum + lists.indices[row].length, 0));
+  const pool = new Int32Array(widest);
+  const poolDistance = new Float32Array(widest);
+  const order = new Int32Array(widest);
   for (let row = 0; row < rows; row++) {
-    const pool: number[] = [row];
+    let size = 0;
+    pool[size++] = row;
     stamp[row] = row;
     for (const lists of candidates) {
       const list = lists.indices[row];
       for (let c = 0; c < list.length; c++) {
         if (stamp[list[c]] === row) continue;
         stamp[list[c]] = row;
-        pool.push(list[c]);
+        pool[size++] = list[c];
       }
     }
     const distance = distanceFrom(row);
-    const scored = pool.map((j) => ({ j, d: j === row ? 0 : Math.fround(distance(j)) }));
-    scored.sort((x, y) => x.d - y.d || (x.j === row ? -1 : y.j === row ? 1 : x.j - y.j));
-    const kept = scored.slice(0, k);
-    indices[row] = Int32Array.from(kept, (s) => s.j);
-    distances[row] = Float32Array.from(kept, (s) => s.d);
+    poolDistance[0] = 0;
+    for (let p = 1; p < size; p++) poolDistance[p] = Math.fround(distance(pool[p]));
+    for (let p = 0; p < size; p++) order[p] = p;
+    // Nearest first; self (position 0) first among zeros; then lower index, as the exact searches break ties.
+    const ranked = order.subarray(0, size).sort((x, y) => poolDistance[x] - poolDistance[y] || (x === 0 ? -1 : y === 0 ? 1 : pool[x] - pool[y]));
+    const kept = Math.min(k, size);
+    const rowIndices = new Int32Array(kept);
+    const rowDistances = new Float32Array(kept);
+    for (let c = 0; c < kept; c++) {
+      rowIndices[c] = pool[ranked[c]];
+      rowDistances[c] = poolDistance[ranked[c]];
+    }
+    indices[row] = rowIndices;
+    distances[row] = rowDistances;
   }
   return { indices, distances };
 }
