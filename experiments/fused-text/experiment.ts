@@ -20,7 +20,8 @@ export default experiment(import.meta, {
     },
     phash: {
       features: () => phashFeatures(),
-      knn: { k: 50 },
+      // Only neighbours within the grid's 16 bits can match: a multi-index search finds exactly those.
+      knn: { k: 50, maxDistance: 16 },
       thresholds: thresholdGrid(0, 16, 1),
     },
   },

@@ -1,4 +1,4 @@
-import { cosineTopK, hammingTopK, sparseCosineTopK, type CsrMatrix, type DenseMatrix, type Hash64Matrix, type KnnMethod, type NeighbourLists } from '@prodmatch/knn';
+import { cosineTopK, hammingTopK, hammingWithin, sparseCosineTopK, type CsrMatrix, type DenseMatrix, type Hash64Matrix, type KnnMethod, type NeighbourLists } from '@prodmatch/knn';
 import type { DistanceUnit } from '@prodmatch/results';
 import type { TfRuntime } from '@prodmatch/tf';
 
@@ -19,6 +19,12 @@ export interface KnnSpec {
    * far more than it adds: char n-gram TF-IDF's self-search is ~70x word TF-IDF's on the real titles.
    */
   candidatesFrom?: readonly string[];
+  /**
+   * Hash features only: keep just the neighbours within this many bits (at most 17), found by a
+   * multi-index search instead of all pairs. Fine for a channel whose grid stops there and that is not
+   * the first source (min2's top-up reads the first source beyond its threshold).
+   */
+  maxDistance?: number;
 }
 
 export const unitOf = (features: FeatureMatrix): DistanceUnit => (features.kind === 'hash64' ? 'Hamming bits' : 'cosine distance');
@@ -31,7 +37,7 @@ export async function searchGallery(features: FeatureMatrix, knn: KnnSpec, runti
     case 'sparse':
       return sparseCosineTopK(features.matrix, features.matrix, knn.k);
     case 'hash64':
-      return hammingTopK(features.matrix, features.matrix, knn.k, { sameSet: true });
+      return knn.maxDistance === undefined ? hammingTopK(features.matrix, features.matrix, knn.k, { sameSet: true }) : hammingWithin(features.matrix, knn.k, knn.maxDistance);
     case 'dense': {
       const method = knn.method ?? 'exact';
       return cosineTopK(method, features.matrix, features.matrix, knn.k, method === 'exact' ? { runtime: await runtime() } : {});

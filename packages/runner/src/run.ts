@@ -19,7 +19,7 @@ import { tfRuntime, type TfLoader } from './tf.ts';
 export interface ChannelSpec {
   /** Built from the parsed options, so flags like --vectors or --epochs can change them. */
   features: (options: Readonly<Record<string, unknown>>) => FeatureExtractor;
-  knn: { k: number; method?: 'exact' | 'hnsw'; candidatesFrom?: readonly string[] };
+  knn: { k: number; method?: 'exact' | 'hnsw'; candidatesFrom?: readonly string[]; maxDistance?: number };
   /** Distance grid swept on val (split) or on all rows (full). */
   thresholds: readonly number[];
   /** Per-channel min2: keep at least this many of this channel's matches, self included. */
@@ -86,7 +86,7 @@ export async function prepareExperiment(spec: ExperimentSpec, rawArgv: string[],
       name,
       features,
       unit: features.distance ?? 'cosine distance',
-      knn: { k: options.k ?? channel.knn.k, method: options.knn ?? channel.knn.method, candidatesFrom: channel.knn.candidatesFrom },
+      knn: { k: options.k ?? channel.knn.k, method: options.knn ?? channel.knn.method, candidatesFrom: channel.knn.candidatesFrom, maxDistance: channel.knn.maxDistance },
       grid: channel.thresholds,
       minMatches: channel.minMatches ?? 1,
     };
@@ -159,7 +159,7 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: string[] = hi
     return {
       name: channel.name,
       unit: channel.unit,
-      params: { ...channel.features.params, k: channel.knn.k, knn: channel.knn.method ?? 'exact', ...(channel.knn.candidatesFrom ? { candidatesFrom: [...channel.knn.candidatesFrom] } : {}), minMatches: channel.minMatches, thresholds: [channel.grid[0], channel.grid[channel.grid.length - 1], channel.grid.length] },
+      params: { ...channel.features.params, k: channel.knn.k, knn: channel.knn.method ?? 'exact', ...(channel.knn.candidatesFrom ? { candidatesFrom: [...channel.knn.candidatesFrom] } : {}), ...(channel.knn.maxDistance !== undefined ? { maxDistance: channel.knn.maxDistance } : {}), minMatches: channel.minMatches, thresholds: [channel.grid[0], channel.grid[channel.grid.length - 1], channel.grid.length] },
       threshold: s >= 0 ? chosen[s] : null,
       f1: s >= 0 ? { val: split ? tuning.alone(s, chosen[s]).f1 : null, test: reported.alone(s, chosen[s]).f1 } : null,
     };
