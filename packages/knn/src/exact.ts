@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startPackageWorker } from './worker.ts';
 import type { TfRuntime } from '@prodmatch/tf';
 import { checkDense, l2Normalize } from './normalize.ts';
 import type { DenseMatrix, NeighbourLists } from './types.ts';
@@ -113,14 +114,8 @@ function sharedNormalized(m: DenseMatrix): Float32Array {
   return shared;
 }
 
-/** Starts the worker module; under tsx (this file is .ts) the worker registers tsx's loader first. */
 function startWorker(job: WorkerJob): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./exact-worker.js', here), { workerData: job });
-  const workerUrl = new URL('./exact-worker.ts', here).href;
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(workerUrl)}); });`;
-  return new Worker(boot, { eval: true, workerData: job });
+  return startPackageWorker('exact-worker', job);
 }
 
 async function searchOnWorkers(

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '@prodmatch/data';
-import { hammingTopK, hammingWithin, type Hash64Matrix } from './index.ts';
+import { hammingTopK, hammingWithin, hammingWithinOnWorker, type Hash64Matrix } from './index.ts';
 
 // Clusters of near-duplicate hashes (0-20 bit flips from a random centre) plus exact duplicates.
 function clusteredHashes(rows: number, seed: number): Hash64Matrix {
@@ -35,4 +35,15 @@ test('hammingWithin equals the all-pairs top-k cut at the radius, ties and self 
     }
   }
   assert.throws(() => hammingWithin(clusteredHashes(10, 3), 5, 18), /maxDistance must be an integer in 0..17 bits, got 18/);
+});
+
+test('hammingWithinOnWorker returns the same lists from a worker thread', async () => {
+  const hashes = clusteredHashes(600, 4);
+  const here = hammingWithin(hashes, 50, 16);
+  const there = await hammingWithinOnWorker(hashes, 50, 16);
+  assert.equal(there.indices.length, 600);
+  for (let i = 0; i < 600; i++) {
+    assert.deepEqual(Array.from(there.indices[i]), Array.from(here.indices[i]));
+    assert.deepEqual(Array.from(there.distances[i]), Array.from(here.distances[i]));
+  }
 });

@@ -1,3 +1,4 @@
+import { startPackageWorker } from './worker.ts';
 import type { NeighbourLists } from './types.ts';
 
 /** 64-bit perceptual hashes as two 32-bit halves per row (hi, lo), so popcount stays in int32 math. */
@@ -153,4 +154,23 @@ export function hammingWithin(gallery: Hash64Matrix, k: number, maxDistance: num
     distances[i] = rowDistances;
   }
   return { indices, distances };
+}
+
+/** hammingWithin on a worker thread: the same lists, while the calling thread does other work. */
+export async function hammingWithinOnWorker(gallery: Hash64Matrix, k: number, maxDistance: number): Promise<NeighbourLists> {
+  const worker = startPackageWorker('hamming-worker', { gallery, k, maxDistance });
+  try {
+    const { offsets, indices, distances } = await new Promise<{ offsets: Int32Array; indices: Int32Array; distances: Float32Array }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`hammingWithinOnWorker: the worker exited with code ${code} before answering`)));
+    });
+    const rows = offsets.length - 1;
+    return {
+      indices: Array.from({ length: rows }, (_, i) => indices.subarray(offsets[i], offsets[i + 1])),
+      distances: Array.from({ length: rows }, (_, i) => distances.subarray(offsets[i], offsets[i + 1])),
+    };
+  } finally {
+    await worker.terminate();
+  }
 }

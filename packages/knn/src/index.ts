@@ -14,5 +14,5 @@ export {
   type OpticsGraphOptions,
   type OpticsGraph,
 } from './optics.ts';
-export { hammingTopK, hammingWithin, hash64FromHex, type Hash64Matrix } from './hamming.ts';
+export { hammingTopK, hammingWithin, hammingWithinOnWorker, hash64FromHex, type Hash64Matrix } from './hamming.ts';
 export { sparseCosineTopK } from './sparse.ts';

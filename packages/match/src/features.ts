@@ -1,4 +1,4 @@
-import { cosineTopK, hammingTopK, hammingWithin, sparseCosineTopK, type CsrMatrix, type DenseMatrix, type Hash64Matrix, type KnnMethod, type NeighbourLists } from '@prodmatch/knn';
+import { cosineTopK, hammingTopK, hammingWithin, hammingWithinOnWorker, sparseCosineTopK, type CsrMatrix, type DenseMatrix, type Hash64Matrix, type KnnMethod, type NeighbourLists } from '@prodmatch/knn';
 import type { DistanceUnit } from '@prodmatch/results';
 import type { TfRuntime } from '@prodmatch/tf';
 
@@ -27,6 +27,11 @@ export interface KnnSpec {
   maxDistance?: number;
 }
 
+const WORKER_MIN_ROWS = 10_000;
+
+/** True when searchGallery hands this search to a worker thread: start it before the searches that block. */
+export const searchesOffThread = (features: FeatureMatrix, knn: KnnSpec): boolean => features.kind === 'hash64' && knn.maxDistance !== undefined && features.matrix.rows >= WORKER_MIN_ROWS;
+
 export const unitOf = (features: FeatureMatrix): DistanceUnit => (features.kind === 'hash64' ? 'Hamming bits' : 'cosine distance');
 
 export const rowsOf = (features: FeatureMatrix): number => features.matrix.rows;
@@ -37,7 +42,10 @@ export async function searchGallery(features: FeatureMatrix, knn: KnnSpec, runti
     case 'sparse':
       return sparseCosineTopK(features.matrix, features.matrix, knn.k);
     case 'hash64':
-      return knn.maxDistance === undefined ? hammingTopK(features.matrix, features.matrix, knn.k, { sameSet: true }) : hammingWithin(features.matrix, knn.k, knn.maxDistance);
+      if (knn.maxDistance === undefined) return hammingTopK(features.matrix, features.matrix, knn.k, { sameSet: true });
+      // Large galleries search on a worker thread, so the caller can search other channels meanwhile
+      // (starting one costs a few hundred ms, more than a small gallery's whole search).
+      return features.matrix.rows >= WORKER_MIN_ROWS ? hammingWithinOnWorker(features.matrix, knn.k, knn.maxDistance) : hammingWithin(features.matrix, knn.k, knn.maxDistance);
     case 'dense': {
       const method = knn.method ?? 'exact';
       return cosineTopK(method, features.matrix, features.matrix, knn.k, method === 'exact' ? { runtime: await runtime() } : {});

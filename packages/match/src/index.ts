@@ -1,4 +1,4 @@
-export { searchGallery, pairDistance, distancesFrom, rankCandidates, unitOf, rowsOf } from './features.ts';
+export { searchGallery, searchesOffThread, pairDistance, distancesFrom, rankCandidates, unitOf, rowsOf } from './features.ts';
 export type { FeatureMatrix, KnnSpec } from './features.ts';
 export type { ChannelGallery, MatchList, GalleryMatcher, CombineContext, Combiner } from './combiner.ts';
 export { union } from './combiners/union.ts';

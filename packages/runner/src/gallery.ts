@@ -1,7 +1,7 @@
 import type { Posting } from '@prodmatch/data';
 import type { NeighbourLists } from '@prodmatch/knn';
 import { matchScores, type MatchScores } from '@prodmatch/metrics';
-import { distancesFrom, rankCandidates, searchGallery, unionMatches, unionScorer, type ChannelGallery, type FeatureMatrix, type GalleryMatcher, type KnnSpec } from '@prodmatch/match';
+import { distancesFrom, rankCandidates, searchGallery, searchesOffThread, unionMatches, unionScorer, type ChannelGallery, type FeatureMatrix, type GalleryMatcher, type KnnSpec } from '@prodmatch/match';
 import type { DistanceUnit, PredictionRow } from '@prodmatch/results';
 import type { FeatureExtractor } from './features.ts';
 import type { PreparedExperiment } from './run.ts';
@@ -28,18 +28,21 @@ export async function embedGallery(prepared: PreparedExperiment, gallery: readon
   const features = new Map<string, FeatureMatrix>();
   const lists = new Map<string, NeighbourLists>();
   for (const channel of channels) {
-    let t = process.hrtime.bigint();
+    const t = process.hrtime.bigint();
     const matrix = await channel.features.extract(gallery, context);
     assertFinite(matrix, gallery, `${dataset.train.path} (${label} gallery, channel ${channel.name})`);
     if (matrix.matrix.rows !== gallery.length) throw new Error(`channel ${channel.name}: features have ${matrix.matrix.rows} rows for ${gallery.length} postings`);
     features.set(channel.name, matrix);
     timings.embed += seconds(t);
-    if (channel.knn.candidatesFrom) continue;
-    t = process.hrtime.bigint();
-    lists.set(channel.name, await searchGallery(matrix, channel.knn, tf.load));
-    timings.search += seconds(t);
   }
-  const t = process.hrtime.bigint();
+  // Searches that run on a worker thread start first, so they overlap the ones that block this thread.
+  let t = process.hrtime.bigint();
+  const searched = channels.filter((c) => !c.knn.candidatesFrom);
+  const ordered = [...searched.filter((c) => searchesOffThread(features.get(c.name) as FeatureMatrix, c.knn)), ...searched.filter((c) => !searchesOffThread(features.get(c.name) as FeatureMatrix, c.knn))];
+  const pending = ordered.map((c) => searchGallery(features.get(c.name) as FeatureMatrix, c.knn, tf.load).then((found) => lists.set(c.name, found)));
+  await Promise.all(pending);
+  timings.search += seconds(t);
+  t = process.hrtime.bigint();
   for (const channel of channels) {
     if (!channel.knn.candidatesFrom) continue;
     const matrix = features.get(channel.name) as FeatureMatrix;
