@@ -1,5 +1,4 @@
 import { cosineTopK, hammingTopK, hammingWithin, hammingWithinOnWorker, sparseCosineTopK, type CsrMatrix, type DenseMatrix, type Hash64Matrix, type KnnMethod, type NeighbourLists } from '@prodmatch/knn';
-import type { DistanceUnit } from '@prodmatch/results';
 import type { TfRuntime } from '@prodmatch/tf';
 
 /** What a feature extractor hands the search step; the kind picks the kNN. */
@@ -31,10 +30,6 @@ const WORKER_MIN_ROWS = 10_000;
 
 /** True when searchGallery hands this search to a worker thread: start it before the searches that block. */
 export const searchesOffThread = (features: FeatureMatrix, knn: KnnSpec): boolean => features.kind === 'hash64' && knn.maxDistance !== undefined && features.matrix.rows >= WORKER_MIN_ROWS;
-
-export const unitOf = (features: FeatureMatrix): DistanceUnit => (features.kind === 'hash64' ? 'Hamming bits' : 'cosine distance');
-
-export const rowsOf = (features: FeatureMatrix): number => features.matrix.rows;
 
 /** Every row against the same gallery (itself), by the search that suits the features. */
 export async function searchGallery(features: FeatureMatrix, knn: KnnSpec, runtime: () => Promise<TfRuntime>): Promise<NeighbourLists> {
@@ -104,11 +99,6 @@ export function distancesFrom(features: FeatureMatrix): (a: number) => (b: numbe
       return (a) => (b) => popcount32((w[2 * a] ^ w[2 * b]) >>> 0) + popcount32((w[2 * a + 1] ^ w[2 * b + 1]) >>> 0);
     }
   }
-}
-
-/** Exact distance between rows a and b (see distancesFrom); for a few pairs, not for whole lists. */
-export function pairDistance(features: FeatureMatrix, a: number, b: number): number {
-  return distancesFrom(features)(a)(b);
 }
 
 function popcount32(x: number): number {

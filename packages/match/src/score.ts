@@ -1,5 +1,6 @@
 import { labelIds, matchesWithin, MATCH_CAP, type MatchScores } from '@prodmatch/metrics';
 import type { NeighbourLists } from '@prodmatch/knn';
+import type { GalleryMatcher } from './combiner.ts';
 
 export interface ScoredSource {
   lists: NeighbourLists;
@@ -104,4 +105,9 @@ export function unionMatches(sources: readonly ScoredSource[], thresholds: reado
       post,
     ),
   );
+}
+
+/** A matcher's matches at the sources' thresholds: its own rule (clustering) or the thresholded union. */
+export function galleryMatches(matcher: GalleryMatcher, thresholds: readonly number[], post: PostProcessing = {}): ArrayLike<number>[] {
+  return matcher.matchesAt ? matcher.matchesAt(thresholds) : unionMatches(matcher.lists.filter((l) => l.source), thresholds, post);
 }

@@ -1,7 +1,7 @@
 import type { Posting } from '@prodmatch/data';
 import type { NeighbourLists } from '@prodmatch/knn';
 import { matchScores, type MatchScores } from '@prodmatch/metrics';
-import { distancesFrom, rankCandidates, searchGallery, searchesOffThread, unionMatches, unionScorer, type ChannelGallery, type FeatureMatrix, type GalleryMatcher, type KnnSpec } from '@prodmatch/match';
+import { distancesFrom, rankCandidates, searchGallery, searchesOffThread, galleryMatches, unionScorer, type ChannelGallery, type FeatureMatrix, type GalleryMatcher, type KnnSpec } from '@prodmatch/match';
 import type { DistanceUnit, PredictionRow } from '@prodmatch/results';
 import type { FeatureExtractor } from './features.ts';
 import type { PreparedExperiment } from './run.ts';
@@ -17,7 +17,7 @@ export interface ChannelPlan {
   minMatches: number;
 }
 
-const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
+export const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 
 /**
  * Embeds one gallery in every channel and searches it once per channel (channels that rank other
@@ -84,7 +84,7 @@ export function evaluateGallery(embedded: { matcher: GalleryMatcher }, gallery: 
   const grids = sources.map((s, i) => [...new Set([...s.grid, ...(prepared.fixed ? [prepared.fixed[i]] : [])])].sort((a, b) => a - b));
   const scorer = unionScorer(sources, labels, post);
   const cache = new Map<string, MatchScores>();
-  const matchesAt = (thresholds: readonly number[]): ArrayLike<number>[] => (matcher.matchesAt ? matcher.matchesAt(thresholds) : unionMatches(sources, thresholds, post));
+  const matchesAt = (thresholds: readonly number[]): ArrayLike<number>[] => galleryMatches(matcher, thresholds, post);
   const score = (thresholds: readonly number[]): MatchScores => {
     const key = thresholds.join(',');
     let value = cache.get(key);

@@ -12,7 +12,7 @@ import type { FeatureContext, FeatureExtractor } from './features.ts';
 import { progressBars } from './progress.ts';
 import { REPO_ROOT, gitCommit } from './paths.ts';
 import { loadExperimentDataset } from './dataset.ts';
-import { embedGallery, evaluateGallery, predictionRows, type ChannelPlan, type EvaluatedGallery } from './gallery.ts';
+import { embedGallery, evaluateGallery, predictionRows, seconds, type ChannelPlan, type EvaluatedGallery } from './gallery.ts';
 import { tfRuntime, type TfLoader } from './tf.ts';
 
 /** One channel of an experiment: features, their kNN, and the threshold grid tuned on val. */
@@ -42,8 +42,6 @@ export interface ExperimentSpec {
 
 /** pnpm runs scripts inside the workspace folder; paths on the command line mean where the user typed them. */
 export const invocationDir = (): string => process.env.INIT_CWD ?? process.cwd();
-
-export const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 
 function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;

@@ -6,11 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { hideBin } from 'yargs/helpers';
 import { assertImagesPresent, DataError } from '@prodmatch/data';
 import { parseResultRow } from '@prodmatch/leaderboard';
-import { unionMatches } from '@prodmatch/match';
+import { galleryMatches } from '@prodmatch/match';
 import { writeSubmission } from '@prodmatch/results';
-import { embedGallery } from './gallery.ts';
+import { embedGallery, seconds } from './gallery.ts';
 import { REPO_ROOT } from './paths.ts';
-import { fitChannels, invocationDir, prepareExperiment, seconds, type ExperimentSpec, type PreparedExperiment } from './run.ts';
+import { fitChannels, invocationDir, prepareExperiment, type ExperimentSpec, type PreparedExperiment } from './run.ts';
 
 export class SubmitError extends Error {}
 
@@ -74,8 +74,7 @@ export async function submit(rawArgv: string[]): Promise<SubmitResult> {
   const testPrepared: PreparedExperiment = { ...prepared, context: { ...prepared.context, dataset: { ...dataset, trainImagesDir: testImagesDir } } };
   const timings = { embed: 0, search: 0 };
   const { matcher } = await embedGallery(testPrepared, test.postings, 'test.csv', timings);
-  const sources = matcher.lists.filter((l) => l.source);
-  const matches = matcher.matchesAt ? matcher.matchesAt(thresholds.values) : unionMatches(sources, thresholds.values, { minMatches: prepared.minMatches });
+  const matches = galleryMatches(matcher, thresholds.values, { minMatches: prepared.minMatches });
   const ids = test.postings.map((p) => p.postingId);
   const rows = ids.map((postingId, i) => ({ postingId, matches: Array.from(matches[i], (j) => ids[j]) }));
   const samplePath = join(dataset.dir, 'sample_submission.csv');

@@ -107,7 +107,7 @@ function blendSparse(m: CsrMatrix, weightsOf: (row: number) => { j: number; w: n
       const scale = w * norms[j];
       for (let p = indptr[j]; p < indptr[j + 1]; p++) sums.set(indices[p], (sums.get(indices[p]) ?? 0) + scale * values[p]);
     }
-    // Columns stay sorted within a row, as the sparse search and pairDistance expect.
+    // Columns stay sorted within a row, as CSR rows from tfidfVectors are.
     for (const c of [...sums.keys()].sort((a, b) => a - b)) {
       outIndices.push(c);
       outValues.push(sums.get(c) as number);
