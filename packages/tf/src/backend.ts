@@ -2,7 +2,7 @@
 //
 //   tensorflow-gpu  @tensorflow/tfjs-node-gpu, when its native binding loads and TF sees a GPU
 //   tensorflow      @tensorflow/tfjs-node (libtensorflow on CPU)
-//   wasm            @tensorflow/tfjs-backend-wasm + our training kernels (./wasm-kernels.ts)
+//   wasm            @tensorflow/tfjs-backend-wasm + our training kernels (./kernels/)
 //   cpu             @tensorflow/tfjs-backend-cpu (pure JS; far too slow for CNN training)
 //
 // The tfjs-node packages are optionalDependencies whose install script downloads libtensorflow.
@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 // tfjs-core's node bundle registers no gradient functions; the tfjs-layers bundle registers all of
 // them (into the registry shared by every tfjs-core copy), so it is loaded for its side effect.
 import '@tensorflow/tfjs-layers';
-import { registerWasmTrainingKernels } from './wasm-kernels.ts';
+import { registerWasmTrainingKernels } from './kernels/index.ts';
 
 export type Tf = typeof tfc;
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';

@@ -1,9 +1,11 @@
 // Each wasm training kernel against the cpu backend's kernel on random tensors.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import * as tfc from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initTf } from './backend.ts';
+import { WASM_TRAINING_GRADIENTS, WASM_TRAINING_GRADIENT_NAMES, WASM_TRAINING_KERNELS, WASM_TRAINING_KERNEL_NAMES } from './kernels/index.ts';
 
 type Tf = typeof tfc;
 let tf: Tf;
@@ -284,4 +286,35 @@ test('GatherV2 along axis 0 (row copies) matches cpu for float32 and int32; othe
   assert.deepEqual(Array.from(got.columns), Array.from(want.columns));
   await tf.setBackend('wasm');
   assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([0, 3], 'int32')).dataSync()), /index 3 at position 1 is outside \[0, 2\]/);
+});
+
+test('every kernel and gradient under kernels/ is in the register-all arrays, registered, and named once', async () => {
+  const isKernel = (v: unknown): v is tfc.KernelConfig => typeof v === 'object' && v !== null && 'kernelName' in v && 'kernelFunc' in v;
+  const isGradient = (v: unknown): v is tfc.GradConfig => typeof v === 'object' && v !== null && 'kernelName' in v && 'gradFunc' in v;
+  const dir = new URL('./kernels/', import.meta.url);
+  const kernels: tfc.KernelConfig[] = [];
+  const gradients: tfc.GradConfig[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+    const exported: Record<string, unknown> = await import(new URL(file, dir).href);
+    for (const value of Object.values(exported)) {
+      if (isKernel(value)) {
+        assert.equal(file, `${value.kernelName}.ts`, 'a kernel lives in the file named after it');
+        kernels.push(value);
+      } else if (isGradient(value)) {
+        assert.equal(file, `${value.kernelName}_grad.ts`, 'a gradient lives in <kernel>_grad.ts');
+        gradients.push(value);
+      }
+    }
+  }
+  for (const k of kernels) assert.ok(WASM_TRAINING_KERNELS.includes(k), `${k.kernelName} is missing from WASM_TRAINING_KERNELS`);
+  for (const g of gradients) assert.ok(WASM_TRAINING_GRADIENTS.includes(g), `${g.kernelName} is missing from WASM_TRAINING_GRADIENTS`);
+  assert.equal(WASM_TRAINING_KERNELS.length, kernels.length);
+  assert.equal(WASM_TRAINING_GRADIENTS.length, gradients.length);
+  assert.equal(new Set(WASM_TRAINING_KERNEL_NAMES).size, WASM_TRAINING_KERNEL_NAMES.length, 'duplicate kernel name');
+  assert.equal(new Set(WASM_TRAINING_GRADIENT_NAMES).size, WASM_TRAINING_GRADIENT_NAMES.length, 'duplicate gradient name');
+  assert.deepEqual([...WASM_TRAINING_KERNEL_NAMES].sort(), kernels.map((k) => k.kernelName).sort());
+  assert.deepEqual([...WASM_TRAINING_GRADIENT_NAMES].sort(), gradients.map((g) => g.kernelName).sort());
+  // what initTf({ backend: 'wasm' }) registered is exactly these configs
+  for (const k of WASM_TRAINING_KERNELS) assert.equal(tfc.getKernel(k.kernelName, 'wasm'), k, `${k.kernelName} is not the registered wasm kernel`);
+  for (const g of WASM_TRAINING_GRADIENTS) assert.equal(tfc.getGradient(g.kernelName), g, `${g.kernelName} is not the registered gradient`);
 });
