@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 
 // The Kaggle image_phash column was made with Python's `imagehash.phash`:
 //   image.convert('L').resize((32, 32), ANTIALIAS) -> 2-D DCT-II -> top-left 8x8 -> bit = coef > median.
@@ -188,6 +187,8 @@ export function phashHex(pixels: Float32Array | Uint8Array, width: number, heigh
 
 /** pHash of an image file or encoded buffer, decoded by sharp without colour management. */
 export async function phashFromFile(input: string | Buffer): Promise<string> {
+  // Imported here, not at the top: reading train.csv's phash column must not load libvips.
+  const { default: sharp } = await import('sharp');
   const { data, info } = await sharp(input).raw().toBuffer({ resolveWithObject: true });
   return phashHex(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);
 }

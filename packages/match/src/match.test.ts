@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { matchScores } from '@prodmatch/metrics';
 import { seededRandom } from '@prodmatch/data';
 import type { NeighbourLists } from '@prodmatch/knn';
-import { blend, blendedFeatures, concat, distancesFrom, tuneThresholds, union, unionMatches, unionScorer, type ChannelGallery, type FeatureMatrix } from './index.ts';
+import { blend, blendedFeatures, concat, distancesFrom, tuneThresholds, union, unionMatches, unionScorer, type ChannelGallery } from './index.ts';
+import type { FeatureMatrix } from '@prodmatch/features';
 
 const lists = (rows: [number, number][][]): NeighbourLists => ({
   indices: rows.map((r) => Int32Array.from(r, ([j]) => j)),
@@ -112,7 +113,7 @@ test('neighbourhood blending on a hand-made graph pulls a product together and l
   const raw = await bruteSearch(features, 4);
   const rawDistance = raw.distances[0][raw.indices[0].indexOf(2)];
   const combiner = blend({ channels: { main: 0.3 } });
-  const matcher = await combiner.combine([gallery('main', features, raw, [0.1, 0.2, 0.3])], { search: bruteSearch, k: 4 });
+  const matcher = await combiner.combine([gallery('main', features, raw, [0.1, 0.2, 0.3])], { search: bruteSearch, k: 4, postings: [] });
   assert.deepEqual(matcher.lists.map((l) => [l.name, l.source]), [['main', true], ['main.raw', false]]);
   const blended = matcher.lists[0].lists;
   const blendedDistance = blended.distances[0][blended.indices[0].indexOf(2)];
@@ -136,7 +137,7 @@ test('concatenation scores the weighted concatenated cosine over the channels\' 
   const a = dense([[1, 0], [0.6, 0.8], [0, 1], [-1, 0]]);
   const b = dense([[1, 0, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]]);
   const combiner = concat({ weights: { a: 1, b: 2 }, grid: [0.1, 0.2] });
-  const matcher = await combiner.combine([gallery('a', a, await bruteSearch(a, 4), [0.1]), gallery('b', b, await bruteSearch(b, 4), [0.1])], { search: bruteSearch, k: 4 });
+  const matcher = await combiner.combine([gallery('a', a, await bruteSearch(a, 4), [0.1]), gallery('b', b, await bruteSearch(b, 4), [0.1])], { search: bruteSearch, k: 4, postings: [] });
   assert.deepEqual(matcher.lists.map((l) => [l.name, l.source]), [['concat', true], ['a', false], ['b', false]]);
   // The explicit concatenation [a / |a|, 2 b / |b|] searched exactly gives the same lists.
   const rows = [0, 1, 2, 3].map((i) => {

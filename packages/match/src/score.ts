@@ -1,16 +1,10 @@
 import { labelIds, matchesWithin, MATCH_CAP, type MatchScores } from '@prodmatch/metrics';
 import type { NeighbourLists } from '@prodmatch/knn';
-import type { GalleryMatcher } from './combiner.ts';
+import type { GalleryMatcher, GalleryScorer, MatchList, PostProcessing } from './combiner.ts';
 
 export interface ScoredSource {
   lists: NeighbourLists;
   minMatches: number;
-}
-
-export interface PostProcessing {
-  /** min2 after fusion: at least this many matches per row, self included. Default 1. */
-  minMatches?: number;
-  cap?: number;
 }
 
 /**
@@ -18,7 +12,7 @@ export interface PostProcessing {
  * it hundreds of times per gallery, so it counts hits in place with a per-row stamp. Its result equals
  * matchScores(matchesWithin(...)) exactly (match.test.ts checks that on random lists).
  */
-export function unionScorer(sources: readonly ScoredSource[], labels: readonly string[], post: PostProcessing = {}): { score(thresholds: readonly number[]): MatchScores; rowF1(thresholds: readonly number[]): Float64Array } {
+export function unionScorer(sources: readonly ScoredSource[], labels: readonly string[], post: PostProcessing = {}): GalleryScorer {
   const n = labels.length;
   const cap = post.cap ?? MATCH_CAP;
   const minMatches = Math.min(post.minMatches ?? 1, cap);
@@ -107,7 +101,13 @@ export function unionMatches(sources: readonly ScoredSource[], thresholds: reado
   );
 }
 
-/** A matcher's matches at the sources' thresholds: its own rule (clustering) or the thresholded union. */
-export function galleryMatches(matcher: GalleryMatcher, thresholds: readonly number[], post: PostProcessing = {}): ArrayLike<number>[] {
-  return matcher.matchesAt ? matcher.matchesAt(thresholds) : unionMatches(matcher.lists.filter((l) => l.source), thresholds, post);
+/** The thresholded union of a combiner's source lists (the others are kept for display). */
+export function unionMatcher(lists: MatchList[]): GalleryMatcher {
+  const sources = lists.filter((l) => l.source);
+  return {
+    lists,
+    recomputable: true,
+    matches: (thresholds, post) => unionMatches(sources, thresholds, post),
+    scorer: (labels, post) => unionScorer(sources, labels, post),
+  };
 }

@@ -27,7 +27,7 @@ export function labelIds(labels: ArrayLike<string>): { ids: Int32Array; groupSiz
  * duplicates count once, and only the first 50 distinct postings (self first) count. The truth set
  * of a row is every row with the same label (self included).
  */
-export function matchScores(predictions: readonly ArrayLike<number>[], labels: ArrayLike<string>): MatchScores {
+export function matchScores(predictions: readonly ArrayLike<number>[], labels: ArrayLike<string>, perRow?: Float64Array): MatchScores {
   const n = labels.length;
   if (predictions.length !== n) throw new Error(`matchScores: ${predictions.length} prediction lists for ${n} labelled rows`);
   if (n === 0) throw new Error('matchScores: no rows to score');
@@ -51,7 +51,9 @@ export function matchScores(predictions: readonly ArrayLike<number>[], labels: A
       if (ids[other] === ids[i]) hits++;
     }
     const truth = groupSize[ids[i]];
-    f1 += (2 * hits) / (size + truth);
+    const rowF1 = (2 * hits) / (size + truth);
+    if (perRow) perRow[i] = rowF1;
+    f1 += rowF1;
     precision += hits / size;
     recall += hits / truth;
   }

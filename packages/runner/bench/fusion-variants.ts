@@ -8,7 +8,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { blend, concat, union, type Combiner } from '@prodmatch/match';
 import { thresholdGrid } from '@prodmatch/metrics';
-import { runExperiment, type ExperimentSpec } from '../src/run.ts';
+import { runExperiment } from '../src/run.ts';
+import type { ExperimentSpec } from '../src/spec.ts';
 import { loadExperimentSpec } from '../src/submit.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 

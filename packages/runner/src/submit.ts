@@ -6,11 +6,12 @@ import { pathToFileURL } from 'node:url';
 import { hideBin } from 'yargs/helpers';
 import { assertImagesPresent, DataError } from '@prodmatch/data';
 import { parseResultRow } from '@prodmatch/leaderboard';
-import { galleryMatches } from '@prodmatch/match';
+import { embedGallery, seconds } from '@prodmatch/match';
 import { writeSubmission } from '@prodmatch/results';
-import { embedGallery, seconds } from './gallery.ts';
 import { REPO_ROOT } from './paths.ts';
-import { fitChannels, invocationDir, prepareExperiment, type ExperimentSpec, type PreparedExperiment } from './run.ts';
+import { invocationDir, prepareExperiment, type PreparedExperiment } from './prepare.ts';
+import { fitExperiment } from './run.ts';
+import type { ExperimentSpec } from './spec.ts';
 
 export class SubmitError extends Error {}
 
@@ -32,7 +33,7 @@ export async function loadExperimentSpec(name: string): Promise<ExperimentSpec> 
 function submissionThresholds(prepared: PreparedExperiment, resultsDir: string): { values: number[]; from: string } {
   if (prepared.fixed) return { values: prepared.fixed, from: '--threshold' };
   const rowPath = join(resultsDir, prepared.dataset.identity.name, `${prepared.spec.name}.json`);
-  const how = `run \`pnpm --filter ${prepared.spec.name} run experiment -- --data ${prepared.options.data ?? '<DIR>'}\` first (its val-tuned thresholds are used), or pass --threshold`;
+  const how = `run \`pnpm --filter ${prepared.spec.name} run experiment -- --data ${prepared.run.data ?? '<DIR>'}\` first (its val-tuned thresholds are used), or pass --threshold`;
   if (!existsSync(rowPath)) throw new SubmitError(`${rowPath}: no split-protocol row of ${prepared.spec.name} on ${prepared.dataset.identity.name}; ${how}`);
   const row = parseResultRow(readFileSync(rowPath, 'utf8'), rowPath);
   if (row.dataset.sha256 !== prepared.dataset.identity.sha256) throw new SubmitError(`${rowPath}: the row was made on another train.csv (sha256 differs); ${how}`);
@@ -59,22 +60,21 @@ export async function submit(rawArgv: string[]): Promise<SubmitResult> {
   const prepared = await prepareExperiment(spec, argv.slice(1), {
     out: { type: 'string', describe: 'where to write submission.csv (default ./submission.csv)' },
   });
-  const { dataset, log, options } = prepared;
+  const { dataset, log } = prepared;
   const test = dataset.test;
   if (!test) throw new DataError(`${join(dataset.dir, 'test.csv')}: not found; submit predicts Kaggle's test.csv beside train.csv`);
   if (test.postings.length === 0) throw new DataError(`${test.path}: no rows to predict`);
   const testImagesDir = join(dataset.dir, 'test_images');
-  if (prepared.channels.some((c) => c.features.needsImages)) assertImagesPresent(testImagesDir, test.postings);
-  const thresholds = submissionThresholds(prepared, resolve(invocationDir(), options.results));
-  const out = resolve(invocationDir(), (options.out as string | undefined) ?? 'submission.csv');
+  if (prepared.channels.some((c) => c.feature.extractor.needsImages)) assertImagesPresent(testImagesDir, test.postings);
+  const thresholds = submissionThresholds(prepared, prepared.resultsDir);
+  const out = resolve(invocationDir(), typeof prepared.extra.out === 'string' ? prepared.extra.out : 'submission.csv');
   log(`fitting on all ${dataset.train.postings.length} train postings; predicting ${test.postings.length} test postings at ${prepared.sources.map((s, i) => `${s.name}=${thresholds.values[i]}`).join(' ')} (from ${thresholds.from})`);
 
-  await fitChannels(prepared, dataset.train.postings);
-  // Image features read a posting's file from the dataset's image folder: for test.csv that is test_images/.
-  const testPrepared: PreparedExperiment = { ...prepared, context: { ...prepared.context, dataset: { ...dataset, trainImagesDir: testImagesDir } } };
   const timings = { embed: 0, search: 0 };
-  const { matcher } = await embedGallery(testPrepared, test.postings, 'test.csv', timings);
-  const matches = galleryMatches(matcher, thresholds.values, { minMatches: prepared.minMatches });
+  await fitExperiment(prepared, dataset.train.postings, timings);
+  // Image features read a posting's file from the context's image folder: for test.csv that is test_images/.
+  const { matcher } = await embedGallery(prepared.channels, prepared.combiner, test.postings, { ...prepared.context, imagesDir: testImagesDir }, timings, 'test.csv');
+  const matches = matcher.matches(thresholds.values, { minMatches: prepared.minMatches });
   const ids = test.postings.map((p) => p.postingId);
   const rows = ids.map((postingId, i) => ({ postingId, matches: Array.from(matches[i], (j) => ids[j]) }));
   const samplePath = join(dataset.dir, 'sample_submission.csv');

@@ -15,8 +15,9 @@ import { epochOrder, type SamplerKind } from './sampler.ts';
 import { SEED_SCHEDULE, type LearningRateSchedule } from './schedule.ts';
 import { modelVariables, trainLoop, type LoopResult, type ProgressFactory } from './train.ts';
 
-export type BackboneName = 'small' | 'b0' | 'b1' | 'b2' | 'b3';
-export const BACKBONES: readonly BackboneName[] = ['small', 'b0', 'b1', 'b2', 'b3'];
+import type { BackboneName } from './constants.ts';
+
+export { BACKBONES, type BackboneName } from './constants.ts';
 
 export interface EmbeddingModelOptions {
   backbone: BackboneName;

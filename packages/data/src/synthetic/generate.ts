@@ -9,7 +9,8 @@ import { officialPhoto, postingSvg, randomEdits, renderPosting, sellerPhoto, tou
 import { Rng } from './rng.ts';
 import { makeTitle, sellerStyle } from './titles.ts';
 
-export const GENERATOR = 'prodmatch-synthetic@4';
+export { GENERATOR } from './paths.ts';
+import { GENERATOR } from './paths.ts';
 
 // How one product's postings relate, tuned so the pHash and TF-IDF baselines score as on the real
 // data (see scripts/calibrate-synthetic.ts at the repo root and the README of packages/data/src/synthetic):

@@ -1,9 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GENERATOR, generateSyntheticDataset, type GenerateResult, type SyntheticManifest } from './generate.ts';
-import { datasetsRoot } from './paths.ts';
+import type { GenerateOptions, GenerateResult, SyntheticManifest } from './generate.ts';
+import { datasetsRoot, GENERATOR } from './paths.ts';
 
-export { generateSyntheticDataset, GENERATOR, type GenerateOptions, type GenerateResult, type SyntheticManifest } from './generate.ts';
+export { GENERATOR } from './paths.ts';
+export type { GenerateOptions, GenerateResult, SyntheticManifest } from './generate.ts';
+
+/** The generator (and sharp with it) loads only when a dataset is made, not when one is found. */
+export async function generateSyntheticDataset(options: GenerateOptions): Promise<GenerateResult> {
+  return (await import('./generate.ts')).generateSyntheticDataset(options);
+}
 export { REAL_GROUP_SIZE_HISTOGRAM } from './group-sizes.ts';
 export { repoRoot } from './paths.ts';
 

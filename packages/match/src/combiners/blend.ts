@@ -1,6 +1,7 @@
 import type { CsrMatrix, DenseMatrix, NeighbourLists } from '@prodmatch/knn';
-import { asDisplay, asSource, type ChannelGallery, type Combiner, type MatchList } from '../combiner.ts';
-import type { FeatureMatrix } from '../features.ts';
+import { asDisplay, asSource, type Combiner, type MatchList } from '../combiner.ts';
+import { unionMatcher } from '../score.ts';
+import type { FeatureMatrix } from '@prodmatch/features';
 
 export interface BlendOptions {
   /** Channels to blend, each with the cosine distance within which neighbours are blended in. Others pass through. */
@@ -48,9 +49,9 @@ export function blend(options: BlendOptions): Combiner {
           neighbours = await context.search(features, channel.lists.indices[0]?.length ?? context.k);
         }
         lists.push({ ...asSource(channel), lists: neighbours });
-        raw.push({ ...asDisplay(channel as ChannelGallery), name: `${channel.name}.raw` });
+        raw.push({ ...asDisplay(channel), name: `${channel.name}.raw` });
       }
-      return { lists: [...lists, ...raw] };
+      return unionMatcher([...lists, ...raw]);
     },
   };
 }

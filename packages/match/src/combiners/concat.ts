@@ -1,5 +1,6 @@
 import { asDisplay, type Combiner } from '../combiner.ts';
-import { distancesFrom, rankCandidates } from '../features.ts';
+import { unionMatcher } from '../score.ts';
+import { distancesFrom, rankCandidates } from '../search.ts';
 
 export interface ConcatOptions {
   /** Weight of each channel's L2-normalised embedding in the concatenation (every channel needs one). */
@@ -39,7 +40,7 @@ export function concat(options: ConcatOptions): Combiner {
         };
       };
       const lists = rankCandidates(channels.map((c) => c.lists), distanceFrom, context.k);
-      return { lists: [{ name, lists, unit: 'cosine distance', grid: options.grid, minMatches: 1, source: true }, ...channels.map(asDisplay)] };
+      return unionMatcher([{ name, lists, unit: 'cosine distance', grid: options.grid, minMatches: 1, source: true }, ...channels.map(asDisplay)]);
     },
   };
 }

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { miniTextDataset, runExperimentProcess } from '../testing.ts';
-import { textArcfaceFeatures } from './text-arcface.ts';
+import { miniTextDataset, runExperimentProcess } from './testing.ts';
 
 const TINY = ['--batch-size', '8', '--dim', '16', '--min-df', '1', '--lr-max', '0.01', '--no-progress', '--no-leaderboard'];
 
@@ -28,10 +27,3 @@ test('text-arcface end to end on a mini dataset: trains, checkpoints, writes its
   assert.match(resumed.stderr, /epoch 3\/3/);
 });
 
-test('text-arcface refuses bad settings with the flag named, and extract before fit', async () => {
-  assert.throws(() => textArcfaceFeatures({ sampler: 'uniform' }, { ensemble: 0 }), /--ensemble must be a positive integer, got 0/);
-  assert.throws(() => textArcfaceFeatures({ sampler: 'uniform' }, { batchSize: 1 }), /batch-size must be at least 2/);
-  assert.throws(() => textArcfaceFeatures({ sampler: 'uniform' }, { dropout: 1 }), /dropout must be in \[0, 1\)/);
-  const features = textArcfaceFeatures();
-  await assert.rejects(features.extract([], {} as never), /extract\(\) was called before fit\(\)/);
-});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { miniImageDataset, runExperimentProcess as experiment } from '../testing.ts';
+import { miniImageDataset, runExperimentProcess as experiment } from './testing.ts';
 
 const EXPERIMENTS = ['softmax', 'softmax-weighted', 'arcface', 'arcface-weighted', 'cae', 'double-ae'];
 

@@ -1,11 +1,6 @@
-import { cosineTopK, hammingTopK, hammingWithin, hammingWithinOnWorker, sparseCosineTopK, type CsrMatrix, type DenseMatrix, type Hash64Matrix, type KnnMethod, type NeighbourLists } from '@prodmatch/knn';
+import { cosineTopK, hammingTopK, hammingWithin, hammingWithinOnWorker, sparseCosineTopK, type KnnMethod, type NeighbourLists } from '@prodmatch/knn';
+import type { FeatureMatrix } from '@prodmatch/features';
 import type { TfRuntime } from '@prodmatch/tf';
-
-/** What a feature extractor hands the search step; the kind picks the kNN. */
-export type FeatureMatrix =
-  | { kind: 'dense'; matrix: DenseMatrix }
-  | { kind: 'sparse'; matrix: CsrMatrix }
-  | { kind: 'hash64'; matrix: Hash64Matrix };
 
 export interface KnnSpec {
   /** Neighbours kept per row before thresholding (the seed's k = 50). */

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadDataset } from '@prodmatch/data';
-import { checkpointPlace, imageSettings } from './image.ts';
+import type { FeatureContext } from './feature.ts';
+import { checkpointPlace } from './image-cache.ts';
+import { imageEmbeddingSchema } from './image-embedding.ts';
 
 const grey = (level: number) => sharp({ create: { width: 16, height: 16, channels: 3, background: { r: level, g: level, b: level } } }).png().toBuffer();
 
@@ -25,9 +27,10 @@ async function miniDataset(): Promise<string> {
 test('the checkpoint key changes when a training image changes, and only then', async () => {
   const dir = await miniDataset();
   const dataset = loadDataset(dir);
-  const settings = imageSettings({}, 2);
+  const settings = imageEmbeddingSchema.parse({ epochs: 2 });
   const train = dataset.train.postings.slice(0, 4);
-  const place = () => checkpointPlace(settings, 'arcface-uniform', { dataset, seed: 42 }, train);
+  const context = { dataset, imagesDir: dataset.trainImagesDir, seed: 42, cacheDir: join(dir, '.cache') } as FeatureContext;
+  const place = () => checkpointPlace(settings, 'arcface-uniform', context, train);
   const before = place();
   assert.equal(place().key, before.key, 'the same files give the same key');
 
