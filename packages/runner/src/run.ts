@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { hideBin } from 'yargs/helpers';
 import { groupSplit, type Posting } from '@prodmatch/data';
@@ -5,6 +6,7 @@ import type { ResultRow } from '@prodmatch/leaderboard';
 import { writeResultRow } from '@prodmatch/leaderboard/atomic';
 import { channelGalleries, combineContext, embedGallery, evaluateGallery, seconds, tuneThresholds, type EvaluatedGallery } from '@prodmatch/match';
 import { predictionsPathFor, writePredictions } from '@prodmatch/results';
+import { REPO_ROOT } from './paths.ts';
 import { fitChannels, prepareExperiment, type PreparedExperiment } from './prepare.ts';
 import { predictionRows, predictionsHeader, resultRow, type RunOutcome } from './row.ts';
 import type { ExperimentSpec } from './spec.ts';
@@ -67,6 +69,18 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: readonly stri
   await writeResultRow(path, row);
   const perChannel = row.channels && row.channels.length > 1 ? ` [${row.channels.map((c) => `${c.name} ${c.f1 ? c.f1.test.toFixed(4) : '—'}`).join(', ')}]` : '';
   log(`F1 ${outcome.protocol === 'full' ? 'all rows' : 'test'} ${row.f1.test.toFixed(4)} (val ${row.f1.val?.toFixed(4) ?? '—'}) at ${sources.map((s, i) => `${s.name}=${chosen[i]}`).join(' ')}${perChannel}; ${timings.total.toFixed(1)} s -> ${path}`);
-  if (run.leaderboard) await (await import('@prodmatch/leaderboard')).regenerateLeaderboard(prepared.resultsDir);
+  if (run.leaderboard) await regenerateLeaderboard(prepared.resultsDir);
   return row;
+}
+
+/**
+ * `pnpm leaderboard --results DIR` in a process of its own: rendering charts loads vega and sharp, which
+ * a text run must not pay for (start-up is part of every run), and the leaderboard reads rows only.
+ */
+async function regenerateLeaderboard(resultsDir: string): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'packages', 'leaderboard', 'src', 'cli.ts'), '--results', resultsDir], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`the row is written, but regenerating the leaderboard failed: ${stderr.trim().split('\n').pop() ?? `exit ${code}`}; run \`pnpm leaderboard --results ${resultsDir}\` to retry`);
 }
