@@ -31,7 +31,10 @@ export const runSchema = z.strictObject({
   leaderboard: z.boolean().default(true).describe('regenerate results/LEADERBOARD.md after writing the row'),
 });
 
-export type RunConfig = z.output<typeof runSchema>;
+/** A submission takes the run's keys and where to write the file. */
+export const submitSchema = runSchema.extend({ out: z.string().optional().describe('where to write submission.csv [default: ./submission.csv]') });
+
+export type RunConfig = z.output<typeof submitSchema>;
 type ConfigObject = Record<string, unknown>;
 
 /** The slice of JSON Schema that z.toJSONSchema writes for our configs. */
@@ -116,8 +119,6 @@ export interface ParsedArgs {
   run: RunConfig;
   /** Per channel, the config keys the command line sets (already of their types). */
   overrides: Record<string, ConfigObject>;
-  /** Extra flags a caller declared (e.g. submit's --out), as given. */
-  extra: ConfigObject;
 }
 
 /**
@@ -129,9 +130,9 @@ export function parseArgs(
   description: string,
   channels: Readonly<Record<string, FeatureChoice>>,
   argv: readonly string[],
-  extraFlags: Record<string, { type: 'string'; describe: string }> = {},
+  schema: typeof runSchema | typeof submitSchema = runSchema,
 ): ParsedArgs {
-  const runJson = jsonSchemaOf(runSchema);
+  const runJson = jsonSchemaOf(schema);
   const env = { protocol: process.env.PRODMATCH_PROTOCOL, seed: process.env.PRODMATCH_SEED === undefined ? undefined : Number(process.env.PRODMATCH_SEED) };
   const flags = Object.fromEntries(
     Object.entries(runJson.properties ?? {}).map(([key, node]) => {
@@ -158,7 +159,7 @@ export function parseArgs(
     .scriptName(name)
     .usage(`$0 [options]\n\n${description}`)
     .parserConfiguration({ 'parse-numbers': false, 'camel-case-expansion': false, 'dot-notation': true })
-    .options({ ...flags, ...extraFlags })
+    .options(flags)
     .epilogue(`${epilogue}\n\nA bare key (--epochs 3) sets it in the one channel that has it.`)
     // Throw instead of printing usage and exiting, so callers (and tests) get one-line errors.
     .fail((message, error) => {
@@ -169,7 +170,6 @@ export function parseArgs(
     .parseSync();
 
   const run: ConfigObject = {};
-  const extra: ConfigObject = {};
   const overrides: Record<string, ConfigObject> = Object.fromEntries(Object.keys(channels).map((c) => [c, {}]));
   const rawOf = (flag: string): unknown => {
     const i = argv.findIndex((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
@@ -179,10 +179,6 @@ export function parseArgs(
     if (key === '_' || key === '$0' || value === undefined) continue;
     if (key in flags) {
       run[camel(key)] = value;
-      continue;
-    }
-    if (key in extraFlags) {
-      extra[camel(key)] = value;
       continue;
     }
     for (const [path, raw] of flatten(value, [camel(key)])) {
@@ -205,7 +201,7 @@ export function parseArgs(
       setPath(overrides[owners[0]], keyPath, value);
     }
   }
-  const result = runSchema.safeParse(run);
+  const result = schema.safeParse(run);
   if (!result.success) {
     const issue = result.error.issues[0];
     const key = String(issue.path[0]);
@@ -213,7 +209,7 @@ export function parseArgs(
     const raw = rawOf(kebab(key)) ?? run[key];
     throw new UsageError(node && issue.code !== 'invalid_format' ? `--${kebab(key)} must be ${expected(node)}, got "${shown(raw)}"` : `--${kebab(key)}: ${issuesLine(result.error)}`);
   }
-  return { run: result.data, overrides, extra };
+  return { run: result.data, overrides };
 }
 
 function setNested(target: ConfigObject, path: readonly string[], value: unknown): ConfigObject {

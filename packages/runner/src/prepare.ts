@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { assertImagesPresent, type Dataset, type Posting } from '@prodmatch/data';
 import { ConfigError, type FeatureContext } from '@prodmatch/features/feature';
 import { union, type Channel, type Combiner } from '@prodmatch/match';
-import { parseArgs, UsageError, type RunConfig } from './config.ts';
+import { parseArgs, runSchema, submitSchema, UsageError, type RunConfig } from './config.ts';
 import { loadExperimentDataset } from './dataset.ts';
 import { REPO_ROOT } from './paths.ts';
 import { progressBars } from './progress.ts';
@@ -18,8 +18,6 @@ export interface PreparedExperiment {
   spec: ExperimentSpec;
   argv: string[];
   run: RunConfig;
-  /** Flags a caller declared beyond the run's (submit's --out). */
-  extra: Record<string, unknown>;
   resultsDir: string;
   dataset: Dataset;
   channels: Channel[];
@@ -33,12 +31,12 @@ export interface PreparedExperiment {
 }
 
 /** Parses the command line against the spec's schemas, resolves every channel's config and loads the dataset; no heavy work. */
-export async function prepareExperiment(spec: ExperimentSpec, rawArgv: readonly string[], extraFlags: Record<string, { type: 'string'; describe: string }> = {}): Promise<PreparedExperiment> {
+export async function prepareExperiment(spec: ExperimentSpec, rawArgv: readonly string[], mode: 'run' | 'submit' = 'run'): Promise<PreparedExperiment> {
   // `pnpm run experiment -- --flag` passes the separator through; it is not a positional argument here.
   const argv = rawArgv[0] === '--' ? rawArgv.slice(1) : [...rawArgv];
   const names = Object.keys(spec.channels);
   if (names.length === 0) throw new Error(`${spec.name}: the experiment declares no channels`);
-  const { run, overrides, extra } = parseArgs(spec.name, spec.description, Object.fromEntries(names.map((n) => [n, spec.channels[n].features])), argv, extraFlags);
+  const { run, overrides } = parseArgs(spec.name, spec.description, Object.fromEntries(names.map((n) => [n, spec.channels[n].features])), argv, mode === 'submit' ? submitSchema : runSchema);
   const log = (message: string): void => console.error(`[${spec.name}] ${message}`);
   const tf = tfRuntime(run.backend);
   if (run.backend) await tf.load(); // a forced backend fails fast, before any work
@@ -81,7 +79,7 @@ export async function prepareExperiment(spec: ExperimentSpec, rawArgv: readonly 
     resolvePath: (path) => resolve(invocationDir(), path),
   };
   const resultsDir = resolve(invocationDir(), run.results ?? join(REPO_ROOT, 'results'));
-  return { spec, argv, run, extra, resultsDir, dataset, channels, combiner, sources, minMatches: run.minMatches ?? spec.minMatches ?? 1, fixed, context, tf, log };
+  return { spec, argv, run, resultsDir, dataset, channels, combiner, sources, minMatches: run.minMatches ?? spec.minMatches ?? 1, fixed, context, tf, log };
 }
 
 /** Fits every channel that learns (on the train groups under `split`, on all rows under `full`). */

@@ -57,9 +57,7 @@ export async function submit(rawArgv: string[]): Promise<SubmitResult> {
   const name = argv[0];
   if (!name || name.startsWith('-')) throw new SubmitError('usage: pnpm submit <experiment> --data DIR [--out FILE] [--threshold NAME=VALUE ...]');
   const spec = await loadExperimentSpec(name);
-  const prepared = await prepareExperiment(spec, argv.slice(1), {
-    out: { type: 'string', describe: 'where to write submission.csv (default ./submission.csv)' },
-  });
+  const prepared = await prepareExperiment(spec, argv.slice(1), 'submit');
   const { dataset, log } = prepared;
   const test = dataset.test;
   if (!test) throw new DataError(`${join(dataset.dir, 'test.csv')}: not found; submit predicts Kaggle's test.csv beside train.csv`);
@@ -67,7 +65,7 @@ export async function submit(rawArgv: string[]): Promise<SubmitResult> {
   const testImagesDir = join(dataset.dir, 'test_images');
   if (prepared.channels.some((c) => c.feature.extractor.needsImages)) assertImagesPresent(testImagesDir, test.postings);
   const thresholds = submissionThresholds(prepared, prepared.resultsDir);
-  const out = resolve(invocationDir(), typeof prepared.extra.out === 'string' ? prepared.extra.out : 'submission.csv');
+  const out = resolve(invocationDir(), prepared.run.out ?? 'submission.csv');
   log(`fitting on all ${dataset.train.postings.length} train postings; predicting ${test.postings.length} test postings at ${prepared.sources.map((s, i) => `${s.name}=${thresholds.values[i]}`).join(' ')} (from ${thresholds.from})`);
 
   const timings = { embed: 0, search: 0 };
