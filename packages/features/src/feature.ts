@@ -10,12 +10,9 @@ export type FeatureMatrix =
   | { kind: 'sparse'; matrix: CsrMatrix }
   | { kind: 'hash64'; matrix: Hash64Matrix };
 
-export interface ProgressBar {
-  tick(amount?: number, payload?: Record<string, string | number>): void;
-  stop(): void;
-}
-
-export type Progress = (label: string, total: number) => ProgressBar;
+// Training reports progress through vision's bar type; a feature context hands the same factory on.
+export type { ProgressBar, ProgressFactory as Progress } from '@prodmatch/vision';
+import type { ProgressFactory as Progress } from '@prodmatch/vision';
 
 /** What a feature may use while it fits or extracts; the runner builds it once per run. */
 export interface FeatureContext {
