@@ -52,10 +52,15 @@ function stringList(value: unknown): string[] {
   return [];
 }
 
+/** A typed array of numbers: an ArrayBufferView that is neither a DataView nor one of the bigint arrays. */
+function isNumberArray(value: unknown): value is ArrayLike<number> {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
+}
+
 function toFloat32(value: unknown): Float32Array {
   if (value instanceof Float32Array) return value;
   if (value instanceof BigInt64Array || value instanceof BigUint64Array) return Float32Array.from(value, (v) => Number(v));
-  if (ArrayBuffer.isView(value)) return Float32Array.from(value as unknown as ArrayLike<number>);
+  if (isNumberArray(value)) return Float32Array.from(value);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return Float32Array.of(Number(value));
   throw new Error(`unsupported value type ${typeof value}`);
 }

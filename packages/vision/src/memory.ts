@@ -38,7 +38,7 @@ export interface MemoryEstimate {
 }
 
 export function estimateTrainingMemory(model: LayersModel, batchSize: number): MemoryEstimate {
-  const layers = model.layers as unknown as LayerLike[];
+  const layers: readonly LayerLike[] = model.layers;
   return {
     activationBytes: activationValues(layers) * batchSize * 4,
     parameterBytes: model.countParams() * 3 * 4,

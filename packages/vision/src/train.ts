@@ -105,9 +105,7 @@ export async function trainLoop(tf: Tf, task: LoopTask, o: LoopOptions): Promise
   const readEvery = positiveInteger(o.readLossEvery, 10, 'readLossEvery');
   if (accumulate > 1 && task.step) throw new Error('--accumulate is not supported by this experiment (it trains with its own step); drop --accumulate');
   const optimizer = tf.train.adam(learningRate(0, o.schedule));
-  const setRate = (rate: number): void => {
-    (optimizer as unknown as { learningRate: number }).learningRate = rate;
-  };
+  const setRate = (rate: number): void => setAdamLearningRate(optimizer, rate);
   let start = 0;
   if (o.resume && o.checkpointDir) {
     const saved = loadLatestCheckpoint(tf, o.checkpointDir, o.checkpointKey ?? '');
@@ -225,6 +223,24 @@ export class GradientAccumulator {
   }
 }
 
+/** What the checkpoint code needs of a tfjs Variable: an object with assign(). */
+function isVariable(value: unknown): value is Variable {
+  return typeof value === 'object' && value !== null && 'assign' in value && typeof value.assign === 'function';
+}
+
+/**
+ * Sets Adam's learning rate for the next steps. tfjs-core's AdamOptimizer has no setter (only
+ * SGDOptimizer has setLearningRate): the rate is a protected field, read at every applyGradients.
+ * The field is checked at runtime, so a tfjs-core that renamed it fails here instead of training on
+ * at the first rate.
+ */
+function setAdamLearningRate(optimizer: object, rate: number): void {
+  if (!('learningRate' in optimizer) || typeof optimizer.learningRate !== 'number') {
+    throw new Error('trainLoop: this tfjs-core AdamOptimizer has no numeric learningRate field, so the learning-rate schedule cannot be applied; check the @tensorflow/tfjs-core version (written for 4.22)');
+  }
+  optimizer.learningRate = rate;
+}
+
 /**
  * Adam's bias-correction accumulators, beta1^t and beta2^t (private fields of tfjs-core's
  * AdamOptimizer). Training updates them by one float32 multiplication per step, but setWeights()
@@ -235,8 +251,9 @@ export class GradientAccumulator {
  * bit for bit.
  */
 function adamAccumulators(optimizer: Optimizer): { accBeta1: Variable; accBeta2: Variable } {
-  const { accBeta1, accBeta2 } = optimizer as unknown as { accBeta1?: Variable; accBeta2?: Variable };
-  if (typeof accBeta1?.assign !== 'function' || typeof accBeta2?.assign !== 'function') {
+  const accBeta1 = 'accBeta1' in optimizer ? optimizer.accBeta1 : undefined;
+  const accBeta2 = 'accBeta2' in optimizer ? optimizer.accBeta2 : undefined;
+  if (!isVariable(accBeta1) || !isVariable(accBeta2)) {
     throw new Error('trainLoop: this tfjs-core AdamOptimizer has no accBeta1/accBeta2 variables, so checkpoints cannot save its state exactly; check the @tensorflow/tfjs-core version (written for 4.22)');
   }
   return { accBeta1, accBeta2 };
