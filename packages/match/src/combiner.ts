@@ -1,5 +1,4 @@
-import type { NeighbourLists } from '@prodmatch/knn';
-import type { DistanceUnit } from '@prodmatch/results';
+import type { DistanceUnit, NeighbourLists } from '@prodmatch/knn';
 import type { FeatureMatrix } from './features.ts';
 
 /** One channel's features and top-k lists on one gallery. */

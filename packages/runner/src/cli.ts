@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import yargs, { type Options } from 'yargs';
-import type { Protocol } from '@prodmatch/leaderboard';
-import { DISTANCE_RANGE, type DistanceUnit } from '@prodmatch/results';
+import { DISTANCE_RANGE, type DistanceUnit, type Protocol } from '@prodmatch/results';
 
 export interface CommonOptions {
   data?: string;

@@ -3,10 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { hideBin } from 'yargs/helpers';
 import type { Options } from 'yargs';
 import { assertImagesPresent, groupSplit, type Dataset, type Posting } from '@prodmatch/data';
-import type { ChannelResult, JointGrid, Protocol, ResultRow, SweepPoint } from '@prodmatch/leaderboard';
-import { writeResultRow } from '@prodmatch/leaderboard/atomic';
 import { tuneThresholds, union, type Combiner } from '@prodmatch/match';
-import { predictionsPathFor, writePredictions } from '@prodmatch/results';
+import { installInterruptCleanup, predictionsPathFor, writePredictions, writeResultRow, type ChannelResult, type JointGrid, type Protocol, type ResultRow, type SweepPoint } from '@prodmatch/results';
 import { parseCli, fixedThresholds, type CommonOptions, type SourceInfo } from './cli.ts';
 import type { FeatureContext, FeatureExtractor } from './features.ts';
 import { progressBars } from './progress.ts';
@@ -247,6 +245,7 @@ function predictionHeader(prepared: PreparedExperiment, rowName: string, protoco
 
 /** Entry point for experiment workspaces: one line of error (no stack) and exit 1 on failure. */
 export function main(spec: ExperimentSpec): void {
+  installInterruptCleanup();
   runExperiment(spec).catch((error: Error) => {
     console.error(`${spec.name}: ${error.message.split('\n')[0]}`);
     if (process.env.PRODMATCH_DEBUG) console.error(error.stack);
