@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import type { Browser } from 'puppeteer-core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { writeFileAtomic } from '@prodmatch/leaderboard';
+import { writeFileAtomic } from '@prodmatch/results';
 import type { DatasetSummary, ExperimentDetail, PostingCard, QueryDetail } from '../src/api-types.ts';
 import { CHROMIUM, hasChromium, launchChromium } from '../src/browser.ts';
 import { REPO_ROOT } from '../src/server.ts';

@@ -1,9 +1,10 @@
 // The page's script: web/app.ts and what it imports (vega-embed, the shared match rule) bundled by esbuild.
 // Bundling vega takes most of a second, so the bundle is kept on disk keyed by its inputs.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WriteFileError, writeFileAtomic } from '@prodmatch/results';
 
 export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
 const PACKAGE_DIR = dirname(WEB_DIR);
@@ -35,10 +36,13 @@ export async function pageScript(cacheDir: string): Promise<Buffer> {
       logLevel: 'silent',
     });
     const script = Buffer.from(result.outputFiles[0].contents);
-    await mkdir(cacheDir, { recursive: true });
-    const temp = `${cached}.${process.pid}.tmp`;
-    await writeFile(temp, script);
-    await rename(temp, cached);
+    try {
+      await writeFileAtomic(cached, script);
+    } catch (error) {
+      // Only a cache: the page still gets its script, bundled again at the next start.
+      if (!(error instanceof WriteFileError)) throw error;
+      console.error(`explorer: the page script is served uncached: ${error.message}`);
+    }
     return script;
   }
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { installInterruptCleanup } from '@prodmatch/results';
 import { REPO_ROOT, startExplorer } from './server.ts';
 
 const argv = await yargs(hideBin(process.argv))
@@ -26,6 +27,8 @@ function fail(message: string): never {
 if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) fail(`--port must be an integer in 0..65535, got ${String(argv.port)}`);
 for (const dir of argv.data) if (!existsSync(join(resolve(dir), 'train.csv'))) fail(`--data ${dir}: no train.csv there; point it at a Kaggle-layout dataset folder`);
 
+// Ctrl-C while a thumbnail or the page script is being cached leaves no temp file in .cache/explorer.
+installInterruptCleanup();
 try {
   const running = await startExplorer({ resultsDir: argv.results, dataDirs: argv.data, port: argv.port, host: argv.host });
   console.log(`match explorer on ${running.url}`);

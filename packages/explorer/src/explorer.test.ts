@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { matchesWithin, matchScores } from '@prodmatch/metrics';
 import { predictionsPathFor, readPredictions, type PredictionRow } from '@prodmatch/results';
+import { injectWriteFault } from '@prodmatch/results/testing';
 import type { DatasetSummary, ExperimentDetail, GalleryScores, PostingCard, QueryDetail } from './api-types.ts';
 import { startExplorer, type RunningExplorer } from './server.ts';
 import { CLUSTERED, FIXTURE_DATASET, makeFixture, RECOMPUTABLE, WITHOUT_PREDICTIONS, type Fixture } from './test-fixture.ts';
@@ -131,6 +132,50 @@ describe('explorer API', () => {
     const missing = await get(`/api/image?${q({ dataset: FIXTURE_DATASET, posting: imageless })}`);
     assert.equal(missing.status, 404);
     assert.match(JSON.parse(missing.body.toString()).error, /has no image file/);
+  });
+
+  test('48 concurrent requests for one uncached thumbnail all get a 200 and the same bytes, and leave one cache file', async () => {
+    const posting = fixture.postings[2];
+    const path = `/api/image?${q({ dataset: FIXTURE_DATASET, posting: posting.postingId, size: 'large' })}`;
+    const answers = await Promise.all(Array.from({ length: 48 }, () => get(path)));
+    assert.deepEqual(answers.map((a) => a.status), Array(48).fill(200), answers.find((a) => a.status !== 200)?.body.toString());
+    for (const answer of answers) assert.ok(answer.body.equals(answers[0].body));
+    const files = (await readdir(join(fixture.root, 'cache', 'thumbnails'), { recursive: true })).map(String);
+    assert.equal(files.filter((f) => f.endsWith(`large-${posting.image}.jpg`)).length, 1);
+    assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  test('a thumbnail whose cache write fails part-way is still served; the log gets one line naming the file and what to do', async (t) => {
+    const thumbnails = join(fixture.root, 'cache', 'thumbnails');
+    const cachedBefore = new Map<string, Buffer>();
+    for (const f of (await readdir(thumbnails, { recursive: true })).map(String)) if (f.endsWith('.jpg')) cachedBefore.set(f, await readFile(join(thumbnails, f)));
+    const logged = t.mock.method(console, 'error', () => undefined);
+    const fault = injectWriteFault({ match: (file) => file.startsWith(thumbnails), code: 'ENOSPC' });
+    const posting = fixture.postings[3];
+    const path = `/api/image?${q({ dataset: FIXTURE_DATASET, posting: posting.postingId, size: 'thumb' })}`;
+    let answers;
+    try {
+      answers = await Promise.all([get(path), get(path), get(`/api/image?${q({ dataset: FIXTURE_DATASET, posting: fixture.postings[4].postingId })}`)]);
+    } finally {
+      fault.restore();
+      logged.mock.restore();
+    }
+    assert.deepEqual(answers.map((a) => [a.status, a.type]), Array(3).fill([200, 'image/jpeg']));
+    assert.equal((await sharp(answers[0].body).metadata()).format, 'jpeg');
+    assert.equal(fault.failures, 2, 'one write per image, shared by the requests that asked at once');
+    const lines = logged.mock.calls.map((call) => call.arguments.join(' '));
+    assert.equal(lines.length, 1, lines.join('\n'));
+    const [line] = lines;
+    assert.ok(!line.includes('\n'), line);
+    assert.ok(line.includes(`could not write ${thumbnails}/`) && /\/thumb-[^/ ]+\.jpg: /.test(line), `names the cache file: ${line}`);
+    assert.match(line, /no space left on the device \(ENOSPC\); free some disk space, then try again/);
+    const files = (await readdir(thumbnails, { recursive: true })).map(String);
+    assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+    assert.ok(!files.some((f) => f.endsWith(`thumb-${posting.image}.jpg`)), 'no partial thumbnail in the cache');
+    for (const [f, bytes] of cachedBefore) assert.ok(bytes.equals(await readFile(join(thumbnails, f))), `${f} is unchanged`);
+    // The disk has room again: the next request caches the thumbnail.
+    assert.ok((await get(path)).body.equals(answers[0].body));
+    assert.ok((await readdir(thumbnails, { recursive: true })).map(String).some((f) => f.endsWith(`thumb-${posting.image}.jpg`)));
   });
 
   test('bad parameters get a 4xx with a one-line reason', async () => {

@@ -4,9 +4,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 // Start-up reads rows only: the leaderboard's charts (vega) and the dataset loader (arquero, sharp) are
 // imported when an experiment is first opened, which keeps `pnpm explore` starting fast.
-import type { ResultRow } from '@prodmatch/leaderboard';
 import { readResultRows, rowLabel } from '@prodmatch/leaderboard/read-rows';
-import { DISTANCE_RANGE, predictionsPathFor } from '@prodmatch/results';
+import { DISTANCE_RANGE, predictionsPathFor, type ResultRow } from '@prodmatch/results';
 import type { DatasetSummary, ExperimentDetail, ExperimentSummary, GalleryScores, ListSummary, PostingCard, QueryDetail } from './api-types.ts';
 import { Gallery, type GalleryOutcome } from './gallery.ts';
 import type { DatasetPostings } from './postings.ts';

@@ -1,6 +1,5 @@
 import type { Dataset, Posting } from '@prodmatch/data';
-import type { CsrMatrix, DenseMatrix, Hash64Matrix } from '@prodmatch/knn';
-import type { DistanceUnit } from '@prodmatch/results';
+import type { CsrMatrix, DenseMatrix, DistanceUnit, Hash64Matrix } from '@prodmatch/knn';
 import type { TfRuntime } from '@prodmatch/tf';
 import type { z } from 'zod';
 

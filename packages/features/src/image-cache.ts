@@ -1,10 +1,11 @@
 // Where image training keeps what outlives a run: checkpoint folders and the frozen backbone's
 // feature cache, each keyed by everything that decides its content.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Posting } from '@prodmatch/data';
 import type { DenseMatrix } from '@prodmatch/knn';
+import { writeFileAtomic } from '@prodmatch/results';
 import type { FeatureContext } from './feature.ts';
 import type { ImageSettings } from './image-settings.ts';
 
@@ -82,11 +83,9 @@ export async function cachedFeatures(identity: Record<string, unknown>, postings
   }
   const start = Date.now();
   const matrix = await compute();
-  mkdirSync(dir, { recursive: true });
-  for (const [target, data] of [[file, Buffer.from(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength)], [meta, JSON.stringify({ rows: matrix.rows, dim: matrix.dim, identity })]] as const) {
-    writeFileSync(`${target}.${process.pid}.tmp`, data);
-    renameSync(`${target}.${process.pid}.tmp`, target);
-  }
+  // Features first, the .json last: a cache entry counts only once both are in place.
+  await writeFileAtomic(file, new Uint8Array(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength));
+  await writeFileAtomic(meta, JSON.stringify({ rows: matrix.rows, dim: matrix.dim, identity }));
   context.log(`feature cache miss: computed ${label} backbone features (${matrix.rows} x ${matrix.dim}) in ${((Date.now() - start) / 1000).toFixed(1)} s, saved to ${file}`);
   return matrix;
 }

@@ -1,4 +1,5 @@
 export type { DenseMatrix, CsrMatrix, NeighbourLists } from './types.ts';
+export { DISTANCE_RANGE, type DistanceUnit } from './units.ts';
 export { l2Normalize } from './normalize.ts';
 export { exactCosineTopK, type ExactSearchOptions, type ExactSearchProfile } from './exact.ts';
 export { hnswCosineTopK, type HnswSearchOptions } from './hnsw.ts';

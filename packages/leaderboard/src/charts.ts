@@ -3,8 +3,7 @@ import sharp from 'sharp';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { rowLabel } from './read-rows.ts';
-import type { ResultRow } from './row.ts';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic, type ResultRow } from '@prodmatch/results';
 
 export type { TopLevelSpec };
 

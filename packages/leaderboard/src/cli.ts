@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { relative, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { installInterruptCleanup } from '@prodmatch/results';
 import { regenerateLeaderboard } from './regenerate.ts';
 
 const repoResults = fileURLToPath(new URL('../../../results', import.meta.url));
@@ -18,6 +19,8 @@ const argv = await yargs(hideBin(process.argv))
   .parseAsync();
 
 const resultsDir = resolve(argv.results);
+// Ctrl-C while the leaderboard is written leaves no temp file and no lock.
+installInterruptCleanup();
 try {
   const { markdownPath, charts } = await regenerateLeaderboard(resultsDir);
   const show = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p));

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { leaderboardMarkdown, readResultRows, regenerateLeaderboard, renderChart, ResultRowError, rowLabel, SEED_F1, sweepChartSpec, sweepOverlaySpec, withDirectoryLock } from './index.ts';
-import { makeRow, REAL, SYNTHETIC, writeRow } from './test-rows.ts';
+import { ResultRowError } from '@prodmatch/results';
+import { makeRow, REAL, SYNTHETIC, writeRow } from '@prodmatch/results/testing';
+import { leaderboardMarkdown, readResultRows, regenerateLeaderboard, renderChart, rowLabel, SEED_F1, sweepChartSpec, sweepOverlaySpec } from './index.ts';
 
 const tempDirs: string[] = [];
 async function tempResults(): Promise<string> {
@@ -235,7 +236,7 @@ describe('regenerateLeaderboard', () => {
     const dir = await tempResults();
     const experiments = ['arcface', 'fused', 'text-idf', 'phash'];
     const regenerate = fileURLToPath(new URL('./index.ts', import.meta.url));
-    const rows = fileURLToPath(new URL('./test-rows.ts', import.meta.url));
+    const rows = fileURLToPath(new URL('../../results/src/test-rows.ts', import.meta.url));
     const script = (experiment: string, f1: number) => `
       import { regenerateLeaderboard } from ${JSON.stringify(regenerate)};
       import { makeRow, writeRow, REAL } from ${JSON.stringify(rows)};
@@ -255,35 +256,6 @@ describe('regenerateLeaderboard', () => {
     assert.deepEqual(tableOrder(markdown), { shopee: ['phash', 'text-idf', 'fused', 'arcface'] });
     assert.deepEqual((await readdir(join(dir, 'charts', 'shopee'))).filter((f) => f.endsWith('.png')).sort(), ['arcface.png', 'fused.png', 'overlay.png', 'phash.png', 'text-idf.png']);
     assert.ok(!(await readdir(dir, { recursive: true })).some((f) => f.endsWith('.tmp') || f.includes('.lock')), 'no temp files or lock left');
-  });
-});
-
-describe('withDirectoryLock', () => {
-  test('serialises tasks in one process', async () => {
-    const lock = join(await tempResults(), '.lock');
-    const log: string[] = [];
-    const task = (name: string) => withDirectoryLock(lock, async () => {
-      log.push(`${name}+`);
-      await new Promise((r) => setTimeout(r, 20));
-      log.push(`${name}-`);
-    });
-    await Promise.all([task('a'), task('b'), task('c')]);
-    for (let i = 0; i < log.length; i += 2) assert.equal(log[i].slice(0, -1), log[i + 1].slice(0, -1), log.join(' '));
-  });
-
-  test('takes over a lock whose owner process has exited', async () => {
-    const lock = join(await tempResults(), '.lock');
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-    await mkdir(lock);
-    await writeFile(join(lock, 'owner.json'), JSON.stringify({ token: 'x', pid: Number(dead), host: (await import('node:os')).hostname(), since: '' }));
-    assert.equal(await withDirectoryLock(lock, async () => 'ran', { timeoutMs: 2000 }), 'ran');
-  });
-
-  test('waits for a live holder, then gives up with a message naming it', async () => {
-    const lock = join(await tempResults(), '.lock');
-    await mkdir(lock);
-    await writeFile(join(lock, 'owner.json'), JSON.stringify({ token: 'x', pid: process.pid, host: (await import('node:os')).hostname(), since: 'now' }));
-    await assert.rejects(withDirectoryLock(lock, async () => 'ran', { timeoutMs: 200 }), new RegExp(`held by pid ${process.pid}.*remove the directory`));
   });
 });
 

@@ -1,5 +1,5 @@
 import * as aq from 'arquero';
-import type { ResultRow } from './row.ts';
+import type { ResultRow } from '@prodmatch/results';
 import { rowLabel } from './read-rows.ts';
 import { SEED_F1 } from './seed.ts';
 

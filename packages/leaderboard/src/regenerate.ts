@@ -1,9 +1,9 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { chartIsCurrent, jointGridSpec, renderChartFiles, sweepChartSpec, sweepOverlaySpec, writeChartFiles, type RenderedChart, type TopLevelSpec } from './charts.ts';
-import { writeFileAtomic, withDirectoryLock, type LockOptions } from './atomic.ts';
 import { chartKey, leaderboardMarkdown, orderRows, type ChartLink } from './markdown.ts';
 import { readResultRows, rowLabel } from './read-rows.ts';
+import { writeFileAtomic, withDirectoryLock, type LockOptions } from '@prodmatch/results';
 
 export const LEADERBOARD_FILE = 'LEADERBOARD.md';
 export const CHARTS_DIR = 'charts';

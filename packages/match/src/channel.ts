@@ -3,8 +3,7 @@
 // the combiner make the matcher.
 import type { Posting } from '@prodmatch/data';
 import type { FeatureContext, FeatureMatrix, ResolvedFeature } from '@prodmatch/features';
-import type { NeighbourLists } from '@prodmatch/knn';
-import type { DistanceUnit } from '@prodmatch/results';
+import type { DistanceUnit, NeighbourLists } from '@prodmatch/knn';
 import type { ChannelGallery, CombineContext, Combiner, GalleryMatcher } from './combiner.ts';
 import { distancesFrom, rankCandidates, searchGallery, searchesOffThread, type KnnSpec } from './search.ts';
 

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { expectFailedWrite } from './faults.ts';
 import { predictionsPathFor, readPredictions, streamPredictions, writePredictions, type PredictionRow, type PredictionsHeader } from './predictions.ts';
 
 const header = (rows: number): PredictionsHeader => ({
@@ -68,4 +69,29 @@ test('truncated, foreign and missing predictions files get one-line errors', asy
   writeFileSync(notGzip, 'plain text');
   await assert.rejects(readPredictions(notGzip), (e: Error) => /unreadable predictions file/.test(e.message) && !e.message.includes('\n'));
   await assert.rejects(readPredictions(join(dir, 'none.predictions.jsonl.gz')), /no predictions file; run the experiment/);
+});
+
+test('a predictions file whose write fails part-way (a stream of many chunks, or its rename) leaves the previous file byte for byte, no temp file, and a one-line error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prodmatch-pred-'));
+  const path = predictionsPathFor(join(dir, 'mini@full.json'));
+  // Random distances do not compress: the gzip stream reaches the file in many chunks, and the second fails.
+  const rows = (n: number, seed: number): PredictionRow[] =>
+    Array.from({ length: n }, (_, i) => ({ postingId: `p${i}`, labelGroup: `g${i % 50}`, neighbours: { text: [[i, (i * seed) % n], [0, Math.sin(i * seed) ** 2]], phash: [[i], [0]] }, matches: [i] }));
+  await writePredictions(path, header(3000), rows(3000, 7));
+  for (const fault of [{ code: 'ENOSPC' }, { code: 'EIO' }, { code: 'EIO', at: 'rename' }] as const) {
+    const error = await expectFailedWrite(path, () => writePredictions(path, header(4000), rows(4000, 11)), fault);
+    assert.match(error.message, /mini@full\.predictions\.jsonl\.gz/);
+  }
+  assert.equal((await readPredictions(path)).rows.length, 3000, 'the previous file still reads whole');
+});
+
+test('an error of the rows being written (not of the disk) is passed on as it is, and leaves no temp file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prodmatch-pred-'));
+  const path = predictionsPathFor(join(dir, 'mini.json'));
+  function* failing(): Generator<PredictionRow> {
+    yield { postingId: 'a', labelGroup: null, neighbours: {}, matches: [0] };
+    throw new RangeError('row 2 could not be made');
+  }
+  await assert.rejects(writePredictions(path, header(2), failing()), /^RangeError: row 2 could not be made$/);
+  assert.deepEqual(readdirSync(dir), []);
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expectFailedWrite } from './faults.ts';
 import { validateSubmission, writeSubmission, type SubmissionRow } from './submission.ts';
 
 const ids = ['test_1', 'test_2', 'test_3'];
@@ -31,4 +32,17 @@ test('the validator rejects a missing id, a duplicate id, an unknown id, >50 mat
   const path = join(mkdtempSync(join(tmpdir(), 'prodmatch-sub-')), 'submission.csv');
   await assert.rejects(writeSubmission(path, good().slice(1), ids), /has no row/);
   assert.equal(existsSync(path), false, 'nothing is written when validation fails');
+});
+
+test('a submission whose write fails part-way leaves the previous submission.csv byte for byte, no temp file, and a one-line error', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'prodmatch-sub-')), 'submission.csv');
+  await writeSubmission(path, good(), ids);
+  const changed = good().map((row) => ({ ...row, matches: [row.postingId] }));
+  for (const fault of [{ code: 'ENOSPC' }, { code: 'EACCES', at: 'rename' }] as const) {
+    const error = await expectFailedWrite(path, () => writeSubmission(path, changed, ids), fault);
+    assert.match(error.message, /submission\.csv/);
+  }
+  // Nothing there before: nothing there after.
+  const fresh = join(mkdtempSync(join(tmpdir(), 'prodmatch-sub-')), 'submission.csv');
+  await expectFailedWrite(fresh, () => writeSubmission(fresh, good(), ids), { code: 'EIO' });
 });

@@ -1,6 +1,6 @@
 // Kaggle's submission.csv for Shopee: `posting_id,matches`, matches space-separated posting ids.
 import { MATCH_CAP } from '@prodmatch/metrics';
-import { writeFileAtomic } from '@prodmatch/leaderboard/atomic';
+import { writeFileAtomic } from './atomic.ts';
 
 export interface SubmissionRow {
   postingId: string;
@@ -43,7 +43,7 @@ export function submissionCsv(rows: readonly SubmissionRow[]): string {
   return ['posting_id,matches', ...rows.map((r) => `${r.postingId},${r.matches.join(' ')}`)].join('\n') + '\n';
 }
 
-/** Validates, then writes atomically: a submission file on disk is always a valid one. */
+/** Validates, then writes atomically: a submission file on disk is always a valid one (a failed write throws WriteFileError). */
 export async function writeSubmission(path: string, rows: readonly SubmissionRow[], testIds: readonly string[], opts: { header?: string } = {}): Promise<void> {
   validateSubmission(rows, testIds, { source: path, header: opts.header });
   await writeFileAtomic(path, submissionCsv(rows));

@@ -8,7 +8,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { writeFileAtomic } from '@prodmatch/leaderboard/atomic';
+import { writeFileAtomic } from '@prodmatch/results';
 import { REPO_ROOT } from '../src/paths.ts';
 
 const args = yargs(hideBin(process.argv))

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadDataset, seededRandom } from '@prodmatch/data';
-import { writeFileAtomic } from '@prodmatch/leaderboard/atomic';
+import { writeFileAtomic } from '@prodmatch/results';
 import { REPO_ROOT } from '../src/paths.ts';
 
 const args = yargs(hideBin(process.argv))

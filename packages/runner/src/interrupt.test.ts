@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { regenerateLeaderboard } from '@prodmatch/leaderboard';
-import { makeRow, writeRow, REAL } from '../../leaderboard/src/test-rows.ts';
+import { makeRow, writeRow, REAL } from '@prodmatch/results/testing';
 import { leftovers, miniImageDataset, miniTextDataset, runExperimentProcess, startExperiment } from './testing.ts';
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;

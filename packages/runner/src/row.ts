@@ -1,8 +1,7 @@
 // What a run leaves: the result row (the leaderboard's contract) and the predictions file's rows.
 import { relative } from 'node:path';
-import type { ChannelResult, JointGrid, Protocol, ResultRow, SweepPoint } from '@prodmatch/leaderboard';
 import type { EvaluatedGallery } from '@prodmatch/match';
-import type { PredictionRow, PredictionsHeader } from '@prodmatch/results';
+import type { ChannelResult, JointGrid, PredictionRow, PredictionsHeader, Protocol, ResultRow, SweepPoint } from '@prodmatch/results';
 import { REPO_ROOT, gitCommit } from './paths.ts';
 import type { PreparedExperiment } from './prepare.ts';
 

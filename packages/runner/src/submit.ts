@@ -5,9 +5,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hideBin } from 'yargs/helpers';
 import { assertImagesPresent, DataError } from '@prodmatch/data';
-import { parseResultRow } from '@prodmatch/leaderboard';
 import { embedGallery, seconds } from '@prodmatch/match';
-import { writeSubmission } from '@prodmatch/results';
+import { installInterruptCleanup, parseResultRow, writeSubmission } from '@prodmatch/results';
 import { REPO_ROOT } from './paths.ts';
 import { invocationDir, prepareExperiment, type PreparedExperiment } from './prepare.ts';
 import { fitExperiment } from './run.ts';
@@ -85,6 +84,7 @@ export async function submit(rawArgv: string[]): Promise<SubmitResult> {
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);
 if (isMain) {
+  installInterruptCleanup();
   submit(hideBin(process.argv)).catch((error: Error) => {
     console.error(`submit: ${error.message.split('\n')[0]}`);
     if (process.env.PRODMATCH_DEBUG) console.error(error.stack);

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { writeFileAtomic, type ResultRow } from '@prodmatch/leaderboard';
+import { writeFileAtomic, type ResultRow } from '@prodmatch/results';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const PYTHON = '/usr/bin/python3';

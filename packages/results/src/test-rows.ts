@@ -1,4 +1,4 @@
-// Fixture rows for this package's tests; kept out of *.test.ts so several test files can share them.
+// Fixture rows for tests (this package's, the leaderboard's, the runner's): @prodmatch/results/testing.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetIdentity, ResultRow } from './row.ts';
