@@ -38,13 +38,15 @@ export const titleEncoderSchema = z
         labelSmoothing: z.number().min(0).max(1).default(D.arcface.labelSmoothing),
       })
       .prefault({}),
+    /** The table's optimizer: lazy 'adam', or 'rowwise-adam' (one second moment per row, 2/3 of the memory). */
+    tableOptimizer: z.enum(['adam', 'rowwise-adam']).default(D.tableOptimizer),
     /** Train this many seeds (seed, seed + 1, ...) and average their embeddings. */
     ensemble: z.int().positive().default(1),
     /** Where the checkpoint folders go, one per seed and settings (default .cache/checkpoints/<dataset>). */
     checkpoints: z.string().nullable().default(null),
     resume: z.boolean().default(false),
   })
-  .transform(({ sampler, epochs, batchSize, lrMax, lrSustain, lrDecay, dim, minDf, weighting, dropout, unseen, arcface, ensemble, checkpoints, resume }) => {
+  .transform(({ sampler, epochs, batchSize, lrMax, lrSustain, lrDecay, dim, minDf, weighting, dropout, unseen, arcface, tableOptimizer, ensemble, checkpoints, resume }) => {
     const encoder: TitleEncoderConfig = {
       ...D,
       minDf,
@@ -53,6 +55,7 @@ export const titleEncoderSchema = z
       dropout,
       unseen,
       arcface,
+      tableOptimizer,
       sampler,
       epochs,
       batchSize,

@@ -36,6 +36,8 @@ const args = yargs(hideBin(process.argv))
     'lr-sustain': { type: 'number', default: D.schedule.sustainEpochs },
     'lr-decay': { type: 'number', default: D.schedule.decay },
     'table-rate-scale': { type: 'number', default: D.tableRateScale },
+    'table-optimizer': { choices: ['adam', 'rowwise-adam'] as const, default: D.tableOptimizer },
+    'head-chunk': { type: 'number', default: D.headChunk, describe: 'titles whose head and loss are taped together (memory only)' },
     margin: { type: 'number', default: D.arcface.margin },
     scale: { type: 'number', default: D.arcface.scale },
     sampler: { choices: ['uniform', 'weighted'] as const, default: D.sampler },
@@ -62,6 +64,8 @@ const config: TitleEncoderConfig = {
   batchSize: args.batchSize,
   schedule: { ...D.schedule, start: args.lrMax, max: args.lrMax, sustainEpochs: args.lrSustain, decay: args.lrDecay },
   tableRateScale: args.tableRateScale,
+  tableOptimizer: args.tableOptimizer,
+  headChunk: args.headChunk,
   unseen: args.unseen,
 };
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { seededRandom } from '@prodmatch/data';
 import { initTf, type Tf } from '@prodmatch/tf';
 import { DEFAULT_TITLE_ENCODER, embedTitles, trainTitleEncoder, type TitleEncoderConfig } from './encoder.ts';
+import { tableFile } from './table-file.ts';
 
 let tf: Tf;
 before(async () => {
@@ -78,15 +79,31 @@ test('checkpoints: two epochs, then two more with resume, give the same encoder 
   try {
     const straight = await trainTitleEncoder(tf, train.titles, train.labels, TINY, { seed: 5 });
     await trainTitleEncoder(tf, train.titles, train.labels, { ...TINY, epochs: 2 }, { seed: 5, checkpointDir: dir, checkpointKey: 'k' });
-    assert.deepEqual(readdirSync(dir).sort(), ['epoch-001.bin', 'epoch-001.json', 'epoch-002.bin', 'epoch-002.json']);
+    // The table and its moments are a file of their own per checkpoint (5 steps an epoch), written straight from the arrays.
+    const table = (steps: number): string => tableFile(dir, 'k', steps).slice(dir.length + 1);
+    assert.deepEqual(readdirSync(dir).sort(), ['epoch-001.bin', 'epoch-001.json', 'epoch-002.bin', 'epoch-002.json', table(5), table(10)]);
     const resumed = await trainTitleEncoder(tf, train.titles, train.labels, TINY, { seed: 5, checkpointDir: dir, checkpointKey: 'k', resume: true });
+    assert.deepEqual(readdirSync(dir).sort(), ['epoch-003.bin', 'epoch-003.json', 'epoch-004.bin', 'epoch-004.json', table(15), table(20)], 'the newest two of each kept');
     assert.deepEqual(resumed.losses, straight.losses.slice(2));
     assert.deepEqual(resumed.encoder.table.values, straight.encoder.table.values);
     assert.deepEqual(resumed.encoder.movingVariance, straight.encoder.movingVariance);
     assert.deepEqual(embedTitles(tf, resumed.encoder, train.titles).data, embedTitles(tf, straight.encoder, train.titles).data);
+    // A checkpoint whose table file is gone is refused in one line, not trained from a random table.
+    rmSync(join(dir, table(20)));
+    await assert.rejects(trainTitleEncoder(tf, train.titles, train.labels, { ...TINY, epochs: 5 }, { seed: 5, checkpointDir: dir, checkpointKey: 'k', resume: true }), /^Error: \S+table-\S+-step-000000020\.bin is missing: the checkpoint's table was not saved; delete the checkpoint folder or drop --resume$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the head taped a chunk of titles at a time trains as the whole batch at once', async () => {
+  const train = titles(1);
+  const whole = await trainTitleEncoder(tf, train.titles, train.labels, { ...TINY, epochs: 2, headChunk: 16 }, { seed: 3 });
+  const chunked = await trainTitleEncoder(tf, train.titles, train.labels, { ...TINY, epochs: 2, headChunk: 5 }, { seed: 3 });
+  whole.losses.forEach((l, i) => assert.ok(Math.abs(l - chunked.losses[i]) < 1e-4 * l, `epoch ${i + 1}: ${l} vs ${chunked.losses[i]}`));
+  const a = embedTitles(tf, whole.encoder, train.titles).data;
+  const b = embedTitles(tf, chunked.encoder, train.titles).data;
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-3, `embedding value ${i}: ${v} vs ${b[i]}`));
 });
 
 test('bad training settings fail with the flag named', async () => {
@@ -94,6 +111,7 @@ test('bad training settings fail with the flag named', async () => {
   await assert.rejects(trainTitleEncoder(tf, train.titles, train.labels, { ...TINY, batchSize: 1 }, { seed: 1 }), /batch-size must be at least 2/);
   await assert.rejects(trainTitleEncoder(tf, train.titles.slice(0, 5), train.labels.slice(0, 5), TINY, { seed: 1 }), /5 training titles, fewer than one batch of 16; lower --batch-size/);
   await assert.rejects(trainTitleEncoder(tf, train.titles, train.labels, { ...TINY, minDf: 0 }, { seed: 1 }), /min-df must be a positive integer/);
+  await assert.rejects(trainTitleEncoder(tf, train.titles, train.labels, { ...TINY, headChunk: 0 }, { seed: 1 }), /head-chunk must be a positive integer/);
 });
 
 test('n-grams without a table row: dropped, or given a fixed row seeded by their bucket', async () => {
