@@ -1,4 +1,4 @@
-export type { ResultRow, DatasetIdentity, DatasetKind, Protocol, SweepPoint, Timings, ChannelResult, JointGrid } from './row.ts';
+export type { ResultRow, DatasetIdentity, DatasetKind, Protocol, SweepPoint, Timings, ChannelResult, JointGrid, F1Interval } from './row.ts';
 export { SEED_F1 } from './seed.ts';
 export { readResultRows, parseResultRow, rowLabel, ResultRowError } from './read-rows.ts';
 export { leaderboardMarkdown, type LeaderboardCharts, type ChartLink } from './markdown.ts';

@@ -112,6 +112,12 @@ function channelLine(row: ResultRow): string | null {
   return `- **${cell(rowLabel(row))}** (${cell(row.combiner?.name ?? 'union')}): ${parts.join(' · ')} → fused **${f3(row.f1.test)}**`;
 }
 
+/** Test F1 with its interval when the row has one: `**0.8506** [0.843, 0.858]`. */
+function f1Cell(row: ResultRow): string {
+  const interval = row.f1Interval;
+  return interval ? `**${row.f1.test.toFixed(4)}** [${interval.low.toFixed(3)}, ${interval.high.toFixed(3)}]` : `**${f3(row.f1.test)}**`;
+}
+
 function tableRow(row: ResultRow, rank: number, charts: LeaderboardCharts): string {
   const seed = Object.hasOwn(SEED_F1, row.experiment) ? SEED_F1[row.experiment] : null;
   const delta = seed !== null && row.dataset.kind === 'real' ? signed(row.f1.test - seed) : DASH;
@@ -123,7 +129,7 @@ function tableRow(row: ResultRow, rank: number, charts: LeaderboardCharts): stri
     experiment,
     cell(row.description) || DASH,
     row.protocol,
-    `**${f3(row.f1.test)}**`,
+    f1Cell(row),
     f3(row.f1.val),
     thresholdCell(row),
     f3(row.precision),
@@ -176,6 +182,7 @@ export function leaderboardMarkdown(rows: ResultRow[], charts: LeaderboardCharts
     'Score: mean over postings of the F1 between predicted and true match sets (a posting always matches itself; at most 50 predictions).',
     'Protocols: `split` tunes the threshold on val groups and reports test groups; `full` fits, tunes and reports on all rows (the seed notebooks\' way);',
     '`fixed` evaluates a given threshold on the test groups. Seed F1: the seed notebooks (EfficientNet-B3 at 512 px on GPU, real data); Δ vs seed = F1 test − seed F1.',
+    'F1 test [low, high]: its 95% interval, a seeded bootstrap over label groups (1,000 resamples of the reported rows\' groups, with replacement).',
     '',
   ];
   const groups = orderRows(rows);

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ResultRow } from './row.ts';
+import { evaluationFields } from './row-evaluation.ts';
 
 /** Directories under results/ that hold leaderboard output or benchmarks, not rows. */
 export const RESERVED_RESULT_DIRS: ReadonlySet<string> = new Set(['charts', 'bench']);
@@ -186,6 +187,7 @@ class RowChecker {
       threshold,
       ...(thresholds.value ? { thresholds: thresholds.value } : {}),
       f1: f1Scores,
+      ...evaluationFields(row, (field, expected, value) => this.fail(field, expected, value)),
       precision,
       recall,
       sweep,

@@ -40,6 +40,16 @@ export interface JointGrid {
   points: { x: number; y: number; f1: number }[];
 }
 
+/** The reported F1's bootstrap interval over label groups (metrics/bootstrap.ts), from the reported rows' per-row F1. */
+export interface F1Interval {
+  low: number;
+  high: number;
+  level: number;
+  resamples: number;
+  unit: 'label group';
+  seed: number;
+}
+
 export interface ResultRow {
   experiment: string;
   description: string;
@@ -55,6 +65,8 @@ export interface ResultRow {
   /** Every thresholded source's chosen threshold, by name (rows written before fusion lack it). */
   thresholds?: Record<string, number>;
   f1: { val: number | null; test: number };
+  /** f1.test's interval (rows written before intervals lack it). */
+  f1Interval?: F1Interval;
   precision: number;
   recall: number;
   /** The first source's sweep (the other sources at their chosen thresholds). */

@@ -1,7 +1,8 @@
 // What a run leaves: the result row (the leaderboard's contract) and the predictions file's rows.
 import { relative } from 'node:path';
-import type { ChannelResult, JointGrid, Protocol, ResultRow, SweepPoint } from '@prodmatch/leaderboard';
+import type { ChannelResult, F1Interval, JointGrid, Protocol, ResultRow, SweepPoint } from '@prodmatch/leaderboard';
 import type { EvaluatedGallery } from '@prodmatch/match';
+import { groupBootstrap } from '@prodmatch/metrics';
 import type { PredictionRow, PredictionsHeader } from '@prodmatch/results';
 import { REPO_ROOT, gitCommit } from './paths.ts';
 import type { PreparedExperiment } from './prepare.ts';
@@ -42,6 +43,12 @@ function jointGridOf(outcome: RunOutcome, prepared: PreparedExperiment): JointGr
   const points: JointGrid['points'] = [];
   for (const a of outcome.tuning.grids[0]) for (const b of outcome.tuning.grids[1]) points.push({ x: a, y: b, f1: outcome.tuning.score([a, b]).f1 });
   return { x: x.name, y: y.name, xUnit: x.unit, yUnit: y.unit, on: outcome.split ? 'val' : 'all rows', points };
+}
+
+/** The reported F1's 95% interval: a seeded bootstrap over the reported gallery's label groups (1,000 resamples). */
+export function f1Interval(reported: EvaluatedGallery, chosen: readonly number[], seed: number): F1Interval {
+  const { low, high, level, resamples, unit } = groupBootstrap(reported.rowF1(chosen), reported.postings.map((p) => p.labelGroup as string), { seed });
+  return { low, high, level, resamples, unit, seed };
 }
 
 export function resultRow(prepared: PreparedExperiment, outcome: RunOutcome): ResultRow {
@@ -87,6 +94,7 @@ export function resultRow(prepared: PreparedExperiment, outcome: RunOutcome): Re
     threshold: chosen[0],
     thresholds: Object.fromEntries(sources.map((s, i) => [s.name, chosen[i]])),
     f1: { val: split ? tuning.score(chosen).f1 : null, test: testScores.f1 },
+    f1Interval: f1Interval(reported, chosen, run.seed),
     precision: testScores.precision,
     recall: testScores.recall,
     sweep: sweeps[sources[0].name],
