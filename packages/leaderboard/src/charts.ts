@@ -31,6 +31,7 @@ const THRESHOLD_ORIGIN: Record<ResultRow['protocol'], string> = {
   split: 'chosen on val groups',
   full: 'chosen on all rows',
   fixed: 'given on the command line',
+  cv: 'chosen on all out-of-fold rows',
 };
 
 function fmt(value: number): string {
@@ -75,8 +76,8 @@ function intervalLayers(row: ResultRow): NonNullable<Extract<TopLevelSpec, { lay
   return [
     {
       data: { values },
-      mark: { type: 'errorbar', ticks: true, color: '#f58518', thickness: 2 },
-      encoding: { x: { field: 'threshold', type: 'quantitative' }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, tooltip: [{ field: 'low', format: '.4f' }, { field: 'high', format: '.4f' }] },
+      mark: { type: 'errorbar', ticks: { size: 12, thickness: 2 }, color: '#222', thickness: 2 },
+      encoding: { x: { field: 'threshold', type: 'quantitative' }, y: { ...F1_AXIS, field: 'low' }, y2: { field: 'high' }, tooltip: [{ field: 'low', format: '.4f' }, { field: 'high', format: '.4f' }] },
     },
   ];
 }
@@ -182,7 +183,7 @@ export function sweepOverlaySpec(rows: ResultRow[]): TopLevelSpec {
         {
           transform: [{ filter: "datum.kind === 'chosen' && isValid(datum.low)" }],
           mark: { type: 'errorbar', ticks: true },
-          encoding: { x, y: { field: 'low', type: 'quantitative', title: 'mean row F1' }, y2: { field: 'high' }, color },
+          encoding: { x, y: { ...F1_AXIS, field: 'low' }, y2: { field: 'high' }, color },
         },
       ],
     },

@@ -2,6 +2,7 @@ import * as aq from 'arquero';
 import type { ResultRow } from './row.ts';
 import { rowLabel } from './read-rows.ts';
 import { SEED_F1 } from './seed.ts';
+import type { VersusBest } from './ties.ts';
 
 /** Paths relative to LEADERBOARD.md. */
 export interface ChartLink {
@@ -16,6 +17,7 @@ export interface LeaderboardCharts {
   overlays: ReadonlyMap<string, ChartLink>;
   /** Two-source runs' joint-threshold heatmaps, keyed by chartKey(row). */
   joints?: ReadonlyMap<string, ChartLink>;
+
 }
 
 export const NO_CHARTS: LeaderboardCharts = { sweeps: new Map(), overlays: new Map() };
@@ -95,7 +97,7 @@ function datasetHeading(rows: readonly ResultRow[]): string[] {
   return lines;
 }
 
-const COLUMNS = ['#', 'experiment', 'description', 'protocol', 'F1 test', 'F1 val', 'threshold', 'precision', 'recall', 'seed F1', 'Δ vs seed', 'backend', 'total time', 'finished'];
+const COLUMNS = ['#', 'experiment', 'description', 'protocol', 'F1 test', 'vs best (paired)', 'F1 val', 'threshold', 'precision', 'recall', 'seed F1', 'Δ vs seed', 'backend', 'total time', 'finished'];
 
 const short = (value: number): string => String(Number(value.toFixed(4)));
 
@@ -118,7 +120,15 @@ function f1Cell(row: ResultRow): string {
   return interval ? `**${row.f1.test.toFixed(4)}** [${interval.low.toFixed(3)}, ${interval.high.toFixed(3)}]` : `**${f3(row.f1.test)}**`;
 }
 
-function tableRow(row: ResultRow, rank: number, charts: LeaderboardCharts): string {
+/** The paired difference from the best row of the dataset and protocol: `−0.0004 [−0.003, 0.002] tied`. */
+function versusBestCell(versus: VersusBest | undefined): string {
+  if (!versus) return DASH;
+  if (versus.best) return 'best';
+  const s = (v: number, digits: number): string => `${v < 0 ? '−' : v > 0 ? '+' : '±'}${Math.abs(v).toFixed(digits)}`;
+  return `${s(versus.difference, 4)} [${s(versus.low, 3)}, ${s(versus.high, 3)}]${versus.tied ? ' **tied**' : ''}`;
+}
+
+function tableRow(row: ResultRow, rank: number, charts: LeaderboardCharts, versusBest: VersusBestMap): string {
   const seed = Object.hasOwn(SEED_F1, row.experiment) ? SEED_F1[row.experiment] : null;
   const delta = seed !== null && row.dataset.kind === 'real' ? signed(row.f1.test - seed) : DASH;
   const chart = charts.sweeps.get(chartKey(row));
@@ -130,6 +140,7 @@ function tableRow(row: ResultRow, rank: number, charts: LeaderboardCharts): stri
     cell(row.description) || DASH,
     row.protocol,
     f1Cell(row),
+    versusBestCell(versusBest.get(row)),
     f3(row.f1.val),
     thresholdCell(row),
     f3(row.precision),
@@ -143,10 +154,10 @@ function tableRow(row: ResultRow, rank: number, charts: LeaderboardCharts): stri
   return `| ${cells.join(' | ')} |`;
 }
 
-function datasetSection(rows: readonly ResultRow[], charts: LeaderboardCharts): string[] {
+function datasetSection(rows: readonly ResultRow[], charts: LeaderboardCharts, versusBest: VersusBestMap): string[] {
   const lines = datasetHeading(rows);
   lines.push(`| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map((c) => (/^(#|F1|threshold|precision|recall|seed|Δ|total)/.test(c) ? ' ---: ' : ' --- ')).join('|')}|`);
-  rows.forEach((row, i) => lines.push(tableRow(row, i + 1, charts)));
+  rows.forEach((row, i) => lines.push(tableRow(row, i + 1, charts, versusBest)));
   lines.push('');
   if (rows.every((r) => r.dataset.kind !== 'real')) {
     lines.push('Δ vs seed is left out: the seed F1s were measured on the real Shopee data, not on this synthetic set.', '');
@@ -172,8 +183,11 @@ function datasetSection(rows: readonly ResultRow[], charts: LeaderboardCharts): 
   return lines;
 }
 
-/** The whole results/LEADERBOARD.md, from the rows alone (plus where their charts were written). */
-export function leaderboardMarkdown(rows: ResultRow[], charts: LeaderboardCharts = NO_CHARTS): string {
+/** Each row's paired difference from the best row of its dataset and protocol (ties.ts); rows not paired are absent. */
+export type VersusBestMap = ReadonlyMap<ResultRow, VersusBest>;
+
+/** The whole results/LEADERBOARD.md, from the rows alone (plus where their charts were written, and the paired comparisons made from their predictions files). */
+export function leaderboardMarkdown(rows: ResultRow[], charts: LeaderboardCharts = NO_CHARTS, versusBest: VersusBestMap = new Map()): string {
   const lines = [
     '# prodmatch leaderboard',
     '',
@@ -183,10 +197,12 @@ export function leaderboardMarkdown(rows: ResultRow[], charts: LeaderboardCharts
     'Protocols: `split` tunes the threshold on val groups and reports test groups; `full` fits, tunes and reports on all rows (the seed notebooks\' way);',
     '`fixed` evaluates a given threshold on the test groups. Seed F1: the seed notebooks (EfficientNet-B3 at 512 px on GPU, real data); Δ vs seed = F1 test − seed F1.',
     'F1 test [low, high]: its 95% interval, a seeded bootstrap over label groups (1,000 resamples of the reported rows\' groups, with replacement).',
+    'vs best (paired): F1 − the best row\'s F1 (same dataset, protocol and seed) on the same postings, read from both predictions files, with its 95% paired',
+    'bootstrap interval (`pnpm compare A B`); **tied**: the interval includes 0, so the data do not show the row is worse. — : no predictions file, or other postings.',
     '',
   ];
   const groups = orderRows(rows);
   if (groups.length === 0) lines.push('No result rows yet: run `pnpm experiments` (or one experiment) to write results/<dataset>/<experiment>.json.', '');
-  for (const group of groups) lines.push(...datasetSection(group, charts));
+  for (const group of groups) lines.push(...datasetSection(group, charts, versusBest));
   return lines.join('\n').replace(/\n+$/, '\n');
 }

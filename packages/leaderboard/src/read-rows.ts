@@ -110,7 +110,7 @@ class RowChecker {
       groups: this.integer(dataset.groups, 'dataset.groups'),
       sha256: this.sha256(dataset.sha256, 'dataset.sha256'),
     };
-    const protocol = this.oneOf(row.protocol, 'protocol', ['split', 'full', 'fixed'] as const);
+    const protocol = this.oneOf(row.protocol, 'protocol', ['split', 'full', 'fixed', 'cv'] as const);
     const seed = this.integer(row.seed, 'seed', Number.MIN_SAFE_INTEGER);
     const backend = this.object(row.backend, 'backend');
     const backendIdentity = { name: this.string(backend.name, 'backend.name'), version: this.string(backend.version, 'backend.version') };
