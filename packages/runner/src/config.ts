@@ -18,7 +18,8 @@ const count = z.int().positive();
 /** The keys every run takes; `describe` is the flag's help. */
 export const runSchema = z.strictObject({
   data: z.string().optional().describe('Kaggle-layout folder (train.csv [+ train_images/]); default: $PRODMATCH_DATA, else the embedded synthetic set'),
-  protocol: z.enum(['split', 'full']).default('split').describe("split: train on train groups, tune on val, report test; full: fit, tune and report on all rows (the seeds' way)"),
+  protocol: z.enum(['split', 'full', 'cv']).default('split').describe("split: train on train groups, tune on val, report test; full: fit, tune and report on all rows (the seeds' way); cv: group k-fold, thresholds tuned out of fold"),
+  folds: z.int().min(2).optional().describe('--protocol cv: the number of group folds [default: 5]'),
   seed: z.int().default(42).describe('seed of the group split and of training'),
   threshold: z.array(z.string()).optional().describe('evaluate at this distance threshold, no tuning; per source as NAME=VALUE (repeat the flag), e.g. --threshold text=0.45 --threshold phash=8'),
   k: count.optional().describe('neighbours per row before thresholding (every channel)'),
@@ -62,6 +63,7 @@ function expected(s: JsonSchema): string {
   if (s.enum) return `one of ${s.enum.join(', ')}`;
   const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
   const positive = s.exclusiveMinimum === 0 || (s.minimum !== undefined && s.minimum >= 1);
+  if (type === 'integer' && s.minimum !== undefined && s.minimum > 1) return `an integer >= ${s.minimum}`;
   if (type === 'integer') return positive ? 'a positive integer' : s.minimum === 0 ? 'a non-negative integer' : 'an integer';
   if (type === 'number') return positive || s.exclusiveMinimum === 0 ? 'a positive number' : s.minimum === 0 ? 'a non-negative number' : 'a number';
   if (type === 'boolean') return 'true or false';

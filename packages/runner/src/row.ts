@@ -1,6 +1,6 @@
 // What a run leaves: the result row (the leaderboard's contract) and the predictions file's rows.
 import { relative } from 'node:path';
-import type { ChannelResult, F1Interval, JointGrid, Protocol, ResultRow, SweepPoint } from '@prodmatch/leaderboard';
+import type { ChannelResult, CvSummary, F1Interval, JointGrid, Protocol, ResultRow, SweepPoint } from '@prodmatch/leaderboard';
 import type { EvaluatedGallery } from '@prodmatch/match';
 import { groupBootstrap } from '@prodmatch/metrics';
 import type { PredictionRow, PredictionsHeader } from '@prodmatch/results';
@@ -15,6 +15,8 @@ export interface RunOutcome {
   split: boolean;
   chosen: number[];
   timings: ResultRow['timings'];
+  /** Protocol cv: the folds (tuning and reported are then the pooled out-of-fold gallery). */
+  cv?: CvSummary;
 }
 
 function shellQuote(arg: string): string {
@@ -95,6 +97,7 @@ export function resultRow(prepared: PreparedExperiment, outcome: RunOutcome): Re
     thresholds: Object.fromEntries(sources.map((s, i) => [s.name, chosen[i]])),
     f1: { val: split ? tuning.score(chosen).f1 : null, test: testScores.f1 },
     f1Interval: f1Interval(reported, chosen, run.seed),
+    ...(outcome.cv ? { cv: outcome.cv } : {}),
     precision: testScores.precision,
     recall: testScores.recall,
     sweep: sweeps[sources[0].name],

@@ -9,8 +9,7 @@ import { parseResultRow } from '@prodmatch/leaderboard';
 import { embedGallery, seconds } from '@prodmatch/match';
 import { writeSubmission } from '@prodmatch/results';
 import { REPO_ROOT } from './paths.ts';
-import { invocationDir, prepareExperiment, type PreparedExperiment } from './prepare.ts';
-import { fitExperiment } from './run.ts';
+import { fitExperiment, invocationDir, prepareExperiment, type PreparedExperiment } from './prepare.ts';
 import type { ExperimentSpec } from './spec.ts';
 
 export class SubmitError extends Error {}
