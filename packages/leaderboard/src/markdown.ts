@@ -114,8 +114,9 @@ function channelLine(row: ResultRow): string | null {
   return `- **${cell(rowLabel(row))}** (${cell(row.combiner?.name ?? 'union')}): ${parts.join(' · ')} → fused **${f3(row.f1.test)}**`;
 }
 
-/** Test F1 with its interval when the row has one: `**0.8506** [0.843, 0.858]`. */
+/** Test F1 with its interval when the row has one: `**0.8506** [0.843, 0.858]`; a --seeds row's mean ± sd. */
 function f1Cell(row: ResultRow): string {
+  if (row.seeds) return `**${row.f1.test.toFixed(4)}** ± ${row.seeds.sd.toFixed(4)} (${row.seeds.values.length} seeds)`;
   const interval = row.f1Interval;
   return interval ? `**${row.f1.test.toFixed(4)}** [${interval.low.toFixed(3)}, ${interval.high.toFixed(3)}]` : `**${f3(row.f1.test)}**`;
 }
@@ -154,6 +155,20 @@ function tableRow(row: ResultRow, rank: number, charts: LeaderboardCharts, versu
   return `| ${cells.join(' | ')} |`;
 }
 
+/** A cv row's folds, or a --seeds row's runs, beside its F1. */
+function spreadLine(row: ResultRow): string | null {
+  const t = (value: Record<string, number>): string => Object.entries(value).map(([name, v]) => `${cell(name)}=${short(v)}`).join(', ');
+  if (row.cv) {
+    const folds = row.cv.perFold.map((f) => `${f.f1.test.toFixed(4)} (${t(f.thresholds)})`).join(' · ');
+    return `- **${cell(rowLabel(row))}**: ${row.cv.folds} folds' test F1 **${row.cv.mean.toFixed(4)} ± ${row.cv.sd.toFixed(4)}** (mean ± sd; each at its val-tuned thresholds: ${folds}); pooled out-of-fold **${row.cv.pooled.f1.toFixed(4)}** at ${t(row.cv.pooled.thresholds)}`;
+  }
+  if (row.seeds) {
+    const runs = row.seeds.perSeed.map((r) => `seed ${r.seed} ${r.f1.test.toFixed(4)}${r.f1Interval ? ` [${r.f1Interval.low.toFixed(3)}, ${r.f1Interval.high.toFixed(3)}]` : ''}`).join(' · ');
+    return `- **${cell(rowLabel(row))}**: ${row.seeds.values.length} seeds' F1 **${row.seeds.mean.toFixed(4)} ± ${row.seeds.sd.toFixed(4)}** (mean ± sd): ${runs}`;
+  }
+  return null;
+}
+
 function datasetSection(rows: readonly ResultRow[], charts: LeaderboardCharts, versusBest: VersusBestMap): string[] {
   const lines = datasetHeading(rows);
   lines.push(`| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map((c) => (/^(#|F1|threshold|precision|recall|seed|Δ|total)/.test(c) ? ' ---: ' : ' --- ')).join('|')}|`);
@@ -162,6 +177,8 @@ function datasetSection(rows: readonly ResultRow[], charts: LeaderboardCharts, v
   if (rows.every((r) => r.dataset.kind !== 'real')) {
     lines.push('Δ vs seed is left out: the seed F1s were measured on the real Shopee data, not on this synthetic set.', '');
   }
+  const spreadLines = rows.map(spreadLine).filter((l): l is string => l !== null);
+  if (spreadLines.length > 0) lines.push('Cross-validated and multi-seed rows:', '', ...spreadLines, '');
   const channelLines = rows.map(channelLine).filter((l): l is string => l !== null);
   if (channelLines.length > 0) lines.push(`Fused rows, each channel on its own (F1 ${rows.some((r) => r.protocol === 'full') ? 'on the reported rows' : 'test'} at the chosen threshold):`, '', ...channelLines, '');
   lines.push('Commands that produced these rows:', '', '```sh', ...rows.map((r) => r.command.replace(/\n/g, ' ')), '```', '');
@@ -197,6 +214,8 @@ export function leaderboardMarkdown(rows: ResultRow[], charts: LeaderboardCharts
     'Protocols: `split` tunes the threshold on val groups and reports test groups; `full` fits, tunes and reports on all rows (the seed notebooks\' way);',
     '`fixed` evaluates a given threshold on the test groups. Seed F1: the seed notebooks (EfficientNet-B3 at 512 px on GPU, real data); Δ vs seed = F1 test − seed F1.',
     'F1 test [low, high]: its 95% interval, a seeded bootstrap over label groups (1,000 resamples of the reported rows\' groups, with replacement).',
+    '`cv`: group k-fold; its F1 test is the pooled out-of-fold F1 at thresholds tuned on all out-of-fold predictions (the Kaggle recipe), the folds\' mean ± sd are listed under the table.',
+    'A `@seeds` row is one run per seed: F1 test is their mean ± sd.',
     'vs best (paired): F1 − the best row\'s F1 (same dataset, protocol and seed) on the same postings, read from both predictions files, with its 95% paired',
     'bootstrap interval (`pnpm compare A B`); **tied**: the interval includes 0, so the data do not show the row is worse. — : no predictions file, or other postings.',
     '',

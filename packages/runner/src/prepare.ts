@@ -25,6 +25,8 @@ export interface PreparedExperiment {
   sources: SourceInfo[];
   minMatches: number;
   fixed: number[] | null;
+  /** --seeds: run once per seed and write one row that summarises them; null for one run at run.seed. */
+  seeds: number[] | null;
   context: FeatureContext;
   tf: TfLoader;
   log: (message: string) => void;
@@ -38,6 +40,9 @@ export async function prepareExperiment(spec: ExperimentSpec, rawArgv: readonly 
   if (names.length === 0) throw new Error(`${spec.name}: the experiment declares no channels`);
   const { run, overrides } = parseArgs(spec.name, spec.description, Object.fromEntries(names.map((n) => [n, spec.channels[n].features])), argv, mode === 'submit' ? submitSchema : runSchema);
   if (run.folds !== undefined && run.protocol !== 'cv') throw new UsageError(`--folds ${run.folds}: folds are for --protocol cv (this run's protocol is ${run.protocol})`);
+  const seeds = run.seeds?.split(',').map(Number) ?? null;
+  if (seeds && new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds ${run.seeds}: a seed is given twice`);
+  if (seeds && argv.some((a) => a === '--seed' || a.startsWith('--seed='))) throw new UsageError('--seed and --seeds do not combine: --seeds runs once per seed it lists');
   if (run.protocol === 'cv' && run.threshold?.length) throw new UsageError('--threshold does not combine with --protocol cv: cv tunes the thresholds in every fold; evaluate fixed thresholds under --protocol split');
   const log = (message: string): void => console.error(`[${spec.name}] ${message}`);
   const tf = tfRuntime(run.backend);
@@ -81,7 +86,7 @@ export async function prepareExperiment(spec: ExperimentSpec, rawArgv: readonly 
     resolvePath: (path) => resolve(invocationDir(), path),
   };
   const resultsDir = resolve(invocationDir(), run.results ?? join(REPO_ROOT, 'results'));
-  return { spec, argv, run, resultsDir, dataset, channels, combiner, sources, minMatches: run.minMatches ?? spec.minMatches ?? 1, fixed, context, tf, log };
+  return { spec, argv, run, resultsDir, dataset, channels, combiner, sources, minMatches: run.minMatches ?? spec.minMatches ?? 1, fixed, seeds, context, tf, log };
 }
 
 /** Fits every channel that learns (on the train groups under `split`, on all rows under `full`). */

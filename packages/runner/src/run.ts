@@ -8,14 +8,15 @@ import { predictionsPathFor, writePredictions } from '@prodmatch/results';
 import { REPO_ROOT } from './paths.ts';
 import { prepareExperiment, type PreparedExperiment } from './prepare.ts';
 import { DEFAULT_FOLDS, runCv, runSplitOrFull } from './protocols.ts';
-import { predictionRows, predictionsHeader, resultRow } from './row.ts';
+import { predictionRows, predictionsHeader, resultRow, type RunOutcome } from './row.ts';
+import { seedsRow, withSeed } from './seeds.ts';
 import type { ExperimentSpec } from './spec.ts';
 
-/** The row file's name: <experiment>[@full|@cv|@cvK][@t<thresholds>][@<tag>]. */
+/** The row file's name: <experiment>[@full|@cv|@cvK][@t<thresholds>][@seeds][@<tag>]. */
 export function rowName(prepared: PreparedExperiment): string {
   const { run, fixed, spec } = prepared;
   const protocol = run.protocol === 'full' ? '@full' : run.protocol === 'cv' ? `@cv${(run.folds ?? DEFAULT_FOLDS) === DEFAULT_FOLDS ? '' : run.folds}` : '';
-  return `${spec.name}${protocol}${fixed !== null ? `@t${fixed.join('_')}` : ''}${run.tag ? `@${run.tag}` : ''}`;
+  return `${spec.name}${protocol}${fixed !== null ? `@t${fixed.join('_')}` : ''}${prepared.seeds ? '@seeds' : ''}${run.tag ? `@${run.tag}` : ''}`;
 }
 
 /**
@@ -29,22 +30,35 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: readonly stri
   const { run, dataset, channels, sources, log, combiner } = prepared;
   log(`${dataset.identity.kind} dataset ${dataset.identity.name}: ${dataset.train.postings.length} postings, ${dataset.identity.groups} groups; protocol ${run.protocol}${run.protocol === 'cv' ? ` (${run.folds ?? DEFAULT_FOLDS} folds)` : ''}; channels ${channels.map((c) => c.name).join(', ')}; combiner ${combiner.name}`);
   const timings = { prepare: seconds(started), train: 0, embed: 0, search: 0, total: 0 };
-  const outcome = run.protocol === 'cv' ? await runCv(prepared, timings) : await runSplitOrFull(prepared, timings);
-  const t = process.hrtime.bigint();
-  const row = resultRow(prepared, outcome);
-  timings.search += seconds(t);
+  const seeds = prepared.seeds ?? [run.seed];
+  const runOnce = async (seed: number, i: number): Promise<{ seeded: PreparedExperiment; outcome: RunOutcome; row: ResultRow }> => {
+    const seeded = withSeed(prepared, seed);
+    if (prepared.seeds) log(`seed ${seed} (${i + 1} of ${seeds.length})`);
+    const outcome = run.protocol === 'cv' ? await runCv(seeded, timings) : await runSplitOrFull(seeded, timings);
+    const t = process.hrtime.bigint();
+    const row = resultRow(seeded, outcome);
+    timings.search += seconds(t);
+    if (prepared.seeds) log(`seed ${seed}: F1 ${row.f1.test.toFixed(4)}`);
+    return { seeded, outcome, row };
+  };
+  // Only the first seed's galleries are kept: its predictions file is the one written.
+  const first = await runOnce(seeds[0], 0);
+  const rows = [first.row];
+  for (let i = 1; i < seeds.length; i++) rows.push((await runOnce(seeds[i], i)).row);
+  const { outcome } = first;
   timings.total = seconds(started);
+  const row = prepared.seeds ? seedsRow(rows, timings) : { ...first.row, timings };
 
   const name = rowName(prepared);
   const path = join(prepared.resultsDir, dataset.identity.name, `${name}.json`);
   // Predictions first: a row on disk always has its predictions beside it.
-  await writePredictions(predictionsPathFor(path), predictionsHeader(prepared, name, outcome), predictionRows(outcome.reported, outcome.chosen));
+  await writePredictions(predictionsPathFor(path), predictionsHeader(first.seeded, name, outcome), predictionRows(outcome.reported, outcome.chosen));
   // Leaves a row untouched when only run-specific fields (timings, finishedAt) would change, so a
   // committed row keeps its bytes and turbo's cache (which hashes tracked outputs) can hit.
   await writeResultRow(path, row);
   const perChannel = row.channels && row.channels.length > 1 ? ` [${row.channels.map((c) => `${c.name} ${c.f1 ? c.f1.test.toFixed(4) : '—'}`).join(', ')}]` : '';
   const interval = row.f1Interval ? ` [${row.f1Interval.low.toFixed(4)}, ${row.f1Interval.high.toFixed(4)}]` : '';
-  const reported = outcome.protocol === 'cv' ? 'pooled out of fold' : outcome.protocol === 'full' ? 'all rows' : 'test';
+  const reported = (prepared.seeds ? `mean of ${prepared.seeds.length} seeds (sd ${row.seeds?.sd.toFixed(4)}), ` : '') + (outcome.protocol === 'cv' ? 'pooled out of fold' : outcome.protocol === 'full' ? 'all rows' : 'test');
   log(`F1 ${reported} ${row.f1.test.toFixed(4)}${interval} (val ${row.f1.val?.toFixed(4) ?? '—'}) at ${sources.map((s, i) => `${s.name}=${outcome.chosen[i]}`).join(' ')}${perChannel}; ${timings.total.toFixed(1)} s -> ${path}`);
   if (run.leaderboard) await regenerateLeaderboard(prepared.resultsDir);
   return row;
