@@ -30,6 +30,7 @@ const THRESHOLD_ORIGIN: Record<ResultRow['protocol'], string> = {
   split: 'chosen on val groups',
   full: 'chosen on all rows',
   fixed: 'given on the command line',
+  cv: 'chosen on all out-of-fold rows',
 };
 
 function fmt(value: number): string {
@@ -67,7 +68,20 @@ export function jointGridSpec(row: ResultRow): TopLevelSpec {
   };
 }
 
-/** F1 on val and test against the threshold, with the chosen threshold marked by a rule. */
+/** An error bar from the row's interval at its chosen threshold; none for rows without an interval. */
+function intervalLayers(row: ResultRow): NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> {
+  if (!row.f1Interval || row.threshold === null) return [];
+  const values = [{ threshold: row.threshold, low: row.f1Interval.low, high: row.f1Interval.high }];
+  return [
+    {
+      data: { values },
+      mark: { type: 'errorbar', ticks: { size: 12, thickness: 2 }, color: '#222', thickness: 2 },
+      encoding: { x: { field: 'threshold', type: 'quantitative' }, y: { ...F1_AXIS, field: 'low' }, y2: { field: 'high' }, tooltip: [{ field: 'low', format: '.4f' }, { field: 'high', format: '.4f' }] },
+    },
+  ];
+}
+
+/** F1 on val and test against the threshold, with the chosen threshold marked by a rule and the test F1's interval there. */
 export function sweepChartSpec(row: ResultRow): TopLevelSpec {
   const points = row.sweep.flatMap((p) => [
     ...(p.f1Val === null ? [] : [{ threshold: p.threshold, split: 'val', f1: p.f1Val }]),
@@ -80,7 +94,7 @@ export function sweepChartSpec(row: ResultRow): TopLevelSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `${rowLabel(row)} on ${row.dataset.name}: F1 vs ${which}`,
-      subtitle: `protocol ${row.protocol} (threshold ${THRESHOLD_ORIGIN[row.protocol]}); test F1 ${fmt(row.f1.test)}`,
+      subtitle: `protocol ${row.protocol} (threshold ${THRESHOLD_ORIGIN[row.protocol]}); test F1 ${fmt(row.f1.test)}${row.f1Interval ? ` [${fmt(row.f1Interval.low)}, ${fmt(row.f1Interval.high)}] (95%, bootstrap over label groups)` : ''}`,
     },
     width: WIDTH,
     height: HEIGHT,
@@ -101,6 +115,8 @@ export function sweepChartSpec(row: ResultRow): TopLevelSpec {
           tooltip: [{ field: 'split' }, { field: 'threshold' }, { field: 'f1', format: '.3f' }],
         },
       },
+      // The test F1's 95% interval (bootstrap over label groups) at the chosen threshold.
+      ...intervalLayers(row),
       {
         data: { values: chosenLabel },
         mark: { type: 'rule', strokeDash: [4, 3], color: '#555' },
@@ -136,7 +152,7 @@ export function sweepOverlaySpec(rows: ResultRow[]): TopLevelSpec {
   // One panel per threshold unit (cosine distance, Hamming bits), each with its own x scale.
   const values = rows.flatMap((r) => [
     ...r.sweep.map((p) => ({ kind: 'sweep', unit: thresholdUnit(r), experiment: rowLabel(r), threshold: p.threshold, f1: p.f1Test })),
-    ...(r.threshold !== null && r.sweep.length > 0 ? [{ kind: 'chosen', unit: thresholdUnit(r), experiment: rowLabel(r), threshold: r.threshold, f1: r.f1.test }] : []),
+    ...(r.threshold !== null && r.sweep.length > 0 ? [{ kind: 'chosen', unit: thresholdUnit(r), experiment: rowLabel(r), threshold: r.threshold, f1: r.f1.test, ...(r.f1Interval ? { low: r.f1Interval.low, high: r.f1Interval.high } : {}) }] : []),
   ]);
   // An explicit domain and range: the default 10-colour scheme repeats from the 11th series on.
   const series = [...new Set(values.map((v) => v.experiment))];
@@ -144,7 +160,7 @@ export function sweepOverlaySpec(rows: ResultRow[]): TopLevelSpec {
   const x = { ...THRESHOLD_AXIS, title: null };
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${datasets[0]}: test F1 vs threshold, all experiments`, subtitle: "dots: each experiment's chosen threshold; one panel per threshold unit" },
+    title: { text: `${datasets[0]}: test F1 vs threshold, all experiments`, subtitle: "dots: each experiment's chosen threshold, with its test F1's 95% interval; one panel per threshold unit" },
     config: CONFIG,
     data: { values },
     facet: { column: { field: 'unit', type: 'nominal', title: null, header: { labelFontSize: 13 } } },
@@ -162,6 +178,11 @@ export function sweepOverlaySpec(rows: ResultRow[]): TopLevelSpec {
           transform: [{ filter: "datum.kind === 'chosen'" }],
           mark: { type: 'point', filled: true, size: 60 },
           encoding: { x, y: F1_AXIS, color },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'chosen' && isValid(datum.low)" }],
+          mark: { type: 'errorbar', ticks: true },
+          encoding: { x, y: { ...F1_AXIS, field: 'low' }, y2: { field: 'high' }, color },
         },
       ],
     },

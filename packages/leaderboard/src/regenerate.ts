@@ -4,6 +4,7 @@ import { chartIsCurrent, jointGridSpec, renderChartFiles, sweepChartSpec, sweepO
 import { chartKey, leaderboardMarkdown, orderRows, type ChartLink } from './markdown.ts';
 import { readResultRows, rowLabel } from './read-rows.ts';
 import { writeFileAtomic, withDirectoryLock, type LockOptions } from '@prodmatch/results';
+import { compareWithBest } from './ties.ts';
 
 export const LEADERBOARD_FILE = 'LEADERBOARD.md';
 export const CHARTS_DIR = 'charts';
@@ -72,7 +73,7 @@ export async function regenerateLeaderboard(resultsDir: string, lockOptions?: Lo
           }
         }
       }
-      const markdown = leaderboardMarkdown(rows, { sweeps, overlays, joints });
+      const markdown = leaderboardMarkdown(rows, { sweeps, overlays, joints }, await compareWithBest(rows, resultsDir));
       const rendered: { chart: PlannedChart; files: RenderedChart }[] = [];
       for (const chart of planned) {
         if (!(await chartIsCurrent(chart.spec, chart.base))) rendered.push({ chart, files: await renderChartFiles(chart.spec) });

@@ -1,6 +1,7 @@
 // The result-row contract's validator: any reader of a row file (the leaderboard, `pnpm submit`, the
 // explorer) checks it field by field against ResultRow before trusting it.
 import type { ResultRow } from './row.ts';
+import { evaluationFields } from './row-evaluation.ts';
 
 /** A row file that does not match the ResultRow contract; the message is one line naming file and field. */
 export class ResultRowError extends Error {
@@ -97,7 +98,7 @@ class RowChecker {
       groups: this.integer(dataset.groups, 'dataset.groups'),
       sha256: this.sha256(dataset.sha256, 'dataset.sha256'),
     };
-    const protocol = this.oneOf(row.protocol, 'protocol', ['split', 'full', 'fixed'] as const);
+    const protocol = this.oneOf(row.protocol, 'protocol', ['split', 'full', 'fixed', 'cv'] as const);
     const seed = this.integer(row.seed, 'seed', Number.MIN_SAFE_INTEGER);
     const backend = this.object(row.backend, 'backend');
     const backendIdentity = { name: this.string(backend.name, 'backend.name'), version: this.string(backend.version, 'backend.version') };
@@ -174,6 +175,7 @@ class RowChecker {
       threshold,
       ...(thresholds.value ? { thresholds: thresholds.value } : {}),
       f1: f1Scores,
+      ...evaluationFields(row, (field, expected, value) => this.fail(field, expected, value)),
       precision,
       recall,
       sweep,

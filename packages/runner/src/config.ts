@@ -18,8 +18,10 @@ const count = z.int().positive();
 /** The keys every run takes; `describe` is the flag's help. */
 export const runSchema = z.strictObject({
   data: z.string().optional().describe('Kaggle-layout folder (train.csv [+ train_images/]); default: $PRODMATCH_DATA, else the embedded synthetic set'),
-  protocol: z.enum(['split', 'full']).default('split').describe("split: train on train groups, tune on val, report test; full: fit, tune and report on all rows (the seeds' way)"),
+  protocol: z.enum(['split', 'full', 'cv']).default('split').describe("split: train on train groups, tune on val, report test; full: fit, tune and report on all rows (the seeds' way); cv: group k-fold, thresholds tuned out of fold"),
+  folds: z.int().min(2).optional().describe('--protocol cv: the number of group folds [default: 5]'),
   seed: z.int().default(42).describe('seed of the group split and of training'),
+  seeds: z.string().regex(/^\s*-?\d+\s*(,\s*-?\d+\s*)+$/, 'two or more comma-separated integers, e.g. 1,2,3').optional().describe('one run per seed (split and training), summarised in one row <experiment>@seeds.json: mean, sd and each seed\'s F1'),
   threshold: z.array(z.string()).optional().describe('evaluate at this distance threshold, no tuning; per source as NAME=VALUE (repeat the flag), e.g. --threshold text=0.45 --threshold phash=8'),
   k: count.optional().describe('neighbours per row before thresholding (every channel)'),
   knn: z.enum(['exact', 'hnsw']).optional().describe('dense search: exact batched matmul or hnswlib ANN'),
@@ -62,6 +64,7 @@ function expected(s: JsonSchema): string {
   if (s.enum) return `one of ${s.enum.join(', ')}`;
   const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
   const positive = s.exclusiveMinimum === 0 || (s.minimum !== undefined && s.minimum >= 1);
+  if (type === 'integer' && s.minimum !== undefined && s.minimum > 1) return `an integer >= ${s.minimum}`;
   if (type === 'integer') return positive ? 'a positive integer' : s.minimum === 0 ? 'a non-negative integer' : 'an integer';
   if (type === 'number') return positive || s.exclusiveMinimum === 0 ? 'a positive number' : s.minimum === 0 ? 'a non-negative number' : 'a number';
   if (type === 'boolean') return 'true or false';
@@ -207,7 +210,7 @@ export function parseArgs(
     const key = String(issue.path[0]);
     const node = runJson.properties?.[key];
     const raw = rawOf(kebab(key)) ?? run[key];
-    throw new UsageError(node && issue.code !== 'invalid_format' ? `--${kebab(key)} must be ${expected(node)}, got "${shown(raw)}"` : `--${kebab(key)}: ${issuesLine(result.error)}`);
+    throw new UsageError(node ? `--${kebab(key)} must be ${issue.code === 'invalid_format' ? issue.message : expected(node)}, got "${shown(raw)}"` : `--${kebab(key)}: ${issuesLine(result.error)}`);
   }
   return { run: result.data, overrides };
 }

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { assertImagesPresent, type Dataset, type Posting } from '@prodmatch/data';
 import { ConfigError, type FeatureContext } from '@prodmatch/features/feature';
-import { union, type Channel, type Combiner } from '@prodmatch/match';
+import { channelGalleries, combineContext, union, type Channel, type Combiner } from '@prodmatch/match';
 import { parseArgs, runSchema, submitSchema, UsageError, type RunConfig } from './config.ts';
 import { loadExperimentDataset } from './dataset.ts';
 import { REPO_ROOT } from './paths.ts';
@@ -25,6 +25,8 @@ export interface PreparedExperiment {
   sources: SourceInfo[];
   minMatches: number;
   fixed: number[] | null;
+  /** --seeds: run once per seed and write one row that summarises them; null for one run at run.seed. */
+  seeds: number[] | null;
   context: FeatureContext;
   tf: TfLoader;
   log: (message: string) => void;
@@ -37,6 +39,11 @@ export async function prepareExperiment(spec: ExperimentSpec, rawArgv: readonly 
   const names = Object.keys(spec.channels);
   if (names.length === 0) throw new Error(`${spec.name}: the experiment declares no channels`);
   const { run, overrides } = parseArgs(spec.name, spec.description, Object.fromEntries(names.map((n) => [n, spec.channels[n].features])), argv, mode === 'submit' ? submitSchema : runSchema);
+  if (run.folds !== undefined && run.protocol !== 'cv') throw new UsageError(`--folds ${run.folds}: folds are for --protocol cv (this run's protocol is ${run.protocol})`);
+  const seeds = run.seeds?.split(',').map(Number) ?? null;
+  if (seeds && new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds ${run.seeds}: a seed is given twice`);
+  if (seeds && argv.some((a) => a === '--seed' || a.startsWith('--seed='))) throw new UsageError('--seed and --seeds do not combine: --seeds runs once per seed it lists');
+  if (run.protocol === 'cv' && run.threshold?.length) throw new UsageError('--threshold does not combine with --protocol cv: cv tunes the thresholds in every fold; evaluate fixed thresholds under --protocol split');
   const log = (message: string): void => console.error(`[${spec.name}] ${message}`);
   const tf = tfRuntime(run.backend);
   if (run.backend) await tf.load(); // a forced backend fails fast, before any work
@@ -79,10 +86,22 @@ export async function prepareExperiment(spec: ExperimentSpec, rawArgv: readonly 
     resolvePath: (path) => resolve(invocationDir(), path),
   };
   const resultsDir = resolve(invocationDir(), run.results ?? join(REPO_ROOT, 'results'));
-  return { spec, argv, run, resultsDir, dataset, channels, combiner, sources, minMatches: run.minMatches ?? spec.minMatches ?? 1, fixed, context, tf, log };
+  return { spec, argv, run, resultsDir, dataset, channels, combiner, sources, minMatches: run.minMatches ?? spec.minMatches ?? 1, fixed, seeds, context, tf, log };
 }
 
 /** Fits every channel that learns (on the train groups under `split`, on all rows under `full`). */
 export async function fitChannels(prepared: PreparedExperiment, train: readonly Posting[]): Promise<void> {
   for (const channel of prepared.channels) await channel.feature.extractor.fit?.(train, prepared.context);
+}
+
+/**
+ * Fits the channels, then the combiner if it learns, on the train postings (under split, the train
+ * groups). Under full a learning combiner does not fit here: it cross-fits on the gallery itself.
+ */
+export async function fitExperiment(prepared: PreparedExperiment, train: readonly Posting[], timings: { embed: number; search: number }, fitCombiner = true): Promise<void> {
+  await fitChannels(prepared, train);
+  const { combiner, channels, context } = prepared;
+  if (!combiner.fit || !fitCombiner) return;
+  const galleries = await channelGalleries(channels, train, context, timings, 'train');
+  await combiner.fit(galleries, train.map((p) => p.labelGroup as string), combineContext(channels, train, context));
 }

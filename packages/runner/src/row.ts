@@ -1,7 +1,8 @@
 // What a run leaves: the result row (the leaderboard's contract) and the predictions file's rows.
 import { relative } from 'node:path';
 import type { EvaluatedGallery } from '@prodmatch/match';
-import type { ChannelResult, JointGrid, PredictionRow, PredictionsHeader, Protocol, ResultRow, SweepPoint } from '@prodmatch/results';
+import { groupBootstrap } from '@prodmatch/metrics';
+import type { ChannelResult, CvSummary, F1Interval, JointGrid, PredictionRow, PredictionsHeader, Protocol, ResultRow, SweepPoint } from '@prodmatch/results';
 import { REPO_ROOT, gitCommit } from './paths.ts';
 import type { PreparedExperiment } from './prepare.ts';
 
@@ -13,6 +14,8 @@ export interface RunOutcome {
   split: boolean;
   chosen: number[];
   timings: ResultRow['timings'];
+  /** Protocol cv: the folds (tuning and reported are then the pooled out-of-fold gallery). */
+  cv?: CvSummary;
 }
 
 function shellQuote(arg: string): string {
@@ -41,6 +44,12 @@ function jointGridOf(outcome: RunOutcome, prepared: PreparedExperiment): JointGr
   const points: JointGrid['points'] = [];
   for (const a of outcome.tuning.grids[0]) for (const b of outcome.tuning.grids[1]) points.push({ x: a, y: b, f1: outcome.tuning.score([a, b]).f1 });
   return { x: x.name, y: y.name, xUnit: x.unit, yUnit: y.unit, on: outcome.split ? 'val' : 'all rows', points };
+}
+
+/** The reported F1's 95% interval: a seeded bootstrap over the reported gallery's label groups (1,000 resamples). */
+export function f1Interval(reported: EvaluatedGallery, chosen: readonly number[], seed: number): F1Interval {
+  const { low, high, level, resamples, unit } = groupBootstrap(reported.rowF1(chosen), reported.postings.map((p) => p.labelGroup as string), { seed });
+  return { low, high, level, resamples, unit, seed };
 }
 
 export function resultRow(prepared: PreparedExperiment, outcome: RunOutcome): ResultRow {
@@ -86,6 +95,8 @@ export function resultRow(prepared: PreparedExperiment, outcome: RunOutcome): Re
     threshold: chosen[0],
     thresholds: Object.fromEntries(sources.map((s, i) => [s.name, chosen[i]])),
     f1: { val: split ? tuning.score(chosen).f1 : null, test: testScores.f1 },
+    f1Interval: f1Interval(reported, chosen, run.seed),
+    ...(outcome.cv ? { cv: outcome.cv } : {}),
     precision: testScores.precision,
     recall: testScores.recall,
     sweep: sweeps[sources[0].name],

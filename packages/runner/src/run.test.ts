@@ -42,6 +42,9 @@ test('split protocol writes a complete row and the leaderboard', async () => {
   assert.equal(row.dataset.rows, 36);
   assert.equal(row.sweep.length, 4);
   assert.ok(row.f1.test > 0.9 && row.f1.val !== null && row.f1.val > 0.9, JSON.stringify(row.f1));
+  const interval = row.f1Interval;
+  assert.ok(interval && interval.low <= row.f1.test && row.f1.test <= interval.high && interval.high <= 1, JSON.stringify(interval));
+  assert.deepEqual([interval.level, interval.resamples, interval.unit, interval.seed], [0.95, 1000, 'label group', 42]);
   assert.ok(row.timings.total >= row.timings.search);
   assert.match(row.command, /^pnpm --filter mini-tfidf run experiment -- --data /);
   assert.ok(existsSync(join(results, 'LEADERBOARD.md')));
@@ -55,6 +58,7 @@ test('full protocol and a fixed threshold name their rows apart', async () => {
   assert.equal(full.protocol, 'full');
   assert.equal(full.f1.val, null);
   assert.equal(full.f1.test, 1);
+  assert.deepEqual([full.f1Interval?.low, full.f1Interval?.high], [1, 1], 'every row right: the interval is [1, 1]');
   const fixed = await runExperiment(spec, ['--', ...base(results, data), '--threshold', '0', '--no-leaderboard']);
   assert.equal(fixed.protocol, 'fixed');
   assert.equal(fixed.threshold, 0);

@@ -1,72 +1,63 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { hideBin } from 'yargs/helpers';
-import { groupSplit, type Posting } from '@prodmatch/data';
-import { channelGalleries, combineContext, embedGallery, evaluateGallery, seconds, tuneThresholds, type EvaluatedGallery } from '@prodmatch/match';
+import { seconds } from '@prodmatch/match';
 import { predictionsPathFor, writePredictions, writeResultRow, type ResultRow } from '@prodmatch/results';
 import { REPO_ROOT } from './paths.ts';
-import { fitChannels, prepareExperiment, type PreparedExperiment } from './prepare.ts';
+import { prepareExperiment, type PreparedExperiment } from './prepare.ts';
+import { DEFAULT_FOLDS, runCv, runSplitOrFull } from './protocols.ts';
 import { predictionRows, predictionsHeader, resultRow, type RunOutcome } from './row.ts';
+import { seedsRow, withSeed } from './seeds.ts';
 import type { ExperimentSpec } from './spec.ts';
 
-/**
- * Fits the channels, then the combiner if it learns, on the train postings (under split, the train
- * groups). Under full a learning combiner does not fit here: it cross-fits on the gallery itself.
- */
-export async function fitExperiment(prepared: PreparedExperiment, train: readonly Posting[], timings: { embed: number; search: number }, fitCombiner = true): Promise<void> {
-  await fitChannels(prepared, train);
-  const { combiner, channels, context } = prepared;
-  if (!combiner.fit || !fitCombiner) return;
-  const galleries = await channelGalleries(channels, train, context, timings, 'train');
-  await combiner.fit(galleries, train.map((p) => p.labelGroup as string), combineContext(channels, train, context));
+/** The row file's name: <experiment>[@full|@cv|@cvK][@t<thresholds>][@seeds][@<tag>]. */
+export function rowName(prepared: PreparedExperiment): string {
+  const { run, fixed, spec } = prepared;
+  const protocol = run.protocol === 'full' ? '@full' : run.protocol === 'cv' ? `@cv${(run.folds ?? DEFAULT_FOLDS) === DEFAULT_FOLDS ? '' : run.folds}` : '';
+  return `${spec.name}${protocol}${fixed !== null ? `@t${fixed.join('_')}` : ''}${prepared.seeds ? '@seeds' : ''}${run.tag ? `@${run.tag}` : ''}`;
 }
 
 /**
- * The experiment harness: fit every channel (and a learning combiner) on the train groups, embed and
- * search each gallery once per channel, combine, tune the sources' thresholds jointly on val, and write
- * the predictions file and the row atomically. Returns the row.
+ * The experiment harness: fit every channel (and a learning combiner) on the training groups, embed and
+ * search each gallery once per channel, combine, tune the sources' thresholds jointly (protocols.ts), and
+ * write the predictions file and the row atomically. Returns the row.
  */
 export async function runExperiment(spec: ExperimentSpec, rawArgv: readonly string[] = hideBin(process.argv)): Promise<ResultRow> {
   const started = process.hrtime.bigint();
   const prepared = await prepareExperiment(spec, rawArgv);
-  const { run, dataset, channels, sources, fixed, log, context, combiner } = prepared;
-  const postings = dataset.train.postings;
-  const split = run.protocol === 'split' ? groupSplit(postings, run.seed) : null;
-  const rows = (indices: number[]): Posting[] => indices.map((i) => postings[i]);
-  log(`${dataset.identity.kind} dataset ${dataset.identity.name}: ${postings.length} postings, ${dataset.identity.groups} groups; protocol ${run.protocol}; channels ${channels.map((c) => c.name).join(', ')}; combiner ${combiner.name}`);
+  const { run, dataset, channels, sources, log, combiner } = prepared;
+  log(`${dataset.identity.kind} dataset ${dataset.identity.name}: ${dataset.train.postings.length} postings, ${dataset.identity.groups} groups; protocol ${run.protocol}${run.protocol === 'cv' ? ` (${run.folds ?? DEFAULT_FOLDS} folds)` : ''}; channels ${channels.map((c) => c.name).join(', ')}; combiner ${combiner.name}`);
   const timings = { prepare: seconds(started), train: 0, embed: 0, search: 0, total: 0 };
-
-  let t = process.hrtime.bigint();
-  await fitExperiment(prepared, split ? rows(split.train) : postings, timings, split !== null);
-  timings.train = seconds(t);
-
-  const post = { minMatches: prepared.minMatches };
-  const evaluate = async (gallery: Posting[], label: string): Promise<EvaluatedGallery> => {
-    // Under full the gallery is also the training data: a learning combiner cross-fits on it.
-    const crossFit = split ? undefined : { labels: gallery.map((p) => p.labelGroup as string), seed: run.seed };
-    const { matcher } = await embedGallery(channels, combiner, gallery, context, timings, label, crossFit);
-    return evaluateGallery(matcher, gallery, post, fixed);
+  const seeds = prepared.seeds ?? [run.seed];
+  const runOnce = async (seed: number, i: number): Promise<{ seeded: PreparedExperiment; outcome: RunOutcome; row: ResultRow }> => {
+    const seeded = withSeed(prepared, seed);
+    if (prepared.seeds) log(`seed ${seed} (${i + 1} of ${seeds.length})`);
+    const outcome = run.protocol === 'cv' ? await runCv(seeded, timings) : await runSplitOrFull(seeded, timings);
+    const t = process.hrtime.bigint();
+    const row = resultRow(seeded, outcome);
+    timings.search += seconds(t);
+    if (prepared.seeds) log(`seed ${seed}: F1 ${row.f1.test.toFixed(4)}`);
+    return { seeded, outcome, row };
   };
-  const tuning = await evaluate(split ? rows(split.val) : postings, split ? 'val' : 'all rows');
-  const reported = split ? await evaluate(rows(split.test), 'test') : tuning;
-  t = process.hrtime.bigint();
-  const tuned = fixed === null ? tuneThresholds((th) => tuning.score(th).f1, tuning.grids) : null;
-  const chosen = fixed ?? (tuned as NonNullable<typeof tuned>).thresholds;
-  if (tuned) log(`tuned ${sources.length} threshold(s) on ${split ? 'val' : 'all rows'} by ${tuned.method} (${tuned.evaluations} evaluations): ${sources.map((s, i) => `${s.name}=${chosen[i]}`).join(' ')}`);
-  const outcome: RunOutcome = { protocol: fixed !== null ? 'fixed' : split ? 'split' : 'full', tuning, reported, split: split !== null, chosen, timings };
-  const row = resultRow(prepared, outcome);
-  timings.search += seconds(t);
+  // Only the first seed's galleries are kept: its predictions file is the one written.
+  const first = await runOnce(seeds[0], 0);
+  const rows = [first.row];
+  for (let i = 1; i < seeds.length; i++) rows.push((await runOnce(seeds[i], i)).row);
+  const { outcome } = first;
   timings.total = seconds(started);
+  const row = prepared.seeds ? seedsRow(rows, timings) : { ...first.row, timings };
 
-  const suffix = (run.protocol === 'full' ? '@full' : '') + (fixed !== null ? `@t${fixed.join('_')}` : '') + (run.tag ? `@${run.tag}` : '');
-  const path = join(prepared.resultsDir, dataset.identity.name, `${spec.name}${suffix}.json`);
+  const name = rowName(prepared);
+  const path = join(prepared.resultsDir, dataset.identity.name, `${name}.json`);
   // Predictions first: a row on disk always has its predictions beside it.
-  await writePredictions(predictionsPathFor(path), predictionsHeader(prepared, `${spec.name}${suffix}`, outcome), predictionRows(reported, chosen));
+  await writePredictions(predictionsPathFor(path), predictionsHeader(first.seeded, name, outcome), predictionRows(outcome.reported, outcome.chosen));
   // Leaves a row untouched when only run-specific fields (timings, finishedAt) would change, so a
   // committed row keeps its bytes and turbo's cache (which hashes tracked outputs) can hit.
   await writeResultRow(path, row);
   const perChannel = row.channels && row.channels.length > 1 ? ` [${row.channels.map((c) => `${c.name} ${c.f1 ? c.f1.test.toFixed(4) : '—'}`).join(', ')}]` : '';
-  log(`F1 ${outcome.protocol === 'full' ? 'all rows' : 'test'} ${row.f1.test.toFixed(4)} (val ${row.f1.val?.toFixed(4) ?? '—'}) at ${sources.map((s, i) => `${s.name}=${chosen[i]}`).join(' ')}${perChannel}; ${timings.total.toFixed(1)} s -> ${path}`);
+  const interval = row.f1Interval ? ` [${row.f1Interval.low.toFixed(4)}, ${row.f1Interval.high.toFixed(4)}]` : '';
+  const reported = (prepared.seeds ? `mean of ${prepared.seeds.length} seeds (sd ${row.seeds?.sd.toFixed(4)}), ` : '') + (outcome.protocol === 'cv' ? 'pooled out of fold' : outcome.protocol === 'full' ? 'all rows' : 'test');
+  log(`F1 ${reported} ${row.f1.test.toFixed(4)}${interval} (val ${row.f1.val?.toFixed(4) ?? '—'}) at ${sources.map((s, i) => `${s.name}=${outcome.chosen[i]}`).join(' ')}${perChannel}; ${timings.total.toFixed(1)} s -> ${path}`);
   if (run.leaderboard) await regenerateLeaderboard(prepared.resultsDir);
   return row;
 }

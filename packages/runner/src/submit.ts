@@ -8,8 +8,7 @@ import { assertImagesPresent, DataError } from '@prodmatch/data';
 import { embedGallery, seconds } from '@prodmatch/match';
 import { installInterruptCleanup, parseResultRow, writeSubmission } from '@prodmatch/results';
 import { REPO_ROOT } from './paths.ts';
-import { invocationDir, prepareExperiment, type PreparedExperiment } from './prepare.ts';
-import { fitExperiment } from './run.ts';
+import { fitExperiment, invocationDir, prepareExperiment, type PreparedExperiment } from './prepare.ts';
 import type { ExperimentSpec } from './spec.ts';
 
 export class SubmitError extends Error {}
