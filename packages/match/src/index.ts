@@ -7,3 +7,4 @@ export { blend, blendedFeatures, type BlendOptions } from './combiners/blend.ts'
 export { clusteringEnsemble, clusteringEnsembleMatches } from './combiners/clustering.ts';
 export { unionScorer, unionMatches, galleryMatches, type ScoredSource, type PostProcessing } from './score.ts';
 export { tuneThresholds, type TuneResult, type TuneOptions } from './tune.ts';
+export * from './rerank/index.ts';
