@@ -1,6 +1,6 @@
 // One experiment's predictions file, held as flat typed arrays (27k rows x 50 neighbours per list is a few
 // megabytes), so that re-applying thresholds to the whole gallery is one tight pass.
-import { labelIds, matchesWithin, type ThresholdedList } from '@prodmatch/metrics';
+import { labelIds, matchesWithin, rowF1, rowScoring, type ThresholdedList } from '@prodmatch/metrics';
 import { streamPredictions, PredictionsFileError, type ListInfo, type PredictionRow, type PredictionsHeader } from '@prodmatch/results';
 
 /** Rows of variable length back to back: row i is values[offsets[i] .. offsets[i + 1]). */
@@ -65,6 +65,7 @@ export class Gallery {
   readonly size: number;
   /** Gallery indices of each label group's rows, so a row's truth set is one slice. */
   private readonly groupOf: Int32Array;
+  private readonly groupSize: Int32Array;
   private readonly groupMembers: Ragged<Int32Array>;
 
   private constructor(
@@ -78,6 +79,7 @@ export class Gallery {
     // A posting without a label is its own group: nothing else counts as its true match.
     const { ids, groupSize } = labelIds(labelGroups.map((g, i) => g ?? `\u0000unlabelled ${i}`));
     this.groupOf = ids;
+    this.groupSize = groupSize;
     const offsets = new Int32Array(groupSize.length + 1);
     for (let g = 0; g < groupSize.length; g++) offsets[g + 1] = offsets[g] + groupSize[g];
     const fill = offsets.slice(0, -1);
@@ -242,30 +244,15 @@ export class Gallery {
   private scoreRows(rows: readonly number[] | null, matches: (row: number) => ArrayLike<number>, into?: RowScores): RowScores {
     const n = this.size;
     const out = into ?? { f1: new Float64Array(n), precision: new Float64Array(n), recall: new Float64Array(n), falsePositives: new Int32Array(n), falseNegatives: new Int32Array(n) };
-    // Per-row stamp instead of a Set: marks which indices this row already counted.
-    const stamp = new Int32Array(n).fill(-1);
-    const { groupOf } = this;
-    const groupStart = this.groupMembers.offsets;
+    const row = rowScoring(this.groupOf, this.groupSize, this.header.cap);
     const count = rows === null ? n : rows.length;
     for (let r = 0; r < count; r++) {
       const i = rows === null ? r : rows[r];
-      const list = matches(i);
-      stamp[i] = i;
-      let size = 1;
-      let hits = 1;
-      for (let c = 0; c < list.length && size < this.header.cap; c++) {
-        const j = list[c];
-        if (stamp[j] === i) continue;
-        stamp[j] = i;
-        size++;
-        if (groupOf[j] === groupOf[i]) hits++;
-      }
-      const truth = groupStart[groupOf[i] + 1] - groupStart[groupOf[i]];
-      out.f1[i] = (2 * hits) / (size + truth);
-      out.precision[i] = hits / size;
-      out.recall[i] = hits / truth;
-      out.falsePositives[i] = size - hits;
-      out.falseNegatives[i] = truth - hits;
+      out.f1[i] = rowF1(row, i, matches(i));
+      out.precision[i] = row.hits / row.predicted;
+      out.recall[i] = row.hits / row.truth;
+      out.falsePositives[i] = row.predicted - row.hits;
+      out.falseNegatives[i] = row.truth - row.hits;
     }
     return out;
   }

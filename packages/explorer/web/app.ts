@@ -1,6 +1,6 @@
 // The explorer page: plain DOM. The query's matches are recomputed here with the runner's own rule
 // (matchesWithin); the gallery's mean F1 and worst rows come from the server, which holds every row.
-import { matchesWithin } from '@prodmatch/metrics';
+import { matchesWithin, rowF1, rowScoring } from '@prodmatch/metrics';
 import embed from 'vega-embed';
 import type { DatasetSummary, ExperimentDetail, GalleryScores, PostingCard, QueryDetail, RowScore } from '../src/api-types.ts';
 
@@ -56,10 +56,13 @@ function image(card: PostingCard, size: 'thumb' | 'large'): HTMLElement {
   return el('img', { src: `/api/image?${new URLSearchParams({ dataset: state.dataset, posting: card.postingId, size })}`, alt: card.title, loading: 'lazy' });
 }
 
-/** Per-row F1 as Kaggle scores it: 2|P∩T| / (|P| + |T|), self in both. */
-function rowF1(matches: number[], truth: ReadonlySet<number>): number {
-  const hits = matches.filter((j) => truth.has(j)).length;
-  return (2 * hits) / (matches.length + truth.size);
+/** The query's F1 under its matches, by metrics' rowF1 (the runner's and the server's definition). */
+function queryF1(side: Side, query: QueryDetail, matches: readonly number[]): number {
+  const { rows, cap } = side.detail;
+  // The page knows the query's label group by its members: label 1 for them, 0 for every other posting.
+  const group = new Int32Array(rows);
+  for (const j of query.truth) group[j] = 1;
+  return rowF1(rowScoring(group, Int32Array.of(rows - query.truth.length, query.truth.length), cap), query.posting.index, matches);
 }
 
 function currentMatches(side: Side, query: QueryDetail): number[] {
@@ -105,7 +108,7 @@ function renderQueryCard(): void {
   if (!query) return;
   const scores = state.sides.map((side) => {
     if (typeof side.query !== 'object' || side.query === null) return el('dd', {}, typeof side.query === 'string' ? side.query : '—');
-    const f1 = rowF1(currentMatches(side, side.query), new Set(side.query.truth));
+    const f1 = queryF1(side, side.query, currentMatches(side, side.query));
     return el('dd', { class: 'row-f1', 'data-row-f1': String(f1), 'data-experiment': side.detail.id }, fmt(f1, 3));
   });
   const rows: HTMLElement[] = [
