@@ -124,3 +124,16 @@ async function writeRow(dir: string, row: ResultRow): Promise<void> {
   await mkdir(join(dir, row.dataset.name), { recursive: true });
   await writeFile(join(dir, row.dataset.name, `${row.experiment}.json`), JSON.stringify(row));
 }
+
+test('per-row scores are cached beside the results and re-read when the predictions file changes', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'prodmatch-paired-'));
+  await writeRowWithPredictions(dir, 'alpha', makeRow('alpha', REAL, 0.8), matchesA);
+  const [alpha] = await readResultRows(dir);
+  const first = await rowScores(dir, alpha);
+  const cached = JSON.parse(await readFile(join(dir, '.cache', 'row-scores', 'shopee', 'alpha.json'), 'utf8'));
+  assert.deepEqual(cached.postingIds, ['a', 'b', 'c', 'd', 'e', 'f']);
+  assert.deepEqual(Array.from((await rowScores(dir, alpha)).f1), Array.from(first.f1), 'the cached scores read back exactly');
+  await writeRowWithPredictions(dir, 'alpha', makeRow('alpha', REAL, 0.8), [[0, 1, 2], [1, 0, 2], [2, 0, 1], [3], [4, 5], [5, 4]]);
+  assert.deepEqual(Array.from((await rowScores(dir, alpha)).f1), [1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(await readResultRows(dir), [alpha], 'the cache is no row');
+});

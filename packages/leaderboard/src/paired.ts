@@ -2,9 +2,11 @@
 // the noise of which groups happened to land in the test split cancels out. The per-row F1s come from
 // the stored matches (never recomputed), the difference's interval from a paired bootstrap over label
 // groups (metrics/bootstrap.ts). Two rows pair only when they were made on the same rows.
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { matchScores, pairedGroupBootstrap, type PairedInterval } from '@prodmatch/metrics';
-import { predictionsPathFor, streamPredictions, type PredictionsHeader } from '@prodmatch/results';
+import { PredictionsFileError, predictionsPathFor, streamPredictions, type PredictionsHeader } from '@prodmatch/results';
+import { writeFileAtomic } from './atomic.ts';
 import { rowLabel } from './read-rows.ts';
 import type { ResultRow } from '@prodmatch/results';
 
@@ -36,11 +38,37 @@ export function predictionsPathOf(resultsDir: string, row: ResultRow): string {
   return predictionsPathFor(join(resultsDir, row.dataset.name, `${rowLabel(row)}.json`));
 }
 
-/** Reads a row's predictions file and scores each posting's stored matches (Kaggle's per-row F1). */
+/** Where a predictions file's per-row scores are kept (git-ignored, like every .cache/), keyed by the file's size and mtime. */
+function scoresCachePath(resultsDir: string, row: ResultRow): string {
+  return join(resultsDir, '.cache', 'row-scores', row.dataset.name, `${rowLabel(row)}.json`);
+}
+
+interface CachedScores {
+  version: 1;
+  size: number;
+  mtimeMs: number;
+  header: PredictionsHeader;
+  postingIds: string[];
+  groups: string[];
+  f1: number[];
+}
+
+/**
+ * Reads a row's predictions file and scores each posting's stored matches (Kaggle's per-row F1). The
+ * scores are cached under <results>/.cache/row-scores, so regenerating the leaderboard re-reads only the
+ * predictions files that changed (parsing every neighbour list of every file took ~40 s on a busy machine).
+ */
 export async function rowScores(resultsDir: string, row: ResultRow): Promise<RowScores> {
   const label = rowLabel(row);
   const path = predictionsPathOf(resultsDir, row);
   if (row.seeds) throw new CompareError(`${label} summarises ${row.seeds.values.length} runs (one per seed) and has no predictions of its own; compare rows of one seed`);
+  const stats = await stat(path).catch(() => null);
+  if (!stats) throw new PredictionsFileError(`${path}: no predictions file; run the experiment to write one`);
+  const cachePath = scoresCachePath(resultsDir, row);
+  const cached = await readFile(cachePath, 'utf8').then((text) => JSON.parse(text) as CachedScores, () => null).catch(() => null);
+  if (cached && cached.version === 1 && cached.size === stats.size && cached.mtimeMs === stats.mtimeMs) {
+    return checked({ label, row, header: cached.header, postingIds: cached.postingIds, groups: cached.groups, f1: Float64Array.from(cached.f1) }, path);
+  }
   let header: PredictionsHeader | null = null;
   const postingIds: string[] = [];
   const groups: string[] = [];
@@ -57,11 +85,20 @@ export async function rowScores(resultsDir: string, row: ResultRow): Promise<Row
     matches.push(item.matches);
   }
   if (header === null) throw new CompareError(`${path}: empty predictions file; re-run ${row.experiment}`);
+  const f1 = new Float64Array(postingIds.length);
+  if (postingIds.length > 0) matchScores(matches, groups, f1);
+  const scores = checked({ label, row, header, postingIds, groups, f1 }, path);
+  const entry: CachedScores = { version: 1, size: stats.size, mtimeMs: stats.mtimeMs, header, postingIds, groups, f1: Array.from(f1) };
+  await writeFileAtomic(cachePath, JSON.stringify(entry));
+  return scores;
+}
+
+/** The scores, once the file is known to be whole and made on its row's train.csv. */
+function checked(scores: RowScores, path: string): RowScores {
+  const { header, row, postingIds } = scores;
   if (postingIds.length !== header.rows) throw new CompareError(`${path}: header says ${header.rows} rows, file has ${postingIds.length} (truncated?); re-run ${row.experiment}`);
   if (header.dataset.sha256 !== row.dataset.sha256) throw new CompareError(`${path}: made on another train.csv than its row (sha256 ${header.dataset.sha256.slice(0, 12)} vs ${row.dataset.sha256.slice(0, 12)}); re-run ${row.experiment}`);
-  const f1 = new Float64Array(postingIds.length);
-  matchScores(matches, groups, f1);
-  return { label, row, header, postingIds, groups, f1 };
+  return scores;
 }
 
 /** Why two rows cannot be paired, in one line; null when they were made on the same rows. */
