@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { matchScores, pairedGroupBootstrap, type PairedInterval } from '@prodmatch/metrics';
 import { PredictionsFileError, predictionsPathFor, streamPredictions, type PredictionsHeader } from '@prodmatch/results';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '@prodmatch/results';
 import { rowLabel } from './read-rows.ts';
 import type { ResultRow } from '@prodmatch/results';
 
