@@ -63,7 +63,7 @@ function writeValid(random: Random): Written {
     } satisfies Posting;
     postings.push(posting);
     const fields = [posting.postingId, posting.image, random() < 0.2 ? phash.toUpperCase() : phash, posting.title, posting.labelGroup].map((f) => quote(random, f));
-    const head = fields.slice(0, 4).map((f) => f.text).join(',') + ',';
+    const head = `${fields.slice(0, 4).map((f) => f.text).join(',')},`;
     const start = Buffer.byteLength(text);
     const labelStart = start + Buffer.byteLength(head);
     const labelEnd = labelStart + Buffer.byteLength(fields[4].text);

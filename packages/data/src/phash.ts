@@ -69,7 +69,7 @@ function precomputeCoefficients(inSize: number, outSize: number): Coefficients {
 function clip8(value: number): number {
   if (value <= 0) return 0;
   const v = Math.floor(value / (1 << PRECISION_BITS));
-  return v > 255 ? 255 : v;
+  return Math.min(v , 255);
 }
 
 /** Pillow's `Image.resize(size, LANCZOS)` for an 8-bit single-channel image (horizontal pass first). */
@@ -196,7 +196,7 @@ export async function phashFromFile(input: string | Buffer): Promise<string> {
 /** Number of differing bits between two 16-hex-digit hashes. */
 export function phashDistance(a: string, b: string): number {
   if (a.length !== 16 || b.length !== 16) throw new Error(`phash: expected two 16-digit hex hashes, got "${a}" and "${b}"`);
-  const x = BigInt.asUintN(64, BigInt('0x' + a) ^ BigInt('0x' + b));
+  const x = BigInt.asUintN(64, BigInt(`0x${a}`) ^ BigInt(`0x${b}`));
   let d = 0;
   for (let v = x; v > 0n; v &= v - 1n) d++;
   return d;

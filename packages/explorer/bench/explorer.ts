@@ -230,7 +230,7 @@ try {
   }
   const verdict = startup.medianMs < START_GOAL_MS && experiments.every((e) => [e.search, e.query, e.slider, e.page?.slider, e.page?.search].every((s) => !s || s.p95Ms < LATENCY_GOAL_MS));
   console.log(verdict ? 'all goals met' : 'NOT all goals met (see above)');
-  await writeFileAtomic(argv.out, JSON.stringify({ bench: 'explorer', dataset: argv.dataset, goals: { startupMs: START_GOAL_MS, latencyMs: LATENCY_GOAL_MS }, reference: { bareHttp: reference }, startup: { ...startup, launchesMs: launches.map((m) => Number(m.toFixed(1))), serverCpuMs: launchCpu }, experiments, goalsMet: verdict, finishedAt: new Date().toISOString() }, null, 2) + '\n');
+  await writeFileAtomic(argv.out, `${JSON.stringify({ bench: 'explorer', dataset: argv.dataset, goals: { startupMs: START_GOAL_MS, latencyMs: LATENCY_GOAL_MS }, reference: { bareHttp: reference }, startup: { ...startup, launchesMs: launches.map((m) => Number(m.toFixed(1))), serverCpuMs: launchCpu }, experiments, goalsMet: verdict, finishedAt: new Date().toISOString() }, null, 2)}\n`);
   console.log(`wrote ${argv.out}`);
 } finally {
   await browser?.close();

@@ -43,7 +43,6 @@ test('the page: search a posting, its match grid and true/false marks as in the 
   fixture = await makeFixture();
   const { rows } = await readPredictions(predictionsPathFor(join(fixture.resultsDir, FIXTURE_DATASET, `${RECOMPUTABLE}.json`)));
   const labels = rows.map((r) => r.labelGroup!);
-  const chosen = { title: 0.5, phash: 4 };
   const moved = { title: 0.8, phash: 4 };
   // A query whose matches change with the slider and hold a true match besides itself (its image is deleted below).
   const query = rows.findIndex((r, i) => r.matches.some((j) => j !== i && labels[j] === labels[i]) && matchesAt(rows, i, moved).length > r.matches.length);

@@ -153,7 +153,7 @@ describe('explorer API', () => {
     const fault = injectWriteFault({ match: (file) => file.startsWith(thumbnails), code: 'ENOSPC' });
     const posting = fixture.postings[3];
     const path = `/api/image?${q({ dataset: FIXTURE_DATASET, posting: posting.postingId, size: 'thumb' })}`;
-    let answers;
+    let answers: Awaited<ReturnType<typeof get>>[];
     try {
       answers = await Promise.all([get(path), get(path), get(`/api/image?${q({ dataset: FIXTURE_DATASET, posting: fixture.postings[4].postingId })}`)]);
     } finally {

@@ -241,7 +241,7 @@ export class Explorer {
     const thresholds = open.gallery.chosenThresholds();
     for (const [name, value] of Object.entries(given)) {
       const list = header.lists.find((l) => l.name === name);
-      if (!list || !list.source) throw new ExplorerRequestError(400, `threshold for "${name}": ${id} has no such source list (it has ${header.lists.filter((l) => l.source).map((l) => l.name).join(', ')})`);
+      if (!list?.source) throw new ExplorerRequestError(400, `threshold for "${name}": ${id} has no such source list (it has ${header.lists.filter((l) => l.source).map((l) => l.name).join(', ')})`);
       if (!header.recomputable && value !== thresholds[name]) throw new ExplorerRequestError(400, `${id}'s matches (combiner ${header.combiner.name}) are not a thresholded union: its thresholds cannot be changed`);
       const [min, max] = DISTANCE_RANGE[list.unit];
       if (!(value >= min && value <= max)) throw new ExplorerRequestError(400, `threshold for "${name}" must be within ${min}..${max} (${list.unit}), got ${value}`);

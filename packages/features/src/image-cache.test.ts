@@ -20,7 +20,7 @@ async function miniDataset(): Promise<string> {
     writeFileSync(join(dir, 'train_images', `${i}.png`), await grey(40 * i));
     lines.push(`p${i},${i}.png,${i.toString(16).padStart(16, '0')},product ${i >> 1},${100 + (i >> 1)}`);
   }
-  writeFileSync(join(dir, 'train.csv'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
   return dir;
 }
 

@@ -202,7 +202,7 @@ async function main(): Promise<void> {
 
     const outPath = resolve(root, argv.out);
     mkdirSync(dirname(outPath), { recursive: true });
-    writeFileSync(outPath, JSON.stringify({
+    writeFileSync(outPath, `${JSON.stringify({
       bench: 'knn',
       command: `pnpm bench:knn --rows ${rows} --dim ${dim} --k ${argv.k} --seed ${argv.seed}`,
       data: { rows, dim, k, seed: argv.seed, kind: 'uniform [-1, 1) per coordinate, rows scaled to unit length' },
@@ -215,7 +215,7 @@ async function main(): Promise<void> {
       hnsw,
       host: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, loadavg_start: loadStart, loadavg_end: loadEnd, node: process.version },
       date: new Date().toISOString(),
-    }, null, 2) + '\n');
+    }, null, 2)}\n`);
     console.log(`wrote ${argv.out}`);
   } finally {
     rmSync(temp, { recursive: true, force: true });

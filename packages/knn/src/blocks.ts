@@ -1,5 +1,5 @@
 import type { Tf } from '@prodmatch/tf';
-import { TopKAccumulator } from './topk.ts';
+import type { TopKAccumulator } from './topk.ts';
 
 /**
  * One exact search cut into tiles of the similarity matrix. With `symmetric` (the gallery is the

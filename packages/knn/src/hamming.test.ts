@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { hammingTopK, hash64FromHex } from './hamming.ts';
 
 function naive(hexes: string[], k: number): { idx: number[]; d: number[] }[] {
-  const bits = (h: string) => BigInt('0x' + h);
+  const bits = (h: string) => BigInt(`0x${h}`);
   return hexes.map((a, i) => {
     const all = hexes.map((b, j) => ({ j, d: (bits(a) ^ bits(b)).toString(2).split('1').length - 1 }));
     all.sort((x, y) => (x.j === i ? -1 : y.j === i ? 1 : x.d - y.d || x.j - y.j));

@@ -202,7 +202,7 @@ export async function renderChartFiles(spec: TopLevelSpec): Promise<RenderedChar
   try {
     const svg = await view.toSVG();
     const png = await sharp(Buffer.from(svg), { density: PNG_DENSITY }).png().toBuffer();
-    return { spec: JSON.stringify(spec, null, 2) + '\n', svg, png };
+    return { spec: `${JSON.stringify(spec, null, 2)}\n`, svg, png };
   } finally {
     view.finalize();
   }
@@ -224,7 +224,7 @@ export async function writeChartFiles(chart: RenderedChart, outBase: string): Pr
 export async function chartIsCurrent(spec: TopLevelSpec, outBase: string): Promise<boolean> {
   try {
     const existing = await readFile(`${outBase}.vl.json`, 'utf8');
-    if (existing !== JSON.stringify(spec, null, 2) + '\n') return false;
+    if (existing !== `${JSON.stringify(spec, null, 2)}\n`) return false;
     await Promise.all([access(`${outBase}.svg`), access(`${outBase}.png`)]);
     return true;
   } catch {

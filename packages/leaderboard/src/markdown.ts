@@ -45,7 +45,7 @@ export function formatDuration(seconds: number): string {
 }
 
 function formatFinished(iso: string): string {
-  return new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
+  return `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')}Z`;
 }
 
 function cell(text: string): string {

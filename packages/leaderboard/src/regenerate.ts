@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { chartIsCurrent, jointGridSpec, renderChartFiles, sweepChartSpec, sweepOverlaySpec, writeChartFiles, type RenderedChart, type TopLevelSpec } from './charts.ts';
@@ -25,7 +26,7 @@ function plan(resultsDir: string, dataset: string, name: string, spec: TopLevelS
 
 /** Deletes chart files under charts/ that no current row produced (a row file was removed or renamed). */
 async function removeOrphanCharts(chartsDir: string, keep: ReadonlySet<string>): Promise<void> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(chartsDir, { recursive: true, withFileTypes: true });
   } catch {

@@ -20,7 +20,7 @@ type Json = unknown;
 function describe(value: Json): string {
   if (value === undefined) return 'missing';
   const text = JSON.stringify(value);
-  return `got ${text.length > 40 ? text.slice(0, 37) + '...' : text}`;
+  return `got ${text.length > 40 ? `${text.slice(0, 37)}...` : text}`;
 }
 
 /** Walks one parsed row, checking each field against ResultRow; throws ResultRowError on the first mismatch. */

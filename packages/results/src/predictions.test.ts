@@ -57,10 +57,10 @@ test('predictions round trip: header, rows in order, distances to six significan
 test('truncated, foreign and missing predictions files get one-line errors', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodmatch-pred-'));
   const short = join(dir, 'short.predictions.jsonl.gz');
-  writeFileSync(short, gzipSync(JSON.stringify(header(5)) + '\n' + JSON.stringify({ postingId: 'a', labelGroup: null, neighbours: {}, matches: [0] }) + '\n'));
+  writeFileSync(short, gzipSync(`${JSON.stringify(header(5))}\n${JSON.stringify({ postingId: 'a', labelGroup: null, neighbours: {}, matches: [0] })}\n`));
   await assert.rejects(readPredictions(short), /header says 5 rows, file has 1/);
   const cut = join(dir, 'cut.predictions.jsonl.gz');
-  writeFileSync(cut, gzipSync(JSON.stringify(header(1)) + '\n{"postingId":'));
+  writeFileSync(cut, gzipSync(`${JSON.stringify(header(1))}\n{"postingId":`));
   await assert.rejects(readPredictions(cut), /line 2 is not JSON/);
   const foreign = join(dir, 'foreign.predictions.jsonl.gz');
   writeFileSync(foreign, gzipSync('{"hello":1}\n'));

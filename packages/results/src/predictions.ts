@@ -72,11 +72,11 @@ const compactDistance = (d: number): number => Number(d.toPrecision(6));
  */
 export async function writePredictions(path: string, header: PredictionsHeader, rows: Iterable<PredictionRow>): Promise<void> {
   function* lines(): Generator<string> {
-    yield JSON.stringify(header) + '\n';
+    yield `${JSON.stringify(header)}\n`;
     for (const row of rows) {
       const neighbours: Record<string, [number[], number[]]> = {};
       for (const [name, [indices, distances]] of Object.entries(row.neighbours)) neighbours[name] = [indices, distances.map(compactDistance)];
-      yield JSON.stringify({ ...row, neighbours }) + '\n';
+      yield `${JSON.stringify({ ...row, neighbours })}\n`;
     }
   }
   await writeStreamAtomic(path, lines(), createGzip({ level: 6 }));
@@ -133,5 +133,5 @@ export async function readPredictions(path: string): Promise<{ header: Predictio
 
 /** The predictions file that sits beside a row file: results/<dataset>/<name>.json -> <name>.predictions.jsonl.gz. */
 export function predictionsPathFor(rowPath: string): string {
-  return rowPath.replace(/\.json$/, '') + '.predictions.jsonl.gz';
+  return `${rowPath.replace(/\.json$/, '')}.predictions.jsonl.gz`;
 }

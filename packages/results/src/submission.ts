@@ -40,7 +40,7 @@ export function validateSubmission(rows: readonly SubmissionRow[], testIds: read
 export function submissionCsv(rows: readonly SubmissionRow[]): string {
   // Posting ids are `train_<digits>`/`test_<digits>` on Kaggle: no commas or quotes to escape, checked anyway.
   for (const row of rows) for (const id of [row.postingId, ...row.matches]) if (/[,"\s]/.test(id)) throw new SubmissionError(`posting_id "${id}" contains a comma, quote or space, which submission.csv cannot hold`);
-  return ['posting_id,matches', ...rows.map((r) => `${r.postingId},${r.matches.join(' ')}`)].join('\n') + '\n';
+  return `${['posting_id,matches', ...rows.map((r) => `${r.postingId},${r.matches.join(' ')}`)].join('\n')}\n`;
 }
 
 /** Validates, then writes atomically: a submission file on disk is always a valid one (a failed write throws WriteFileError). */

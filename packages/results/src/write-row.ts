@@ -31,6 +31,6 @@ export async function writeResultRow(path: string, row: ResultRow): Promise<bool
     // No row yet, or an unreadable one: write the new row.
   }
   if (existing && typeof existing === 'object' && isDeepStrictEqual(outcome(existing), outcome(row))) return false;
-  await writeFileAtomic(path, JSON.stringify(row, null, 2) + '\n');
+  await writeFileAtomic(path, `${JSON.stringify(row, null, 2)}\n`);
   return true;
 }

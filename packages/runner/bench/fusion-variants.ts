@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { blend, concat, union, type Combiner } from '@prodmatch/match';
+import { blend, concat, union, } from '@prodmatch/match';
 import { thresholdGrid } from '@prodmatch/metrics';
 import { runExperiment } from '../src/run.ts';
 import type { ExperimentSpec } from '../src/spec.ts';

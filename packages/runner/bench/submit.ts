@@ -46,7 +46,7 @@ for (let i = 0; lines.length <= args.rows; i++) {
   for (let f = Math.floor(random() * 4); f > 0; f--) hash ^= 1n << BigInt(Math.floor(random() * 64));
   lines.push(`test_${i},${p.image},${hash.toString(16).padStart(16, '0')},${quote(words.join(' '))}`);
 }
-writeFileSync(join(dir, 'test.csv'), lines.join('\n') + '\n');
+writeFileSync(join(dir, 'test.csv'), `${lines.join('\n')}\n`);
 
 const out = join(root, 'submission.csv');
 const started = performance.now();
@@ -71,5 +71,5 @@ const result = {
   finishedAt: new Date().toISOString(),
 };
 console.log(`submit ${args.experiment}: ${args.rows} test rows (train ${result.trainRows}) in ${result.wallSeconds} s wall (goal < 120 s), peak memory ${result.peakRssMb} MB (goal < 4096 MB); load average ${result.loadAverage} on ${result.cores} cores`);
-await writeFileAtomic(join(REPO_ROOT, 'results', 'bench', 'submit.json'), JSON.stringify(result, null, 2) + '\n');
+await writeFileAtomic(join(REPO_ROOT, 'results', 'bench', 'submit.json'), `${JSON.stringify(result, null, 2)}\n`);
 rmSync(root, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { assertImagesPresent, type Dataset, type Posting } from '@prodmatch/data';
-import { ConfigError, type FeatureContext } from '@prodmatch/features/feature';
+import { ConfigError, type FeatureContext, type ResolvedFeature } from '@prodmatch/features/feature';
 import { channelGalleries, combineContext, union, type Channel, type Combiner } from '@prodmatch/match';
 import { parseArgs, runSchema, submitSchema, UsageError, type RunConfig } from './config.ts';
 import { loadExperimentDataset } from './dataset.ts';
@@ -53,7 +53,7 @@ export async function prepareExperiment(spec: ExperimentSpec, rawArgv: readonly 
     for (const other of channel.knn.candidatesFrom ?? []) {
       if (!names.includes(other) || other === name) throw new Error(`${spec.name}: channel "${name}" takes candidates from "${other}", which is not another channel (${names.join(', ')})`);
     }
-    let feature;
+    let feature: ResolvedFeature;
     try {
       feature = channel.features.resolve(overrides[name]);
     } catch (error) {

@@ -19,7 +19,7 @@ function miniDataset(): string {
       lines.push(`p${g}_${j},img${g}_${j}.jpg,${hash.toString(16).padStart(16, '0')},"${word} ${word}${g} original promo ${j}",${1000 + g}`);
     }
   });
-  writeFileSync(join(dir, 'train.csv'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
   return dir;
 }
 

@@ -20,8 +20,8 @@ function withTestCsv(dir: string): string[] {
       lines.push(`${id},t${g}_${j}.jpg,${hash.toString(16).padStart(16, '0')},${word} ${word}${g} murah promo ${j}`);
     }
   });
-  writeFileSync(join(dir, 'test.csv'), lines.join('\n') + '\n');
-  writeFileSync(join(dir, 'sample_submission.csv'), ['posting_id,matches', ...ids.map((id) => `${id},${id}`)].join('\n') + '\n');
+  writeFileSync(join(dir, 'test.csv'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'sample_submission.csv'), `${['posting_id,matches', ...ids.map((id) => `${id},${id}`)].join('\n')}\n`);
   return ids;
 }
 

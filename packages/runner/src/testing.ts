@@ -21,7 +21,7 @@ export function miniTextDataset(parent = mkdtempSync(join(tmpdir(), 'prodmatch-r
       lines.push(`p${g}_${j},img${g}_${j}.jpg,${hash.toString(16).padStart(16, '0')},"${word} ${word}${g} original promo ${j}",${1000 + g}`);
     }
   });
-  writeFileSync(join(dir, 'train.csv'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
   return dir;
 }
 
@@ -40,7 +40,7 @@ export async function miniImageDataset(withImages = true): Promise<string> {
       lines.push(`p${g}_${j},${image},${(g * 3 + j).toString(16).padStart(16, '0')},product ${g},${100 + g}`);
     }
   }
-  writeFileSync(join(dir, 'train.csv'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
   return dir;
 }
 

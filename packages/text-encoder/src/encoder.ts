@@ -8,19 +8,14 @@ import {
   createHead,
   epochOrder,
   seededTrainingArgs,
-  SEED_ARCFACE,
   trainLoop,
-  type ArcFaceOptions,
-  type HeadKind,
-  type LearningRateSchedule,
   type LoopOptions,
   type LoopStep,
-  type SamplerKind,
 } from '@prodmatch/vision';
-import { bagSum, EmbeddingTable, type TableOptimizer } from './bag.ts';
+import { bagSum, EmbeddingTable, } from './bag.ts';
 import type { TitleEncoderConfig } from './defaults.ts';
-import { DEFAULT_FEATURES, hashTitles, type HashedFeatureSpec } from './hashing.ts';
-import { bagBatch, bagInputs, fitBagVocabulary, withUnseenBuckets, type BagVocabulary, type InputWeighting } from './inputs.ts';
+import { hashTitles, } from './hashing.ts';
+import { bagBatch, bagInputs, fitBagVocabulary, withUnseenBuckets, type BagVocabulary, } from './inputs.ts';
 import { checkTitleEncoderPeak, estimateTitleEncoderPeak, memoryLimits, peakEstimateLine } from './memory.ts';
 import { batchLoss, BN_EPSILON, stepGradients, type StepModel } from './step.ts';
 import { loadTable, saveTable } from './table-file.ts';

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   console.log(`F1 gap ${gap >= 0 ? '+' : ''}${gap.toFixed(5)} (goal |gap| <= ${MAX_F1_GAP}: ${f1Ok ? 'met' : 'MISSED'})   wall-time ratio ${ratio.toFixed(3)}x (goal <= ${MAX_TIME_RATIO}x: ${timeOk ? 'met' : 'MISSED'})${cpuRatio === null ? '' : `   cpu-time ratio ${cpuRatio.toFixed(3)}x`}`);
 
   const out = join(REPO_ROOT, 'results/bench/text.json');
-  await writeFileAtomic(out, JSON.stringify({
+  await writeFileAtomic(out, `${JSON.stringify({
     bench: 'text',
     dataset: { path: row.dataset.path, rows: row.dataset.rows, sha256: row.dataset.sha256 },
     grid: { from, to, count },
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     cpuTimeRatio: cpuRatio,
     goals: { maxF1Gap: MAX_F1_GAP, maxTimeRatio: MAX_TIME_RATIO, f1Met: f1Ok, timeMet: timeOk },
     finishedAt: new Date().toISOString(),
-  }, null, 2) + '\n');
+  }, null, 2)}\n`);
   console.log(`-> ${out}`);
 }
 

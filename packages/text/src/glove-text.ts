@@ -13,7 +13,7 @@ function formatError(path: string, lineNumber: number, message: string): Error {
  * keeps memory small when a large file meets a small corpus. A repeated word keeps its first vector.
  */
 export async function loadGloveText(path: string, opts: { vocabulary?: Set<string> } = {}): Promise<WordVectors> {
-  let file;
+  let file: Awaited<ReturnType<typeof open>>;
   try {
     file = await open(path, 'r');
   } catch (error) {

@@ -159,7 +159,7 @@ export function trainGloveOnCooccurrences(cooccurrences: Cooccurrences, opts: Gl
   for (let e = 0; e < nonzero; e++) {
     const x = matrix.values[e];
     logX[e] = Math.log(x);
-    weightX[e] = x >= opts.xMax ? 1 : Math.pow(x / opts.xMax, opts.alpha);
+    weightX[e] = x >= opts.xMax ? 1 : (x / opts.xMax) ** opts.alpha;
   }
 
   // Each word's parameters live in one contiguous row: its vector interleaved with the AdaGrad sums of squared

@@ -62,7 +62,7 @@ export function tfidfVectors(docs: readonly (readonly string[])[], opts: TfidfOp
   const norm = opts.norm ?? 'l2';
   const k1 = opts.bm25?.k1 ?? 1.2;
   const b = opts.bm25?.b ?? 0.75;
-  const idf = power === 1 ? model.idf : model.idf.map((w) => Math.pow(w, power));
+  const idf = power === 1 ? model.idf : model.idf.map((w) => w ** power);
 
   let averageLength = 0;
   if (opts.weighting === 'bm25') {

@@ -321,7 +321,7 @@ async function main() {
   };
   const file = join(root, 'results/bench/engine.json');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }
 

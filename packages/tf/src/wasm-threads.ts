@@ -67,6 +67,7 @@ export async function setWasmBackendWithThreads(threads: number): Promise<number
   let count = 0;
   (globalThis as { Blob: unknown }).Blob = class {
     constructor(parts: unknown[]) {
+      // biome-ignore lint/correctness/noConstructorReturn: the patched Blob hands tfjs's worker loader a file on disk instead
       return new ScriptFile(parts, dir, count++, workerPrefix);
     }
   };

@@ -1,6 +1,6 @@
 // Image -> 512-d embedding models, trained with a softmax or ArcFace head over the train groups, as
 // the seeds do: backbone -> pooled features -> dropout -> fc(512) -> batch norm = the embedding.
-import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { Tf } from '@prodmatch/tf';

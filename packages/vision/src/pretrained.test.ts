@@ -8,7 +8,7 @@ import { smallCnn } from './backbones.ts';
 import { buildEmbeddingModel } from './embedding.ts';
 import { saveModel } from './pretrained.ts';
 
-const { tf } = await initTf({ backend: 'cpu' });
+await initTf({ backend: 'cpu' });
 
 test('--weights loads a locally saved tfjs model as the backbone, weights intact', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodmatch-weights-'));

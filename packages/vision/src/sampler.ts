@@ -1,5 +1,4 @@
-// Which training rows an epoch visits, and in what order.
-import { seededRandom } from '@prodmatch/data';
+
 
 export type SamplerKind = 'uniform' | 'weighted';
 

@@ -205,7 +205,7 @@ export async function generateSyntheticDataset(opts: GenerateOptions): Promise<G
     writeCsv(join(tmpDir, 'train.csv'), withHash(train), ['posting_id', 'image', 'image_phash', 'title', 'label_group']);
     writeCsv(join(tmpDir, 'test.csv'), withHash(test), ['posting_id', 'image', 'image_phash', 'title']);
     const manifest: SyntheticManifest = { kind: 'synthetic', generator: GENERATOR, seed, groups, imageSize, rows: train.length, testRows: test.length, images: jobs.length };
-    writeFileSync(join(tmpDir, 'dataset.json'), JSON.stringify(manifest, null, 2) + '\n');
+    writeFileSync(join(tmpDir, 'dataset.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     if (existsSync(outDir) && opts.replace !== false) {
       const old = `${tmpDir}-old`;
       renameSync(outDir, old);

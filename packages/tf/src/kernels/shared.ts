@@ -12,14 +12,14 @@ export type ExplicitPadding = tfc.backend_util.ExplicitPadding;
 export type Padding = 'same' | 'valid' | number | ExplicitPadding;
 export type RoundingMode = 'floor' | 'round' | 'ceil';
 
-function isBackendWasm(backend: {}): backend is BackendWasm {
+function isBackendWasm(backend: object): backend is BackendWasm {
   return typeof backend === 'object' && backend !== null
     && 'makeOutput' in backend && typeof backend.makeOutput === 'function'
     && 'typedArrayFromHeap' in backend && typeof backend.typedArrayFromHeap === 'function';
 }
 
 /** The backend a kernel runs on, which must be tfjs-backend-wasm's (these kernels work on its heap). */
-export function wasmBackend(backend: {}, kernelName: string): BackendWasm {
+export function wasmBackend(backend: object, kernelName: string): BackendWasm {
   if (!isBackendWasm(backend)) throw new Error(`${kernelName} (wasm): not running on the wasm backend`);
   return backend;
 }
@@ -116,7 +116,7 @@ export class KernelScope {
 }
 
 /** Runs `f` in a KernelScope on the kernel's backend: its result survives, every other intermediate is freed. */
-export function withScope(backend: {}, kernelName: string, f: (s: KernelScope) => TensorInfo): TensorInfo {
+export function withScope(backend: object, kernelName: string, f: (s: KernelScope) => TensorInfo): TensorInfo {
   const scope = new KernelScope(wasmBackend(backend, kernelName));
   let out: TensorInfo;
   try {
