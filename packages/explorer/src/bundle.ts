@@ -12,8 +12,15 @@ const PACKAGE_DIR = dirname(WEB_DIR);
 /** What the bundle depends on: the page's sources, the shared match rule and the installed versions. */
 async function bundleKey(): Promise<string> {
   const hash = createHash('sha256');
-  const files = (await readdir(WEB_DIR)).filter((f) => f.endsWith('.ts')).sort().map((f) => join(WEB_DIR, f));
-  files.push(join(PACKAGE_DIR, 'src', 'api-types.ts'), join(PACKAGE_DIR, '..', 'metrics', 'src', 'combine.ts'), join(PACKAGE_DIR, '..', 'metrics', 'src', 'f1.ts'));
+  const files = (await readdir(WEB_DIR))
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => join(WEB_DIR, f));
+  files.push(
+    join(PACKAGE_DIR, 'src', 'api-types.ts'),
+    join(PACKAGE_DIR, '..', 'metrics', 'src', 'combine.ts'),
+    join(PACKAGE_DIR, '..', 'metrics', 'src', 'f1.ts'),
+  );
   for (const name of ['vega-embed', 'vega', 'vega-lite', 'esbuild']) files.push(join(PACKAGE_DIR, 'node_modules', name, 'package.json'));
   for (const file of files) hash.update(file).update(await readFile(file));
   return hash.digest('hex').slice(0, 20);

@@ -29,7 +29,11 @@ const state = {
   filter: 'all' as WorstFilter,
 };
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<Record<string, string>> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<Record<string, string>> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) if (value !== undefined) node.setAttribute(key, value);
   node.append(...children);
@@ -53,7 +57,11 @@ const fmt = (x: number, digits = 4): string => x.toFixed(digits);
 
 function image(card: PostingCard, size: 'thumb' | 'large'): HTMLElement {
   if (!card.hasImage) return el('div', { class: 'placeholder' }, 'no image');
-  return el('img', { src: `/api/image?${new URLSearchParams({ dataset: state.dataset, posting: card.postingId, size })}`, alt: card.title, loading: 'lazy' });
+  return el('img', {
+    src: `/api/image?${new URLSearchParams({ dataset: state.dataset, posting: card.postingId, size })}`,
+    alt: card.title,
+    loading: 'lazy',
+  });
 }
 
 /** The query's F1 under its matches, by metrics' rowF1 (the runner's and the server's definition). */
@@ -93,7 +101,12 @@ function card(side: Side, query: QueryDetail, j: number, kind: 'tp' | 'fp' | 'mi
   const label = j === query.posting.index ? 'self' : kind === 'tp' ? 'true' : kind === 'fp' ? 'false' : 'missed';
   return el(
     'div',
-    { class: `card ${kind}`, 'data-index': String(j), 'data-posting': posting.postingId, title: `label group ${posting.labelGroup ?? '—'}` },
+    {
+      class: `card ${kind}`,
+      'data-index': String(j),
+      'data-posting': posting.postingId,
+      title: `label group ${posting.labelGroup ?? '—'}`,
+    },
     image(posting, 'thumb'),
     el('span', { class: 'mark' }, label),
     el('div', { class: 'title' }, posting.title),
@@ -112,9 +125,12 @@ function renderQueryCard(): void {
     return el('dd', { class: 'row-f1', 'data-row-f1': String(f1), 'data-experiment': side.detail.id }, fmt(f1, 3));
   });
   const rows: HTMLElement[] = [
-    el('dt', {}, 'posting'), el('dd', {}, query.posting.postingId),
-    el('dt', {}, 'title'), el('dd', { id: 'query-title' }, query.posting.title),
-    el('dt', {}, 'label group'), el('dd', {}, query.posting.labelGroup ?? '—'),
+    el('dt', {}, 'posting'),
+    el('dd', {}, query.posting.postingId),
+    el('dt', {}, 'title'),
+    el('dd', { id: 'query-title' }, query.posting.title),
+    el('dt', {}, 'label group'),
+    el('dd', {}, query.posting.labelGroup ?? '—'),
   ];
   state.sides.forEach((side, i) => rows.push(el('dt', {}, `row F1, ${side.detail.id}`), scores[i]));
   box.append(el('div', { class: 'card query' }, image(query.posting, 'large'), el('dl', {}, ...rows)));
@@ -168,7 +184,12 @@ async function refreshGallery(side: Side): Promise<void> {
   try {
     while (side.stale) {
       side.stale = false;
-      const params: Record<string, string> = { dataset: state.dataset, exp: side.detail.id, filter: state.filter, limit: side === state.sides[0] ? '40' : '1' };
+      const params: Record<string, string> = {
+        dataset: state.dataset,
+        exp: side.detail.id,
+        filter: state.filter,
+        limit: side === state.sides[0] ? '40' : '1',
+      };
       if (side.detail.recomputable) for (const [name, value] of Object.entries(side.thresholds)) params[`t.${name}`] = String(value);
       try {
         const scores = await api<GalleryScores>('/api/gallery', params);
@@ -190,7 +211,15 @@ async function refreshGallery(side: Side): Promise<void> {
 
 function slider(side: Side, list: ExperimentDetail['lists'][number]): HTMLElement {
   const start = Math.max(0, list.stops.indexOf(side.thresholds[list.name]));
-  const input = el('input', { type: 'range', min: '0', max: String(list.stops.length - 1), step: '1', value: String(start), 'data-list': list.name, 'aria-label': `${list.name} threshold` });
+  const input = el('input', {
+    type: 'range',
+    min: '0',
+    max: String(list.stops.length - 1),
+    step: '1',
+    value: String(start),
+    'data-list': list.name,
+    'aria-label': `${list.name} threshold`,
+  });
   const output = el('output', {}, String(list.stops[start]));
   input.disabled = !side.detail.recomputable;
   input.addEventListener('input', () => {
@@ -210,16 +239,30 @@ function renderSide(side: Side): void {
   const chart = el('div', { class: 'chart' });
   side.element.replaceChildren(
     el('h2', {}, detail.id),
-    el('p', { class: 'description' }, `${detail.description} · protocol ${detail.protocol} · combiner ${detail.combiner.name} · stored F1 ${fmt(detail.storedF1)} (row: test F1 ${fmt(detail.f1Test)})`),
+    el(
+      'p',
+      { class: 'description' },
+      `${detail.description} · protocol ${detail.protocol} · combiner ${detail.combiner.name} · stored F1 ${fmt(detail.storedF1)} (row: test F1 ${fmt(detail.f1Test)})`,
+    ),
     ...sliders,
-    ...(detail.recomputable ? [] : [el('p', { class: 'note' }, `The ${detail.combiner.name} combiner is not a thresholded union: the stored matches are shown and the sliders are off.`)]),
+    ...(detail.recomputable
+      ? []
+      : [
+          el(
+            'p',
+            { class: 'note' },
+            `The ${detail.combiner.name} combiner is not a thresholded union: the stored matches are shown and the sliders are off.`,
+          ),
+        ]),
     el('p', { class: 'scores' }),
     chart,
     el('div', { class: 'matches' }),
   );
   // The leaderboard's chart, drawn smaller here so the match grid stays in view.
   const spec = { ...(detail.chart as object), width: 330, height: 170 } as Parameters<typeof embed>[1];
-  void embed(chart, spec, { actions: false, renderer: 'svg' }).catch((error: Error) => chart.append(el('p', { class: 'note' }, `chart: ${error.message}`)));
+  void embed(chart, spec, { actions: false, renderer: 'svg' }).catch((error: Error) =>
+    chart.append(el('p', { class: 'note' }, `chart: ${error.message}`)),
+  );
 }
 
 async function loadQuery(side: Side): Promise<void> {
@@ -258,7 +301,14 @@ async function openExperiments(ids: string[]): Promise<void> {
     state.sides = details.map((detail) => {
       const thresholds: Record<string, number> = {};
       for (const l of detail.lists) if (l.source && l.threshold !== null) thresholds[l.name] = l.threshold;
-      return { detail, thresholds, query: null, element: el('div', { class: 'side', 'data-experiment': detail.id }), busy: false, stale: false };
+      return {
+        detail,
+        thresholds,
+        query: null,
+        element: el('div', { class: 'side', 'data-experiment': detail.id }),
+        busy: false,
+        stale: false,
+      };
     });
   } catch (error) {
     state.sides = [];
@@ -274,19 +324,29 @@ async function openExperiments(ids: string[]): Promise<void> {
 }
 
 function fillSelect(select: HTMLSelectElement, options: { value: string; label: string; disabled?: boolean }[], value: string): void {
-  select.replaceChildren(...options.map((o) => {
-    const option = el('option', { value: o.value }, o.label);
-    option.disabled = Boolean(o.disabled);
-    return option;
-  }));
+  select.replaceChildren(
+    ...options.map((o) => {
+      const option = el('option', { value: o.value }, o.label);
+      option.disabled = Boolean(o.disabled);
+      return option;
+    }),
+  );
   select.value = value;
 }
 
 async function chooseDataset(name: string, a?: string, b?: string): Promise<void> {
   const dataset = state.datasets.find((d) => d.name === name) ?? state.datasets[0];
   state.dataset = dataset.name;
-  fillSelect($('dataset'), state.datasets.map((d) => ({ value: d.name, label: `${d.name} (${d.kind}, ${d.rows} rows)` })), dataset.name);
-  const options = dataset.experiments.map((e) => ({ value: e.id, label: `${e.id} · F1 ${fmt(e.f1Test, 3)}${e.unavailable ? ' · no predictions' : ''}`, disabled: e.unavailable !== null }));
+  fillSelect(
+    $('dataset'),
+    state.datasets.map((d) => ({ value: d.name, label: `${d.name} (${d.kind}, ${d.rows} rows)` })),
+    dataset.name,
+  );
+  const options = dataset.experiments.map((e) => ({
+    value: e.id,
+    label: `${e.id} · F1 ${fmt(e.f1Test, 3)}${e.unavailable ? ' · no predictions' : ''}`,
+    disabled: e.unavailable !== null,
+  }));
   const openable = dataset.experiments.filter((e) => e.unavailable === null).map((e) => e.id);
   const first = a && openable.includes(a) ? a : openable[0];
   fillSelect($('exp-a'), options, first ?? '');
@@ -304,8 +364,10 @@ async function search(text: string): Promise<void> {
   const side = state.sides[0];
   if (!side) return;
   const found = text.trim() === '' ? [] : await api<PostingCard[]>('/api/search', { dataset: state.dataset, exp: side.detail.id, q: text });
-  if ((($('search') as HTMLInputElement).value) !== text) return;
-  $('search-results').replaceChildren(...found.map((p) => el('li', { 'data-posting': p.postingId }, el('div', { class: 'id' }, p.postingId), p.title)));
+  if (($('search') as HTMLInputElement).value !== text) return;
+  $('search-results').replaceChildren(
+    ...found.map((p) => el('li', { 'data-posting': p.postingId }, el('div', { class: 'id' }, p.postingId), p.title)),
+  );
   $('search-results').dataset.query = text;
 }
 

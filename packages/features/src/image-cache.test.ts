@@ -9,7 +9,10 @@ import type { FeatureContext } from './feature.ts';
 import { checkpointPlace } from './image-cache.ts';
 import { imageEmbeddingSchema } from './image-embedding.ts';
 
-const grey = (level: number) => sharp({ create: { width: 16, height: 16, channels: 3, background: { r: level, g: level, b: level } } }).png().toBuffer();
+const grey = (level: number) =>
+  sharp({ create: { width: 16, height: 16, channels: 3, background: { r: level, g: level, b: level } } })
+    .png()
+    .toBuffer();
 
 // 3 products x 2 postings, one grey square each.
 async function miniDataset(): Promise<string> {

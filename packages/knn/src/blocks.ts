@@ -91,7 +91,9 @@ export class TileSearcher {
     }
     const gallery = right;
     const start = performance.now();
-    const product = tf.tidy(() => tf.matMul(tf.tensor2d(this.queries.subarray(tile.rowStart * dim, tile.rowEnd * dim), [rows, dim]), gallery));
+    const product = tf.tidy(() =>
+      tf.matMul(tf.tensor2d(this.queries.subarray(tile.rowStart * dim, tile.rowEnd * dim), [rows, dim]), gallery),
+    );
     const sims = product.dataSync() as Float32Array;
     product.dispose();
     const multiplied = performance.now();

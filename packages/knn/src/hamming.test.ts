@@ -14,10 +14,10 @@ function naive(hexes: string[], k: number): { idx: number[]; d: number[] }[] {
 
 test('hamming top-k matches a naive BigInt reference, self first, ties in gallery order', () => {
   let state = 12345;
-  const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const base = Array.from({ length: 15 }, () => Array.from({ length: 16 }, () => Math.floor(rand() * 16).toString(16)).join(''));
   // near-duplicates and exact duplicates, as reposted images give
-  const hexes = [...base, ...base.slice(0, 8).map((h) => h.slice(0, 15) + ((parseInt(h[15], 16) ^ 1).toString(16))), base[2], base[2]];
+  const hexes = [...base, ...base.slice(0, 8).map((h) => h.slice(0, 15) + (parseInt(h[15], 16) ^ 1).toString(16)), base[2], base[2]];
   const got = hammingTopK(hash64FromHex(hexes), hash64FromHex(hexes), 7, { sameSet: true });
   const want = naive(hexes, 7);
   want.forEach((w, i) => {

@@ -28,7 +28,12 @@ export interface HnswShardReply {
 
 const job = workerData as HnswShardJob;
 const rows = job.to - job.from;
-const graph = buildHnswGraph({ rows, dim: job.dim, data: job.gallery.subarray(job.from * job.dim, job.to * job.dim) }, job.M, job.efConstruction, job.seed);
+const graph = buildHnswGraph(
+  { rows, dim: job.dim, data: job.gallery.subarray(job.from * job.dim, job.to * job.dim) },
+  job.M,
+  job.efConstruction,
+  job.seed,
+);
 const port = parentPort!;
 const built: HnswShardReply = { indices: new Int32Array(0), distances: new Float32Array(0) };
 port.postMessage(built);

@@ -25,7 +25,10 @@ test('hnsw and the dispatcher agree with exact search on a small set, k beyond t
   const exact = await cosineTopK('exact', points, points, 40);
   const approx = await cosineTopK('hnsw', points, points, 40, { efSearch: 64 });
   // With efSearch above the set size the graph search visits every row, so it is exact.
-  assert.deepEqual(approx.indices.map((x) => Array.from(x)), exact.indices.map((x) => Array.from(x)));
+  assert.deepEqual(
+    approx.indices.map((x) => Array.from(x)),
+    exact.indices.map((x) => Array.from(x)),
+  );
   approx.distances.forEach((d, i) => d.forEach((v, c) => assert.ok(Math.abs(v - exact.distances[i][c]) < 1e-5)));
   await assert.rejects(cosineTopK('annoy' as never, points, points, 3), /unknown kNN method 'annoy'/);
 });
@@ -53,5 +56,8 @@ test('threaded hnsw (one graph per shard, lists merged) finds what one graph fin
   const few = randomMatrix(7, 16, 6);
   const small = await hnswCosineTopK(few, randomMatrix(9, 16, 8), 6, { threads: 2, efSearch: 16 });
   const want = await exactCosineTopK(few, randomMatrix(9, 16, 8), 6);
-  assert.deepEqual(small.indices.map((x) => Array.from(x)), want.indices.map((x) => Array.from(x)));
+  assert.deepEqual(
+    small.indices.map((x) => Array.from(x)),
+    want.indices.map((x) => Array.from(x)),
+  );
 });

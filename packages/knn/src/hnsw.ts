@@ -87,7 +87,9 @@ export function buildHnswGraph(unit: DenseMatrix, M: number, efConstruction: num
         const n = found.neighbors.length;
         for (let c = 0; c < n; c++) order[c] = c;
         // hnswlib returns nearest first already; the sort only settles exact ties by index.
-        const byDistance = order.subarray(0, n).sort((a, b) => found.distances[a] - found.distances[b] || found.neighbors[a] - found.neighbors[b]);
+        const byDistance = order
+          .subarray(0, n)
+          .sort((a, b) => found.distances[a] - found.distances[b] || found.neighbors[a] - found.neighbors[b]);
         const ids = new Int32Array(n);
         const dist = new Float32Array(n);
         for (let c = 0; c < n; c++) {
@@ -115,7 +117,10 @@ export async function buildHnswIndex(gallery: DenseMatrix, opts: HnswBuildOption
   const M = opts.M ?? HNSW_DEFAULTS.M;
   const efConstruction = opts.efConstruction ?? HNSW_DEFAULTS.efConstruction;
   const seed = opts.seed ?? 100;
-  const threads = Math.min(opts.threads ?? (gallery.rows >= HNSW_WORKER_MIN_ROWS ? Math.min(os.availableParallelism(), 8) : 1), Math.max(1, gallery.rows >> 1));
+  const threads = Math.min(
+    opts.threads ?? (gallery.rows >= HNSW_WORKER_MIN_ROWS ? Math.min(os.availableParallelism(), 8) : 1),
+    Math.max(1, gallery.rows >> 1),
+  );
   positiveInteger('M', M);
   positiveInteger('efConstruction', efConstruction);
   positiveInteger('threads', threads);
@@ -143,27 +148,30 @@ export async function buildHnswIndex(gallery: DenseMatrix, opts: HnswBuildOption
 
   const unit = sharedUnitRows(gallery);
   const workers: Worker[] = [];
-  const reply = (worker: Worker, shard: number): Promise<HnswShardReply> => new Promise((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`hnsw: shard ${shard}'s worker exited with code ${code} before answering`));
-    worker.once('exit', onExit);
-    worker.once('error', reject);
-    worker.once('message', (message: HnswShardReply) => {
-      worker.off('exit', onExit);
-      worker.off('error', reject);
-      resolve(message);
+  const reply = (worker: Worker, shard: number): Promise<HnswShardReply> =>
+    new Promise((resolve, reject) => {
+      const onExit = (code: number) => reject(new Error(`hnsw: shard ${shard}'s worker exited with code ${code} before answering`));
+      worker.once('exit', onExit);
+      worker.once('error', reject);
+      worker.once('message', (message: HnswShardReply) => {
+        worker.off('exit', onExit);
+        worker.off('error', reject);
+        resolve(message);
+      });
     });
-  });
   const close = async (): Promise<void> => {
     await Promise.all(workers.map((w) => w.terminate()));
   };
   const bounds = Array.from({ length: threads + 1 }, (_, t) => Math.floor((t * gallery.rows) / threads));
   try {
-    await Promise.all(Array.from({ length: threads }, (_, t) => {
-      const job: HnswShardJob = { gallery: unit.data, dim: gallery.dim, from: bounds[t], to: bounds[t + 1], M, efConstruction, seed };
-      const worker = startPackageWorker('hnsw-worker', job);
-      workers.push(worker);
-      return reply(worker, t);
-    }));
+    await Promise.all(
+      Array.from({ length: threads }, (_, t) => {
+        const job: HnswShardJob = { gallery: unit.data, dim: gallery.dim, from: bounds[t], to: bounds[t + 1], M, efConstruction, seed };
+        const worker = startPackageWorker('hnsw-worker', job);
+        workers.push(worker);
+        return reply(worker, t);
+      }),
+    );
   } catch (error) {
     await close();
     throw error;
@@ -178,11 +186,13 @@ export async function buildHnswIndex(gallery: DenseMatrix, opts: HnswBuildOption
       const kEff = Math.min(k, gallery.rows);
       if (kEff === 0) return emptyNeighbourLists(queries.rows);
       const request: HnswShardSearch = { queries: (queries === gallery ? unit : sharedUnitRows(queries)).data, k: kEff, efSearch };
-      const shards = await Promise.all(workers.map((worker, t) => {
-        const answer = reply(worker, t);
-        worker.postMessage(request);
-        return answer;
-      }));
+      const shards = await Promise.all(
+        workers.map((worker, t) => {
+          const answer = reply(worker, t);
+          worker.postMessage(request);
+          return answer;
+        }),
+      );
       return mergeShards(shards, queries.rows, kEff);
     },
     close,

@@ -58,7 +58,11 @@ test('equals sparseCosineTopK cut at the threshold on random matrices (self-join
     for (const k of [1, 3, 50]) {
       const reference = sparseCosineTopK(queries, gallery, k);
       for (const maxDistance of [0, 0.1, 0.3, 0.475, 0.7, 0.95]) {
-        assertSameLists(sparseCosineWithin(queries, gallery, k, maxDistance), cutAt(reference, maxDistance), `trial ${trial} k ${k} maxDistance ${maxDistance}`);
+        assertSameLists(
+          sparseCosineWithin(queries, gallery, k, maxDistance),
+          cutAt(reference, maxDistance),
+          `trial ${trial} k ${k} maxDistance ${maxDistance}`,
+        );
       }
     }
   }
@@ -67,10 +71,14 @@ test('equals sparseCosineTopK cut at the threshold on random matrices (self-join
 /** Lower-cased letter/digit runs, binary tf x smooth IDF, L2 rows: a small stand-in for the title TF-IDF. */
 function titleTfidf(titles: readonly string[]): CsrMatrix {
   const vocabulary = new Map<string, number>();
-  const docs = titles.map((t) => [...new Set(t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])].map((w) => {
-    if (!vocabulary.has(w)) vocabulary.set(w, vocabulary.size);
-    return vocabulary.get(w)!;
-  }).sort((a, b) => a - b));
+  const docs = titles.map((t) =>
+    [...new Set(t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])]
+      .map((w) => {
+        if (!vocabulary.has(w)) vocabulary.set(w, vocabulary.size);
+        return vocabulary.get(w)!;
+      })
+      .sort((a, b) => a - b),
+  );
   const df = new Int32Array(vocabulary.size);
   for (const doc of docs) for (const c of doc) df[c]++;
   const indptr = new Int32Array(docs.length + 1);
@@ -94,21 +102,45 @@ test('equals sparseCosineTopK cut at the threshold on 3,000 real titles, and ski
     return;
   }
   // Whole label groups (sorted by group), so that there are matches to find.
-  const postings = readPostingsCsv(REAL).postings.sort((a, b) => (a.labelGroup! < b.labelGroup! ? -1 : a.labelGroup! > b.labelGroup! ? 1 : 0)).slice(0, 3000);
+  const postings = readPostingsCsv(REAL)
+    .postings.sort((a, b) => (a.labelGroup! < b.labelGroup! ? -1 : a.labelGroup! > b.labelGroup! ? 1 : 0))
+    .slice(0, 3000);
   const m = titleTfidf(postings.map((p) => p.title));
   const reference = sparseCosineTopK(m, m, 50);
   for (const maxDistance of [0.2, 0.475, 0.6]) {
-    const profile: SparseWithinProfile = { indexedEntries: 0, galleryEntries: 0, postingsScanned: 0, termsSkipped: 0, candidates: 0, matches: 0 };
-    assertSameLists(sparseCosineWithin(m, m, 50, maxDistance, { profile }), cutAt(reference, maxDistance), `real titles, maxDistance ${maxDistance}`);
-    t.diagnostic(`maxDistance ${maxDistance}: ${profile.indexedEntries} of ${profile.galleryEntries} entries indexed, ${profile.candidates} candidates, ${profile.matches} matches`);
+    const profile: SparseWithinProfile = {
+      indexedEntries: 0,
+      galleryEntries: 0,
+      postingsScanned: 0,
+      termsSkipped: 0,
+      candidates: 0,
+      matches: 0,
+    };
+    assertSameLists(
+      sparseCosineWithin(m, m, 50, maxDistance, { profile }),
+      cutAt(reference, maxDistance),
+      `real titles, maxDistance ${maxDistance}`,
+    );
+    t.diagnostic(
+      `maxDistance ${maxDistance}: ${profile.indexedEntries} of ${profile.galleryEntries} entries indexed, ${profile.candidates} candidates, ${profile.matches} matches`,
+    );
     assert.ok(profile.candidates < 0.1 * m.rows * m.rows, `${profile.candidates} candidates`);
   }
 });
 
 test('empty rows match nothing, k counts the row itself, and bad input is refused in one line', () => {
-  const m: CsrMatrix = { rows: 3, cols: 2, indptr: Int32Array.from([0, 1, 1, 3]), indices: Int32Array.from([0, 0, 1]), values: Float32Array.from([1, 2, 2]) };
+  const m: CsrMatrix = {
+    rows: 3,
+    cols: 2,
+    indptr: Int32Array.from([0, 1, 1, 3]),
+    indices: Int32Array.from([0, 0, 1]),
+    values: Float32Array.from([1, 2, 2]),
+  };
   const lists = sparseCosineWithin(m, m, 5, 0.5);
-  assert.deepEqual(lists.indices.map((x) => Array.from(x)), [[0, 2], [], [2, 0]]);
+  assert.deepEqual(
+    lists.indices.map((x) => Array.from(x)),
+    [[0, 2], [], [2, 0]],
+  );
   assert.deepEqual(Array.from(sparseCosineWithin(m, m, 1, 0.5).indices[2]), [2]);
   assert.throws(() => sparseCosineWithin(m, m, 5, 1), /maxDistance must be in \[0, 1\)/);
   assert.throws(() => sparseCosineWithin(m, m, 0, 0.5), /positive integer/);

@@ -55,7 +55,9 @@ export function sparseCosineWithin(
   }
   if (!Number.isInteger(k) || k < 1) throw new Error(`${caller}: k must be a positive integer, got ${k}`);
   if (!(maxDistance >= 0 && Math.fround(maxDistance) < 1)) {
-    throw new Error(`${caller}: maxDistance must be in [0, 1), got ${maxDistance}; at 1 or more every pair qualifies, so use sparseCosineTopK`);
+    throw new Error(
+      `${caller}: maxDistance must be in [0, 1), got ${maxDistance}; at 1 or more every pair qualifies, so use sparseCosineTopK`,
+    );
   }
   checkNonNegative(queries, 'queries');
   if (gallery !== queries) checkNonNegative(gallery, 'gallery');
@@ -152,7 +154,14 @@ function topK(rows: ArrayLike<number>, scores: ArrayLike<number>, from: number, 
 
 /** The prefix-filtered inverted index of the gallery, and the probe of one query row against it. */
 class PrefixSearch {
-  readonly profile: SparseWithinProfile = { indexedEntries: 0, galleryEntries: 0, postingsScanned: 0, termsSkipped: 0, candidates: 0, matches: 0 };
+  readonly profile: SparseWithinProfile = {
+    indexedEntries: 0,
+    galleryEntries: 0,
+    postingsScanned: 0,
+    termsSkipped: 0,
+    candidates: 0,
+    matches: 0,
+  };
   private readonly t: number;
   private readonly qScale: Float64Array;
   private readonly gScale: Float64Array;
@@ -169,7 +178,11 @@ class PrefixSearch {
   private readonly queryWeights: Float64Array;
   private readonly order: Int32Array;
 
-  constructor(readonly queries: CsrMatrix, readonly gallery: CsrMatrix, private readonly cut: number) {
+  constructor(
+    readonly queries: CsrMatrix,
+    readonly gallery: CsrMatrix,
+    private readonly cut: number,
+  ) {
     this.t = 1 - cut - SLACK;
     const cols = gallery.cols;
     this.qScale = inverseNorms(queries);
@@ -310,7 +323,8 @@ class PrefixSearch {
       // ascend, as sparseCosineTopK sums them; terms the query lacks add an exact 0.
       const rs = this.gScale[r];
       let s = 0;
-      for (let b = gallery.indptr[r], bEnd = gallery.indptr[r + 1]; b < bEnd; b++) s += queryWeights[gallery.indices[b]] * (gallery.values[b] * rs);
+      for (let b = gallery.indptr[r], bEnd = gallery.indptr[r + 1]; b < bEnd; b++)
+        s += queryWeights[gallery.indices[b]] * (gallery.values[b] * rs);
       if (this.within(s)) match(r, s);
     }
     for (let p = start; p < end; p++) queryWeights[queries.indices[p]] = 0;
@@ -320,7 +334,9 @@ class PrefixSearch {
 function checkNonNegative(m: CsrMatrix, name: string): void {
   for (let p = 0; p < m.indptr[m.rows]; p++) {
     if (!(m.values[p] >= 0)) {
-      throw new Error(`sparseCosineWithin: ${name} has value ${m.values[p]} at entry ${p}; its bounds need non-negative values (TF-IDF), so use sparseCosineTopK`);
+      throw new Error(
+        `sparseCosineWithin: ${name} has value ${m.values[p]} at entry ${p}; its bounds need non-negative values (TF-IDF), so use sparseCosineTopK`,
+      );
     }
   }
 }

@@ -52,7 +52,9 @@ export function sparseCosineTopK(queries: CsrMatrix, gallery: CsrMatrix, k: numb
   checkCsr(queries, 'queries');
   checkCsr(gallery, 'gallery');
   if (queries.cols !== gallery.cols) {
-    throw new Error(`sparseCosineTopK: queries have ${queries.cols} columns but gallery has ${gallery.cols}; build both with one vocabulary`);
+    throw new Error(
+      `sparseCosineTopK: queries have ${queries.cols} columns but gallery has ${gallery.cols}; build both with one vocabulary`,
+    );
   }
   if (!Number.isInteger(k) || k < 1) throw new Error(`sparseCosineTopK: k must be a positive integer, got ${k}`);
   const kk = Math.min(k, gallery.rows);
@@ -110,7 +112,8 @@ export function sparseCosineTopK(queries: CsrMatrix, gallery: CsrMatrix, k: numb
 
     for (let i = 0; i < size; i++) order[i] = i;
     const sorted = Array.from(order.subarray(0, size)).sort((x, y) =>
-      better(heapScores[x], heapRows[x], heapScores[y], heapRows[y]) ? -1 : 1);
+      better(heapScores[x], heapRows[x], heapScores[y], heapRows[y]) ? -1 : 1,
+    );
     const ids = new Int32Array(size);
     const dist = new Float32Array(size);
     for (let i = 0; i < size; i++) {

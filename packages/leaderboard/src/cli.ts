@@ -11,7 +11,12 @@ const repoResults = fileURLToPath(new URL('../../../results', import.meta.url));
 const argv = await yargs(hideBin(process.argv))
   .scriptName('pnpm leaderboard')
   .usage('$0 [--results DIR]\n\nRegenerates LEADERBOARD.md and charts/ from DIR/<dataset>/<experiment>.json.')
-  .option('results', { type: 'string', default: repoResults, defaultDescription: '<repo>/results', describe: 'results folder holding the row files' })
+  .option('results', {
+    type: 'string',
+    default: repoResults,
+    defaultDescription: '<repo>/results',
+    describe: 'results folder holding the row files',
+  })
   .version(false)
   .wrap(Math.min(100, yargs().terminalWidth()))
   .strict()

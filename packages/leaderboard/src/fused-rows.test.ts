@@ -11,7 +11,8 @@ import { makeRow, REAL, writeRow } from '@prodmatch/results/testing';
 
 function fusedRow(): ResultRow {
   const points = [];
-  for (const x of [0.3, 0.4, 0.5]) for (const y of [4, 8]) points.push({ x, y, f1: Number((0.8 - (x - 0.4) ** 2 - ((y - 8) / 40) ** 2).toFixed(4)) });
+  for (const x of [0.3, 0.4, 0.5])
+    for (const y of [4, 8]) points.push({ x, y, f1: Number((0.8 - (x - 0.4) ** 2 - ((y - 8) / 40) ** 2).toFixed(4)) });
   return makeRow('fused-mini', REAL, 0.74, {
     threshold: 0.4,
     thresholds: { text: 0.4, phash: 8 },

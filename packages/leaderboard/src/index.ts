@@ -3,5 +3,14 @@ export { readResultRows, rowLabel, RESERVED_RESULT_DIRS } from './read-rows.ts';
 export { leaderboardMarkdown, type LeaderboardCharts, type ChartLink } from './markdown.ts';
 export { sweepChartSpec, sweepOverlaySpec, thresholdUnit, renderChart, type TopLevelSpec } from './charts.ts';
 export { regenerateLeaderboard } from './regenerate.ts';
-export { comparePaired, comparisonText, rowScores, pairingProblem, predictionsPathOf, CompareError, type Comparison, type RowScores } from './paired.ts';
+export {
+  comparePaired,
+  comparisonText,
+  rowScores,
+  pairingProblem,
+  predictionsPathOf,
+  CompareError,
+  type Comparison,
+  type RowScores,
+} from './paired.ts';
 export { compareWithBest, type VersusBest } from './ties.ts';

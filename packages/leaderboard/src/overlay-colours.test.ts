@@ -8,7 +8,20 @@ interface OverlayColour {
 }
 
 test('the overlay gives each of 12 series its own colour (the default scheme has 10), and both layers share the mapping', () => {
-  const names = ['arcface', 'arcface-weighted', 'cae', 'double-ae', 'glove', 'glove-idf', 'phash', 'softmax', 'softmax-weighted', 'text-idf', 'text-idf-min2', 'text-tfidf'];
+  const names = [
+    'arcface',
+    'arcface-weighted',
+    'cae',
+    'double-ae',
+    'glove',
+    'glove-idf',
+    'phash',
+    'softmax',
+    'softmax-weighted',
+    'text-idf',
+    'text-idf-min2',
+    'text-tfidf',
+  ];
   // The spec as JSON (what the .vl.json file holds), read at the fields this test looks at.
   const spec: OverlayColour = JSON.parse(JSON.stringify(sweepOverlaySpec(names.map((name) => makeRow(name, REAL, 0.6)))));
   const [lines, dots] = spec.spec.layer.map((l) => l.encoding.color);

@@ -39,7 +39,11 @@ export async function readResultRows(resultsDir: string): Promise<ResultRow[]> {
       }
       const stem = basename(name, '.json');
       if (stem !== row.experiment && !stem.startsWith(`${row.experiment}@`)) {
-        throw new ResultRowError(file, 'experiment', `must equal the file name "${stem}" (or its part before "@"), got "${row.experiment}"`);
+        throw new ResultRowError(
+          file,
+          'experiment',
+          `must equal the file name "${stem}" (or its part before "@"), got "${row.experiment}"`,
+        );
       }
       rowFileStems.set(row, stem);
       rows.push(row);

@@ -40,7 +40,14 @@ export async function compareWithBest(rows: readonly ResultRow[], resultsDir: st
       if (!rowScore) continue;
       try {
         const { paired } = comparePaired(rowScore, bestScores);
-        out.set(row, { best: false, vs: bestScores.label, difference: paired.difference, low: paired.low, high: paired.high, tied: paired.low <= 0 && paired.high >= 0 });
+        out.set(row, {
+          best: false,
+          vs: bestScores.label,
+          difference: paired.difference,
+          low: paired.low,
+          high: paired.high,
+          tied: paired.low <= 0 && paired.high >= 0,
+        });
       } catch (error) {
         if (!(error instanceof CompareError)) throw error;
       }

@@ -72,11 +72,26 @@ function syntheticBench(): Bench {
     }
     return { indices, distances };
   };
-  const text = lists(() => 0.05 + random() * 0.6, () => 0.3 + random() * 0.7);
-  const phash = lists(() => (random() < 0.6 ? Math.floor(random() * 8) : 10 + Math.floor(random() * 30)), () => 4 + Math.floor(random() * 40));
+  const text = lists(
+    () => 0.05 + random() * 0.6,
+    () => 0.3 + random() * 0.7,
+  );
+  const phash = lists(
+    () => (random() < 0.6 ? Math.floor(random() * 8) : 10 + Math.floor(random() * 30)),
+    () => 4 + Math.floor(random() * 40),
+  );
   const evaluations: number[][] = [];
   for (let x = 0; x < 17; x++) for (let y = 0; y < 9; y++) evaluations.push([Number((0.1 + x * 0.05).toFixed(2)), y * 2]);
-  return { name: `synthetic ${n} rows`, labels, sources: [{ lists: text, minMatches: 1 }, { lists: phash, minMatches: 1 }], post: { minMatches: 2, cap: 50 }, evaluations };
+  return {
+    name: `synthetic ${n} rows`,
+    labels,
+    sources: [
+      { lists: text, minMatches: 1 },
+      { lists: phash, minMatches: 1 },
+    ],
+    post: { minMatches: 2, cap: 50 },
+    evaluations,
+  };
 }
 
 interface Header {
@@ -98,10 +113,12 @@ async function predictionsBench(path: string): Promise<Bench> {
     }
     const row = JSON.parse(line) as { labelGroup: string | null; neighbours: Record<string, [number[], number[]]> };
     labels.push(row.labelGroup ?? `unlabelled ${labels.length}`);
-    header.lists.filter((l) => l.source).forEach((l, s) => {
-      lists[s].indices.push(Int32Array.from(row.neighbours[l.name][0]));
-      lists[s].distances.push(Float32Array.from(row.neighbours[l.name][1]));
-    });
+    header.lists
+      .filter((l) => l.source)
+      .forEach((l, s) => {
+        lists[s].indices.push(Int32Array.from(row.neighbours[l.name][0]));
+        lists[s].distances.push(Float32Array.from(row.neighbours[l.name][1]));
+      });
   }
   if (header === null) throw new Error(`${path}: empty predictions file`);
   const sources = header.lists.filter((l) => l.source);
@@ -110,7 +127,13 @@ async function predictionsBench(path: string): Promise<Bench> {
   sources.forEach((l, s) => {
     for (const t of l.grid) evaluations.push(chosen.map((c, i) => (i === s ? t : c)));
   });
-  return { name: `${header.rowName}: ${labels.length} rows`, labels, sources: lists.map((l, s) => ({ lists: l, minMatches: sources[s].minMatches })), post: { minMatches: header.minMatches, cap: header.cap }, evaluations };
+  return {
+    name: `${header.rowName}: ${labels.length} rows`,
+    labels,
+    sources: lists.map((l, s) => ({ lists: l, minMatches: sources[s].minMatches })),
+    post: { minMatches: header.minMatches, cap: header.cap },
+    evaluations,
+  };
 }
 
 const bench = argv.predictions ? await predictionsBench(argv.predictions) : syntheticBench();

@@ -83,7 +83,12 @@ export function unionMatches(sources: readonly ScoredSource[], thresholds: reado
   return Array.from({ length: n }, (_, row) =>
     matchesWithin(
       row,
-      sources.map((s, i) => ({ indices: s.lists.indices[row], distances: s.lists.distances[row], threshold: thresholds[i], minMatches: s.minMatches })),
+      sources.map((s, i) => ({
+        indices: s.lists.indices[row],
+        distances: s.lists.distances[row],
+        threshold: thresholds[i],
+        minMatches: s.minMatches,
+      })),
       post,
     ),
   );

@@ -39,13 +39,13 @@ test('predictions beyond 50 distinct postings are ignored', () => {
   assert.ok(Math.abs(s.f1 - (row0F1 + rowsG + 60) / n) < 1e-12);
 });
 
-test('rowF1: the per-row score, by label ids or by a 0/1 membership of the row\'s group (the page), and by its steps', () => {
+test("rowF1: the per-row score, by label ids or by a 0/1 membership of the row's group (the page), and by its steps", () => {
   const { ids, groupSize } = labelIds(labels);
   const scoring = rowScoring(ids, groupSize);
   // row0 predicts {0,1,3}: hits 2, |P| 3, |T| 3 -> 4/6; the row itself and duplicates count once.
   assert.equal(rowF1(scoring, 0, [1, 3, 0, 1]), 4 / 6);
   assert.deepEqual([scoring.predicted, scoring.hits, scoring.truth], [3, 2, 3]);
-  assert.equal(rowF1(scoring, 0, [1, 3, 0, 1], 1), 2 * 2 / (2 + 3), 'only the first `length` entries');
+  assert.equal(rowF1(scoring, 0, [1, 3, 0, 1], 1), (2 * 2) / (2 + 3), 'only the first `length` entries');
   // The page knows only the query's group members: label 1 for them.
   const member = Int32Array.from(labels, (l) => (l === 'A' ? 1 : 0));
   assert.equal(rowF1(rowScoring(member, Int32Array.of(3, 3)), 0, [1, 3]), 4 / 6);
@@ -69,9 +69,13 @@ test('bad predictions are rejected with the row', () => {
 test('thresholdSweep scores each threshold and picks the best, smaller on ties', () => {
   // A matcher that finds the whole group from 0.3 on, and adds a false match at 0.5.
   const perfect = [[0, 1, 2], [1, 0, 2], [2, 1, 0], [3], [4, 5], [5, 4]];
-  const predictAt = (t: number) => (t < 0.3 ? labels.map((_, i) => [i]) : t < 0.5 ? perfect : perfect.map((l, i) => (i === 3 ? [3, 0] : l)));
+  const predictAt = (t: number) =>
+    t < 0.3 ? labels.map((_, i) => [i]) : t < 0.5 ? perfect : perfect.map((l, i) => (i === 3 ? [3, 0] : l));
   const sweep = thresholdSweep(predictAt, labels, [0.1, 0.3, 0.4, 0.5]);
-  assert.deepEqual(sweep.map((p) => p.threshold), [0.1, 0.3, 0.4, 0.5]);
+  assert.deepEqual(
+    sweep.map((p) => p.threshold),
+    [0.1, 0.3, 0.4, 0.5],
+  );
   assert.equal(sweep[1].f1, 1);
   assert.equal(sweep[2].f1, 1);
   assert.ok(sweep[3].f1 < 1 && sweep[0].f1 < 1);
@@ -87,6 +91,12 @@ test('thresholdGrid is inclusive and clean', () => {
 test('union and longest combine per row', () => {
   const a = [[0, 1], [1], [2]];
   const b = [[0, 2], [1, 0, 2], [2]];
-  assert.deepEqual(unionMatches(a, b).map((x) => [...x]), [[0, 1, 2], [1, 0, 2], [2]]);
-  assert.deepEqual(longestMatches(a, b).map((x) => Array.from(x)), [[0, 1], [1, 0, 2], [2]]);
+  assert.deepEqual(
+    unionMatches(a, b).map((x) => [...x]),
+    [[0, 1, 2], [1, 0, 2], [2]],
+  );
+  assert.deepEqual(
+    longestMatches(a, b).map((x) => Array.from(x)),
+    [[0, 1], [1, 0, 2], [2]],
+  );
 });

@@ -60,7 +60,10 @@ function interruptedChild(signal: 'SIGINT' | 'SIGTERM'): Promise<{ code: number 
   });
 }
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   test(`${signal} removes the temp file being written and the lock being held, then exits ${code}`, async () => {
     const child = await interruptedChild(signal);
     assert.equal(child.code, code, child.stderr);
@@ -84,7 +87,11 @@ test('importing the package installs no signal handler: only an entry point that
   assert.deepEqual(JSON.parse(child.stdout), [0, 1, 1]);
 });
 
-for (const [code, at] of [['ENOSPC', 'write'], ['EIO', 'write'], ['EIO', 'rename']] as const) {
+for (const [code, at] of [
+  ['ENOSPC', 'write'],
+  ['EIO', 'write'],
+  ['EIO', 'rename'],
+] as const) {
   test(`a result row whose ${at} fails (${code}) leaves the previous row byte for byte, no temp file, and a one-line error`, async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'prodmatch-row-')), 'shopee', 'text-tfidf.json');
     await writeResultRow(path, makeRow('text-tfidf', REAL, 0.7));

@@ -73,7 +73,9 @@ export class WriteFileError extends Error {
     const code = cause.code ?? 'EUNKNOWN';
     const dir = dirname(path);
     const failure = FAILURES[code] ?? { reason: code, advice: () => `check that ${dir} exists and is writable` };
-    super(`could not write ${path}: ${failure.reason} (${code}); ${failure.advice(dir)}, then try again (the previous file is unchanged)`, { cause });
+    super(`could not write ${path}: ${failure.reason} (${code}); ${failure.advice(dir)}, then try again (the previous file is unchanged)`, {
+      cause,
+    });
     this.name = 'WriteFileError';
     this.path = path;
     this.code = code;
@@ -82,7 +84,11 @@ export class WriteFileError extends Error {
 
 /** A failed system call (it names one), as opposed to an error of the data being written. */
 function isSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    error instanceof Error &&
+    typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    typeof (error as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 async function replaceAtomically(path: string, fill: (temp: string) => Promise<void>): Promise<void> {

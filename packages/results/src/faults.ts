@@ -97,7 +97,12 @@ export function injectWriteFault(fault: WriteFault = {}): InjectedFault {
   };
 }
 
-const ADVICE: Record<string, RegExp> = { ENOSPC: /free some disk space/, EIO: /check the disk/, EACCES: /make .* writable/, EROFS: /writable disk/ };
+const ADVICE: Record<string, RegExp> = {
+  ENOSPC: /free some disk space/,
+  EIO: /check the disk/,
+  EACCES: /make .* writable/,
+  EROFS: /writable disk/,
+};
 
 /**
  * Runs `write` (which writes `path` through the atomic writer, and perhaps other files) with a fault
@@ -105,7 +110,11 @@ const ADVICE: Record<string, RegExp> = { ENOSPC: /free some disk space/, EIO: /c
  * bytes it held before (or is still absent); no temp file is left beside it; the error is a WriteFileError
  * whose message is one line that names `path` and says what to do, not the raw system error.
  */
-export async function expectFailedWrite(path: string, write: () => Promise<unknown>, fault: Omit<WriteFault, 'match'> = {}): Promise<WriteFileError> {
+export async function expectFailedWrite(
+  path: string,
+  write: () => Promise<unknown>,
+  fault: Omit<WriteFault, 'match'> = {},
+): Promise<WriteFileError> {
   const before = existsSync(path) ? readFileSync(path) : null;
   const injected = injectWriteFault({ ...fault, match: (p) => p === path });
   let caught: unknown = null;

@@ -1,7 +1,21 @@
 // What a run leaves behind, and how it is written: the result row (the contract the leaderboard reads),
 // the predictions file, the Kaggle submission; the one atomic writer every file goes through; the lock
 // and the interrupt clean-up that keep interrupted or concurrent writers from leaving partial files.
-export type { ResultRow, DatasetIdentity, DatasetKind, Protocol, SweepPoint, Timings, ChannelResult, JointGrid, F1Interval, CvFold, CvSummary, SeedRun, SeedsSummary } from './row.ts';
+export type {
+  ResultRow,
+  DatasetIdentity,
+  DatasetKind,
+  Protocol,
+  SweepPoint,
+  Timings,
+  ChannelResult,
+  JointGrid,
+  F1Interval,
+  CvFold,
+  CvSummary,
+  SeedRun,
+  SeedsSummary,
+} from './row.ts';
 export { parseResultRow, ResultRowError } from './parse-row.ts';
 export { writeResultRow, RUN_ONLY_FIELDS } from './write-row.ts';
 export { writeFileAtomic, writeStreamAtomic, WriteFileError, type WriterIo } from './atomic.ts';

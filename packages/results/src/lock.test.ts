@@ -20,11 +20,12 @@ describe('withDirectoryLock', () => {
   test('serialises tasks in one process', async () => {
     const lock = join(await tempResults(), '.lock');
     const log: string[] = [];
-    const task = (name: string) => withDirectoryLock(lock, async () => {
-      log.push(`${name}+`);
-      await new Promise((r) => setTimeout(r, 20));
-      log.push(`${name}-`);
-    });
+    const task = (name: string) =>
+      withDirectoryLock(lock, async () => {
+        log.push(`${name}+`);
+        await new Promise((r) => setTimeout(r, 20));
+        log.push(`${name}-`);
+      });
     await Promise.all([task('a'), task('b'), task('c')]);
     for (let i = 0; i < log.length; i += 2) assert.equal(log[i].slice(0, -1), log[i + 1].slice(0, -1), log.join(' '));
   });
@@ -41,6 +42,9 @@ describe('withDirectoryLock', () => {
     const lock = join(await tempResults(), '.lock');
     await mkdir(lock);
     await writeFile(join(lock, 'owner.json'), JSON.stringify({ token: 'x', pid: process.pid, host: hostname(), since: 'now' }));
-    await assert.rejects(withDirectoryLock(lock, async () => 'ran', { timeoutMs: 200 }), new RegExp(`held by pid ${process.pid}.*remove the directory`));
+    await assert.rejects(
+      withDirectoryLock(lock, async () => 'ran', { timeoutMs: 200 }),
+      new RegExp(`held by pid ${process.pid}.*remove the directory`),
+    );
   });
 });

@@ -120,8 +120,12 @@ class RowChecker {
     const sweep = sweepOf(row.sweep, 'sweep');
     // Fusion fields (row v2) are optional: rows written before fusion stay readable.
     const optional = <T>(value: Json, check: (v: Json) => T): { value?: T } => (value === undefined ? {} : { value: check(value) });
-    const thresholds = optional(row.thresholds, (v) => Object.fromEntries(Object.entries(this.object(v, 'thresholds')).map(([k, t]) => [k, this.number(t, `thresholds.${k}`)])));
-    const sweeps = optional(row.sweeps, (v) => Object.fromEntries(Object.entries(this.object(v, 'sweeps')).map(([k, s]) => [k, sweepOf(s, `sweeps.${k}`)])));
+    const thresholds = optional(row.thresholds, (v) =>
+      Object.fromEntries(Object.entries(this.object(v, 'thresholds')).map(([k, t]) => [k, this.number(t, `thresholds.${k}`)])),
+    );
+    const sweeps = optional(row.sweeps, (v) =>
+      Object.fromEntries(Object.entries(this.object(v, 'sweeps')).map(([k, s]) => [k, sweepOf(s, `sweeps.${k}`)])),
+    );
     const jointGrid = optional(row.jointGrid, (v) => {
       const grid = this.object(v, 'jointGrid');
       return {
@@ -132,7 +136,11 @@ class RowChecker {
         on: this.oneOf(grid.on, 'jointGrid.on', ['val', 'all rows'] as const),
         points: this.array(grid.points, 'jointGrid.points').map((p, i) => {
           const point = this.object(p, `jointGrid.points[${i}]`);
-          return { x: this.number(point.x, `jointGrid.points[${i}].x`), y: this.number(point.y, `jointGrid.points[${i}].y`), f1: unit(point.f1, `jointGrid.points[${i}].f1`) };
+          return {
+            x: this.number(point.x, `jointGrid.points[${i}].x`),
+            y: this.number(point.y, `jointGrid.points[${i}].y`),
+            f1: unit(point.f1, `jointGrid.points[${i}].f1`),
+          };
         }),
       };
     });

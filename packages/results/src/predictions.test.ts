@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expectFailedWrite } from './faults.ts';
-import { predictionsPathFor, readPredictions, streamPredictions, writePredictions, type PredictionRow, type PredictionsHeader } from './predictions.ts';
+import {
+  predictionsPathFor,
+  readPredictions,
+  streamPredictions,
+  writePredictions,
+  type PredictionRow,
+  type PredictionsHeader,
+} from './predictions.ts';
 
 const header = (rows: number): PredictionsHeader => ({
   format: 'prodmatch-predictions',
@@ -33,7 +40,13 @@ test('predictions round trip: header, rows in order, distances to six significan
   const rows: PredictionRow[] = Array.from({ length: 3000 }, (_, i) => ({
     postingId: `p${i}`,
     labelGroup: i % 7 === 0 ? null : `g${i % 100}`,
-    neighbours: { text: [[i, (i + 1) % 3000], [0, Math.fround(0.123456789 + i / 1e5)]], phash: [[i], [0]] },
+    neighbours: {
+      text: [
+        [i, (i + 1) % 3000],
+        [0, Math.fround(0.123456789 + i / 1e5)],
+      ],
+      phash: [[i], [0]],
+    },
     matches: [i, (i + 1) % 3000],
   }));
   await writePredictions(path, header(rows.length), rows);
@@ -50,14 +63,18 @@ test('predictions round trip: header, rows in order, distances to six significan
   });
   // Streaming yields the header first and never needs the whole file.
   let seen = 0;
-  for await (const item of streamPredictions(path)) if (seen++ === 0) assert.equal((item as PredictionsHeader).format, 'prodmatch-predictions');
+  for await (const item of streamPredictions(path))
+    if (seen++ === 0) assert.equal((item as PredictionsHeader).format, 'prodmatch-predictions');
   assert.equal(seen, rows.length + 1);
 });
 
 test('truncated, foreign and missing predictions files get one-line errors', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodmatch-pred-'));
   const short = join(dir, 'short.predictions.jsonl.gz');
-  writeFileSync(short, gzipSync(`${JSON.stringify(header(5))}\n${JSON.stringify({ postingId: 'a', labelGroup: null, neighbours: {}, matches: [0] })}\n`));
+  writeFileSync(
+    short,
+    gzipSync(`${JSON.stringify(header(5))}\n${JSON.stringify({ postingId: 'a', labelGroup: null, neighbours: {}, matches: [0] })}\n`),
+  );
   await assert.rejects(readPredictions(short), /header says 5 rows, file has 1/);
   const cut = join(dir, 'cut.predictions.jsonl.gz');
   writeFileSync(cut, gzipSync(`${JSON.stringify(header(1))}\n{"postingId":`));
@@ -76,7 +93,18 @@ test('a predictions file whose write fails part-way (a stream of many chunks, or
   const path = predictionsPathFor(join(dir, 'mini@full.json'));
   // Random distances do not compress: the gzip stream reaches the file in many chunks, and the second fails.
   const rows = (n: number, seed: number): PredictionRow[] =>
-    Array.from({ length: n }, (_, i) => ({ postingId: `p${i}`, labelGroup: `g${i % 50}`, neighbours: { text: [[i, (i * seed) % n], [0, Math.sin(i * seed) ** 2]], phash: [[i], [0]] }, matches: [i] }));
+    Array.from({ length: n }, (_, i) => ({
+      postingId: `p${i}`,
+      labelGroup: `g${i % 50}`,
+      neighbours: {
+        text: [
+          [i, (i * seed) % n],
+          [0, Math.sin(i * seed) ** 2],
+        ],
+        phash: [[i], [0]],
+      },
+      matches: [i],
+    }));
   await writePredictions(path, header(3000), rows(3000, 7));
   for (const fault of [{ code: 'ENOSPC' }, { code: 'EIO' }, { code: 'EIO', at: 'rename' }] as const) {
     const error = await expectFailedWrite(path, () => writePredictions(path, header(4000), rows(4000, 11)), fault);

@@ -75,7 +75,8 @@ export async function writePredictions(path: string, header: PredictionsHeader, 
     yield `${JSON.stringify(header)}\n`;
     for (const row of rows) {
       const neighbours: Record<string, [number[], number[]]> = {};
-      for (const [name, [indices, distances]] of Object.entries(row.neighbours)) neighbours[name] = [indices, distances.map(compactDistance)];
+      for (const [name, [indices, distances]] of Object.entries(row.neighbours))
+        neighbours[name] = [indices, distances.map(compactDistance)];
       yield `${JSON.stringify({ ...row, neighbours })}\n`;
     }
   }
@@ -84,9 +85,14 @@ export async function writePredictions(path: string, header: PredictionsHeader, 
 
 function checkHeader(value: unknown, path: string): PredictionsHeader {
   const header = value as Partial<PredictionsHeader> | null;
-  if (!header || header.format !== PREDICTIONS_FORMAT) throw new PredictionsFileError(`${path}: not a prodmatch predictions file (first line has no "format": "${PREDICTIONS_FORMAT}")`);
-  if (header.version !== PREDICTIONS_VERSION) throw new PredictionsFileError(`${path}: predictions format version ${String(header.version)}, this reader reads ${PREDICTIONS_VERSION}; re-run the experiment`);
-  if (!Array.isArray(header.lists) || typeof header.rows !== 'number') throw new PredictionsFileError(`${path}: header lacks "lists" or "rows"; re-run the experiment`);
+  if (!header || header.format !== PREDICTIONS_FORMAT)
+    throw new PredictionsFileError(`${path}: not a prodmatch predictions file (first line has no "format": "${PREDICTIONS_FORMAT}")`);
+  if (header.version !== PREDICTIONS_VERSION)
+    throw new PredictionsFileError(
+      `${path}: predictions format version ${String(header.version)}, this reader reads ${PREDICTIONS_VERSION}; re-run the experiment`,
+    );
+  if (!Array.isArray(header.lists) || typeof header.rows !== 'number')
+    throw new PredictionsFileError(`${path}: header lacks "lists" or "rows"; re-run the experiment`);
   return header as PredictionsHeader;
 }
 
@@ -127,7 +133,8 @@ export async function readPredictions(path: string): Promise<{ header: Predictio
     else rows.push(item as PredictionRow);
   }
   if (header === null) throw new PredictionsFileError(`${path}: empty predictions file; re-run the experiment`);
-  if (rows.length !== header.rows) throw new PredictionsFileError(`${path}: header says ${header.rows} rows, file has ${rows.length} (truncated?); re-run the experiment`);
+  if (rows.length !== header.rows)
+    throw new PredictionsFileError(`${path}: header says ${header.rows} rows, file has ${rows.length} (truncated?); re-run the experiment`);
   return { header, rows };
 }
 

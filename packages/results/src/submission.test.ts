@@ -21,12 +21,21 @@ test('a valid submission passes and is written with Kaggle header', async () => 
 
 test('the validator rejects a missing id, a duplicate id, an unknown id, >50 matches, no self, a wrong header', async () => {
   const check = (rows: SubmissionRow[], pattern: RegExp, header?: string): void =>
-    assert.throws(() => validateSubmission(rows, ids, { source: 'sub.csv', header }), (e: Error) => pattern.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => validateSubmission(rows, ids, { source: 'sub.csv', header }),
+      (e: Error) => pattern.test(e.message) && !e.message.includes('\n'),
+    );
   check(good().slice(0, 2), /test posting "test_3" has no row \(1 of 3 missing\)/);
   check([...good(), { postingId: 'test_2', matches: ['test_2'] }], /row 5 \(posting_id "test_2"\) appears twice/);
   check([...good().slice(0, 2), { postingId: 'test_9', matches: ['test_9'] }], /"test_9"\) is not a posting of test.csv/);
-  check([good()[0], good()[1], { postingId: 'test_3', matches: ['test_3', 'train_5'] }], /matches "train_5", which is not a posting of test.csv/);
-  check([good()[0], good()[1], { postingId: 'test_3', matches: Array.from({ length: 51 }, (_, i) => (i === 0 ? 'test_3' : `x${i}`)) }], /has 51 matches; Kaggle scores at most 50/);
+  check(
+    [good()[0], good()[1], { postingId: 'test_3', matches: ['test_3', 'train_5'] }],
+    /matches "train_5", which is not a posting of test.csv/,
+  );
+  check(
+    [good()[0], good()[1], { postingId: 'test_3', matches: Array.from({ length: 51 }, (_, i) => (i === 0 ? 'test_3' : `x${i}`)) }],
+    /has 51 matches; Kaggle scores at most 50/,
+  );
   check([good()[0], good()[1], { postingId: 'test_3', matches: ['test_1'] }], /does not match itself/);
   check(good(), /header is "id,pred"/, 'id,pred');
   const path = join(mkdtempSync(join(tmpdir(), 'prodmatch-sub-')), 'submission.csv');

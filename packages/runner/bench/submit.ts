@@ -19,7 +19,11 @@ import { REPO_ROOT } from '../src/paths.ts';
 const args = yargs(hideBin(process.argv))
   .option('rows', { type: 'number', default: 70_000, describe: 'test.csv rows' })
   .option('experiment', { type: 'string', default: 'fused-text' })
-  .option('real', { type: 'string', default: join(REPO_ROOT, '..', 'shared', 'datasets', 'shopee'), describe: 'real Kaggle folder whose train.csv is used' })
+  .option('real', {
+    type: 'string',
+    default: join(REPO_ROOT, '..', 'shared', 'datasets', 'shopee'),
+    describe: 'real Kaggle folder whose train.csv is used',
+  })
   .strict()
   .parseSync();
 
@@ -50,7 +54,11 @@ writeFileSync(join(dir, 'test.csv'), `${lines.join('\n')}\n`);
 
 const out = join(root, 'submission.csv');
 const started = performance.now();
-const child = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'packages/runner/src/submit.ts'), args.experiment, '--data', dir, '--out', out, '--no-progress'], { encoding: 'utf8', cwd: REPO_ROOT, maxBuffer: 1 << 26 });
+const child = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', join(REPO_ROOT, 'packages/runner/src/submit.ts'), args.experiment, '--data', dir, '--out', out, '--no-progress'],
+  { encoding: 'utf8', cwd: REPO_ROOT, maxBuffer: 1 << 26 },
+);
 const wall = (performance.now() - started) / 1000;
 process.stderr.write(child.stderr);
 if (child.status !== 0) {
@@ -70,6 +78,8 @@ const result = {
   cores: availableParallelism(),
   finishedAt: new Date().toISOString(),
 };
-console.log(`submit ${args.experiment}: ${args.rows} test rows (train ${result.trainRows}) in ${result.wallSeconds} s wall (goal < 120 s), peak memory ${result.peakRssMb} MB (goal < 4096 MB); load average ${result.loadAverage} on ${result.cores} cores`);
+console.log(
+  `submit ${args.experiment}: ${args.rows} test rows (train ${result.trainRows}) in ${result.wallSeconds} s wall (goal < 120 s), peak memory ${result.peakRssMb} MB (goal < 4096 MB); load average ${result.loadAverage} on ${result.cores} cores`,
+);
 await writeFileAtomic(join(REPO_ROOT, 'results', 'bench', 'submit.json'), `${JSON.stringify(result, null, 2)}\n`);
 rmSync(root, { recursive: true, force: true });

@@ -49,7 +49,11 @@ function completeRows(results: string): string[] {
 }
 
 const checkpointEpochs = (dir: string): number[] =>
-  existsSync(dir) ? readdirSync(dir).flatMap((f) => (/^epoch-(\d+)\.json$/.exec(f) ? [Number(/^epoch-(\d+)/.exec(f)?.[1])] : [])).sort((a, b) => a - b) : [];
+  existsSync(dir)
+    ? readdirSync(dir)
+        .flatMap((f) => (/^epoch-(\d+)\.json$/.exec(f) ? [Number(/^epoch-(\d+)/.exec(f)?.[1])] : []))
+        .sort((a, b) => a - b)
+    : [];
 
 async function untilCheckpoint(dir: string, epoch: number, exited: () => boolean): Promise<void> {
   while (!checkpointEpochs(dir).some((e) => e >= epoch)) {
@@ -62,7 +66,23 @@ test('SIGINT, then SIGTERM, mid-training: nothing partial is left, and --resume 
   const data = await miniImageDataset();
   const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
   const checkpoints = mkdtempSync(join(tmpdir(), 'prodmatch-checkpoints-'));
-  const args = (ckpt: string, out: string) => ['--data', data, '--results', out, '--no-progress', '--epochs', '5', '--img-size', '32', '--batch-size', '8', '--seed', '7', '--checkpoints', ckpt];
+  const args = (ckpt: string, out: string) => [
+    '--data',
+    data,
+    '--results',
+    out,
+    '--no-progress',
+    '--epochs',
+    '5',
+    '--img-size',
+    '32',
+    '--batch-size',
+    '8',
+    '--seed',
+    '7',
+    '--checkpoints',
+    ckpt,
+  ];
 
   let resumeFrom = 0;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -95,7 +115,10 @@ test('SIGINT, then SIGTERM, mid-training: nothing partial is left, and --resume 
 
   // The same seed without interruptions: the same F1 and sweep (resume is exact, training is seeded).
   const straight = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
-  const uninterrupted = await runExperimentProcess('arcface', [...args(mkdtempSync(join(tmpdir(), 'prodmatch-checkpoints-')), straight), '--no-leaderboard']);
+  const uninterrupted = await runExperimentProcess('arcface', [
+    ...args(mkdtempSync(join(tmpdir(), 'prodmatch-checkpoints-')), straight),
+    '--no-leaderboard',
+  ]);
   assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
   const outcome = (dir: string) => {
     const row = JSON.parse(readFileSync(join(dir, name, 'arcface.json'), 'utf8'));
@@ -127,7 +150,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 test('two experiments that finish at the same moment both land on the leaderboard', async () => {
   const data = miniTextDataset();
   const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
-  const runs = await Promise.all(['text-tfidf', 'phash'].map((name) => runExperimentProcess(name, ['--data', data, '--results', results, '--no-progress'])));
+  const runs = await Promise.all(
+    ['text-tfidf', 'phash'].map((name) => runExperimentProcess(name, ['--data', data, '--results', results, '--no-progress'])),
+  );
   for (const run of runs) assert.equal(run.code, 0, run.stderr);
   const name = basename(data);
   assert.deepEqual(completeRows(results), [join(name, 'phash.json'), join(name, 'text-tfidf.json')]);

@@ -23,7 +23,12 @@ export function seedsRow(rows: readonly ResultRow[], timings: ResultRow['timings
   const vals = rows.map((r) => r.f1.val);
   const seeds: SeedsSummary = {
     values: rows.map((r) => r.seed),
-    perSeed: rows.map((r) => ({ seed: r.seed, f1: r.f1, thresholds: r.thresholds ?? {}, ...(r.f1Interval ? { f1Interval: r.f1Interval } : {}) })),
+    perSeed: rows.map((r) => ({
+      seed: r.seed,
+      f1: r.f1,
+      thresholds: r.thresholds ?? {},
+      ...(r.f1Interval ? { f1Interval: r.f1Interval } : {}),
+    })),
     mean: mean(tests),
     sd: sd(tests),
   };

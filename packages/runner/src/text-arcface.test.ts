@@ -26,4 +26,3 @@ test('text-arcface end to end on a mini dataset: trains, checkpoints, writes its
   assert.match(resumed.stderr, /resumed from .* after epoch 2\b/);
   assert.match(resumed.stderr, /epoch 3\/3/);
 });
-

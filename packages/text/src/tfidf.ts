@@ -88,11 +88,20 @@ export function tfidfVectors(docs: readonly (readonly string[])[], opts: TfidfOp
       const count = termCounts.get(j)!;
       let tf: number;
       switch (opts.weighting) {
-        case 'binary': tf = 1; break;
-        case 'count': tf = count; break;
-        case 'sublinear': tf = 1 + Math.log(count); break;
-        case 'bm25': tf = (count * (k1 + 1)) / (count + k1 * (1 - b + (b * doc.length) / averageLength)); break;
-        default: throw new Error(`tfidfVectors: unknown weighting '${String(opts.weighting)}' (binary, count, sublinear or bm25)`);
+        case 'binary':
+          tf = 1;
+          break;
+        case 'count':
+          tf = count;
+          break;
+        case 'sublinear':
+          tf = 1 + Math.log(count);
+          break;
+        case 'bm25':
+          tf = (count * (k1 + 1)) / (count + k1 * (1 - b + (b * doc.length) / averageLength));
+          break;
+        default:
+          throw new Error(`tfidfVectors: unknown weighting '${String(opts.weighting)}' (binary, count, sublinear or bm25)`);
       }
       const w = tf * idf[j];
       indices.push(j);

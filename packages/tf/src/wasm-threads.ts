@@ -72,7 +72,8 @@ export async function setWasmBackendWithThreads(threads: number): Promise<number
     }
   };
   // every Blob made while the patch is in place is a ScriptFile; anything else keeps Node's own URL
-  URL.createObjectURL = (blob: Parameters<typeof URL.createObjectURL>[0]): string => (blob instanceof ScriptFile ? blob.path : saved.createObjectURL.call(URL, blob));
+  URL.createObjectURL = (blob: Parameters<typeof URL.createObjectURL>[0]): string =>
+    blob instanceof ScriptFile ? blob.path : saved.createObjectURL.call(URL, blob);
   os.cpus = () => Array.from({ length: 2 * threads }, () => saved.cpus()[0]);
   tfc.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(threads);

@@ -29,10 +29,16 @@ test('a checkpoint whose write fails part-way leaves the checkpoints on disk byt
   await saveCheckpoint(tf, dir, 'k', { epoch: 1, tensors: [{ name: 'w', tensor: tf.tensor1d([1, 2, 3]) }] });
   const json = readFileSync(join(dir, 'epoch-001.json'));
   // Re-saving epoch 1 (its tensors fail half-way), then saving epoch 2 (its .json, the commit marker, fails).
-  const error = await expectFailedWrite(join(dir, 'epoch-001.bin'), () => saveCheckpoint(tf, dir, 'k', { epoch: 1, tensors: [{ name: 'w', tensor: tf.tensor1d([7, 8, 9]) }] }));
+  const error = await expectFailedWrite(join(dir, 'epoch-001.bin'), () =>
+    saveCheckpoint(tf, dir, 'k', { epoch: 1, tensors: [{ name: 'w', tensor: tf.tensor1d([7, 8, 9]) }] }),
+  );
   assert.match(error.message, /epoch-001\.bin: no space left/);
   assert.ok(json.equals(readFileSync(join(dir, 'epoch-001.json'))));
-  await expectFailedWrite(join(dir, 'epoch-002.json'), () => saveCheckpoint(tf, dir, 'k', { epoch: 2, tensors: [{ name: 'w', tensor: tf.tensor1d([2, 4, 6]) }] }), { code: 'EIO' });
+  await expectFailedWrite(
+    join(dir, 'epoch-002.json'),
+    () => saveCheckpoint(tf, dir, 'k', { epoch: 2, tensors: [{ name: 'w', tensor: tf.tensor1d([2, 4, 6]) }] }),
+    { code: 'EIO' },
+  );
   const loaded = loadLatestCheckpoint(tf, dir, 'k');
   assert.equal(loaded?.epoch, 1, 'epoch 2 has no .json, so it is not a checkpoint');
   assert.deepEqual(Array.from(await (loaded as NonNullable<typeof loaded>).tensors[0].tensor.data()), [1, 2, 3]);

@@ -1,5 +1,3 @@
-
-
 export type SamplerKind = 'uniform' | 'weighted';
 
 /** Per-row weight 1 / (size of the row's group): every group gets the same total weight. */

@@ -13,9 +13,14 @@ export type Padding = 'same' | 'valid' | number | ExplicitPadding;
 export type RoundingMode = 'floor' | 'round' | 'ceil';
 
 function isBackendWasm(backend: object): backend is BackendWasm {
-  return typeof backend === 'object' && backend !== null
-    && 'makeOutput' in backend && typeof backend.makeOutput === 'function'
-    && 'typedArrayFromHeap' in backend && typeof backend.typedArrayFromHeap === 'function';
+  return (
+    typeof backend === 'object' &&
+    backend !== null &&
+    'makeOutput' in backend &&
+    typeof backend.makeOutput === 'function' &&
+    'typedArrayFromHeap' in backend &&
+    typeof backend.typedArrayFromHeap === 'function'
+  );
 }
 
 /** The backend a kernel runs on, which must be tfjs-backend-wasm's (these kernels work on its heap). */
@@ -100,7 +105,14 @@ export class KernelScope {
     if (sh === 1 && sw === 1) return x;
     const [n, h, w, c] = x.shape;
     const x6 = this.reshape(x, [n, h, 1, w, 1, c]);
-    const padded = this.pad(x6, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    const padded = this.pad(x6, [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
     return this.reshape(padded, [n, h * sh, w * sw, c]);
   }
 
