@@ -85,7 +85,9 @@ test('a tiny end-to-end training: the loss falls and unseen titles of a product 
 
 test('checkpoints: two epochs, then two more with resume, give the same encoder as four in one go', async () => {
   const train = titles(1);
-  const dir = mkdtempSync(join(tmpdir(), 'text-encoder-resume-'));
+  const parent = mkdtempSync(join(tmpdir(), 'text-encoder-resume-'));
+  // A folder that does not exist yet, as the runner's .cache/checkpoints/<dataset>/<key> on a first run.
+  const dir = join(parent, 'checkpoints', 'text-arcface-k');
   try {
     const straight = await trainTitleEncoder(tf, train.titles, train.labels, TINY, { seed: 5 });
     await trainTitleEncoder(tf, train.titles, train.labels, { ...TINY, epochs: 2 }, { seed: 5, checkpointDir: dir, checkpointKey: 'k' });
@@ -120,7 +122,7 @@ test('checkpoints: two epochs, then two more with resume, give the same encoder 
       /^Error: \S+table-\S+-step-000000020\.bin is missing: the checkpoint's table was not saved; delete the checkpoint folder or drop --resume$/,
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(parent, { recursive: true, force: true });
   }
 });
 

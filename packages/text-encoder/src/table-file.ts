@@ -2,7 +2,7 @@
 // the values and the optimizer's moments, written straight from the typed arrays and read straight back
 // into them. Handing them to vision's checkpoint as tensors would copy the table three times more (into
 // the backend, out of it, and into one buffer for the file): 4 GB of the 5.2 GB a submission peaked at.
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { EmbeddingTable } from './bag.ts';
@@ -31,20 +31,30 @@ export function tableFile(dir: string, key: string, steps: number): string {
 export function saveTable(dir: string, key: string, table: EmbeddingTable, keep = 2): string {
   const path = tableFile(dir, key, table.steps);
   const temp = `${path}.tmp`;
-  const fd = openSync(temp, 'w');
+  const mine = prefix(key);
+  let fd: number | null = null;
   try {
+    // The folder's first checkpoint: vision's saveCheckpoint makes the folder, but only after this.
+    mkdirSync(dir, { recursive: true });
+    // A process killed outright mid-write leaves a temp file; the next save removes it.
+    for (const f of readdirSync(dir)) if (f.startsWith(mine) && f.endsWith('.bin.tmp')) rmSync(join(dir, f), { force: true });
+    fd = openSync(temp, 'w');
     for (const array of arrays(table)) {
       const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, Math.min(CHUNK, bytes.length - at));
     }
-  } catch (error) {
     closeSync(fd);
-    rmSync(temp, { force: true });
-    throw new Error(`${temp}: could not write the encoder's table (${(error as Error).message.split('\n')[0]})`);
+    fd = null;
+    renameSync(temp, path);
+  } catch (error) {
+    if (fd !== null) closeSync(fd);
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // No temp file could have been made where the folder is not one.
+    }
+    throw new Error(`${path}: could not write the encoder's table (${(error as Error).message.split('\n')[0]})`);
   }
-  closeSync(fd);
-  renameSync(temp, path);
-  const mine = prefix(key);
   const old = readdirSync(dir)
     .filter((f) => f.startsWith(mine) && f.endsWith('.bin'))
     .sort()
