@@ -165,7 +165,7 @@ export function comparisonText(c: Comparison): string {
   const { a, b, paired } = c;
   const row = a.row;
   return [
-    `${a.label} vs ${b.label} on ${row.dataset.name} (${row.protocol}, seed ${row.seed}; ${c.rows.toLocaleString('en-US')} ${row.protocol === 'split' || row.protocol === 'fixed' ? 'test' : 'reported'} postings in ${c.groups.toLocaleString('en-US')} label groups, from their predictions files)`,
+    `${a.label} vs ${b.label} on ${row.dataset.name} (${row.protocol}, seed ${row.seed}; ${c.rows.toLocaleString('en-US')} ${{ split: 'test', fixed: 'test', cv: 'out-of-fold', full: 'reported (all rows)' }[row.protocol]} postings in ${c.groups.toLocaleString('en-US')} label groups, from their predictions files)`,
     `  F1  ${a.label} ${c.f1A.toFixed(4)}  ${b.label} ${c.f1B.toFixed(4)}`,
     `  A − B = ${signed(paired.difference, 4)} [${signed(paired.low, 4)}, ${signed(paired.high, 4)}] (${Math.round(paired.level * 100)}% paired bootstrap over label groups, ${paired.resamples} resamples, seed ${paired.seed})`,
     `  P(A > B) = ${paired.pGreater.toFixed(3)}${paired.low <= 0 && paired.high >= 0 ? '; the interval includes 0: no difference shown' : ''}`,
