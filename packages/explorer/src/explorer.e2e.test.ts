@@ -145,5 +145,14 @@ test('the page: search a posting, its match grid and true/false marks as in the 
     [true, true],
     'a clustering ensemble shows stored matches with sliders off',
   );
+  // Side by side in two ~430 px columns, each sweep chart (legend and title included) stays inside its
+  // column, and nothing scrolls sideways (a chart used to widen its column past the page's edge).
+  await page.setViewport({ width: 1200, height: 900 });
+  await page.waitForSelector(`.side[data-experiment="${CLUSTERED}"] .chart svg`);
+  const layout = `({ content: [document.getElementById('content').scrollWidth, document.getElementById('content').clientWidth], sides: [...document.querySelectorAll('.side')].map((side) => [side.querySelector('.chart svg')?.getBoundingClientRect().right ?? Infinity, side.getBoundingClientRect().right]) })`;
+  const fits = `(() => { const l = ${layout}; return l.sides.length === 2 && l.content[0] <= l.content[1] && l.sides.every(([chart, side]) => chart <= side); })()`;
+  await page
+    .waitForFunction(fits, { timeout: 10_000 })
+    .catch(async () => assert.fail(`a sweep chart is wider than its column: ${JSON.stringify(await page.evaluate(layout))}`));
   assert.deepEqual(problems, []);
 });

@@ -1,7 +1,7 @@
 // The explorer page: plain DOM. The query's matches are recomputed here with the runner's own rule
 // (matchesWithin); the gallery's mean F1 and worst rows come from the server, which holds every row.
 import { matchesWithin, rowF1, rowScoring } from '@prodmatch/metrics';
-import embed from 'vega-embed';
+import embed, { type VisualizationSpec } from 'vega-embed';
 import type { DatasetSummary, ExperimentDetail, GalleryScores, PostingCard, QueryDetail, RowScore } from '../src/api-types.ts';
 
 type WorstFilter = 'all' | 'fp' | 'fn';
@@ -233,6 +233,30 @@ function slider(side: Side, list: ExperimentDetail['lists'][number]): HTMLElemen
   return el('div', { class: 'slider' }, el('label', {}, `${list.name} (${list.unit})`), input, output);
 }
 
+/**
+ * The leaderboard's sweep chart, fitted to its column (one of two side by side when comparing): as wide as
+ * the column (at most 760 px, style.css; vega-embed follows resizes), legend and axes included (autosize
+ * fit-x), and shorter than on the leaderboard so the match grid stays in view. Its title, which names the
+ * held thresholds and can be wider than a column, breaks after the experiment's name and is cut (with an
+ * ellipsis) at the column's width.
+ */
+function fittedChart(chart: unknown, columnWidth: number): VisualizationSpec {
+  const spec: Record<string, unknown> = {
+    ...(chart as Record<string, unknown>),
+    width: 'container',
+    height: 170,
+    autosize: { type: 'fit-x', contains: 'padding' },
+  };
+  const title = spec.title as { text?: unknown; subtitle?: unknown } | undefined;
+  if (title && typeof title.text === 'string') {
+    const at = title.text.indexOf(': ');
+    const text = at < 0 ? title.text : [title.text.slice(0, at + 1), title.text.slice(at + 2)];
+    const limit = Math.max(120, columnWidth - 16);
+    spec.title = { ...title, text, limit, subtitleLimit: limit };
+  }
+  return spec as VisualizationSpec;
+}
+
 function renderSide(side: Side): void {
   const { detail } = side;
   const sliders = detail.lists.filter((l) => l.source).map((l) => slider(side, l));
@@ -258,9 +282,7 @@ function renderSide(side: Side): void {
     chart,
     el('div', { class: 'matches' }),
   );
-  // The leaderboard's chart, drawn smaller here so the match grid stays in view.
-  const spec = { ...(detail.chart as object), width: 330, height: 170 } as Parameters<typeof embed>[1];
-  void embed(chart, spec, { actions: false, renderer: 'svg' }).catch((error: Error) =>
+  void embed(chart, fittedChart(detail.chart, chart.clientWidth), { actions: false, renderer: 'svg' }).catch((error: Error) =>
     chart.append(el('p', { class: 'note' }, `chart: ${error.message}`)),
   );
 }
