@@ -92,57 +92,6 @@ export interface SeedsSummary {
   sd: number;
 }
 
-/** The reported F1's bootstrap interval over label groups (metrics/bootstrap.ts), from the reported rows' per-row F1. */
-export interface F1Interval {
-  low: number;
-  high: number;
-  level: number;
-  resamples: number;
-  unit: 'label group';
-  seed: number;
-}
-
-/** One fold of a cv row: trained on the other folds but one, tuned on that one (val), tested on this fold. */
-export interface CvFold {
-  fold: number;
-  rows: number;
-  groups: number;
-  thresholds: Record<string, number>;
-  f1: { val: number; test: number };
-}
-
-/** Group k-fold (protocol cv): the folds, their test F1's mean and standard deviation, and the pooled out-of-fold F1. */
-export interface CvSummary {
-  folds: number;
-  perFold: CvFold[];
-  /** Mean and sample standard deviation of the folds' test F1, each at its own val-tuned thresholds. */
-  mean: number;
-  sd: number;
-  /** Every row out of fold, at thresholds tuned on all out-of-fold predictions (the Kaggle recipe): the row's f1.test. */
-  pooled: { f1: number; thresholds: Record<string, number> };
-}
-
-/** One run of a --seeds row. */
-export interface SeedRun {
-  seed: number;
-  f1: { val: number | null; test: number };
-  thresholds: Record<string, number>;
-  f1Interval?: F1Interval;
-  /** Protocol cv: the folds (f1.test is the pooled out-of-fold F1). */
-  cv?: CvSummary;
-  /** --seeds: the runs this row summarises (f1 holds their means; threshold and sweep are the first seed's). */
-  seeds?: SeedsSummary;
-}
-
-/** --seeds: one run per seed (split and training seeded alike); the row's f1 holds the means. */
-export interface SeedsSummary {
-  values: number[];
-  perSeed: SeedRun[];
-  /** Mean and sample standard deviation of the seeds' reported F1. */
-  mean: number;
-  sd: number;
-}
-
 export interface ResultRow {
   experiment: string;
   description: string;
