@@ -26,13 +26,22 @@ async function main(): Promise<void> {
     const titles = Array.from({ length: C }, (_, i) => `item ${i} brand${i % 7} model${(i * 13) % 101}`);
     const labels = titles.map((t) => t.split(' ')[1]);
     // One head chunk per batch, so that the logits are [B, C].
-    const config = { ...DEFAULT_TITLE_ENCODER, features: { ...DEFAULT_TITLE_ENCODER.features, bits: 14 }, dim: D, batchSize: B, headChunk: B, epochs: 1 };
+    const config = {
+      ...DEFAULT_TITLE_ENCODER,
+      features: { ...DEFAULT_TITLE_ENCODER.features, bits: 14 },
+      dim: D,
+      batchSize: B,
+      headChunk: B,
+      epochs: 1,
+    };
     const heapBefore = heap();
     const info = await tf.profile(async () => {
       await trainTitleEncoder(tf, titles, labels, config, { seed: 1 });
     });
     rows.push({ C, B, D, peak: info.peakBytes });
-    console.log(`C ${C} B ${B} D ${D}: peak live tensors ${(info.peakBytes / 2 ** 20).toFixed(1)} MiB; wasm heap ${(heapBefore / 2 ** 20).toFixed(0)} -> ${(heap() / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `C ${C} B ${B} D ${D}: peak live tensors ${(info.peakBytes / 2 ** 20).toFixed(1)} MiB; wasm heap ${(heapBefore / 2 ** 20).toFixed(0)} -> ${(heap() / 2 ** 20).toFixed(0)} MiB`,
+    );
   }
   // Least squares over the three shapes' float32 sizes (normal equations, 3x3).
   const x = rows.map((r) => [r.C * r.D * 4, r.B * r.C * 4, r.B * r.D * 4]);

@@ -14,7 +14,16 @@ import { hideBin } from 'yargs/helpers';
 import type { KernelBackend } from '@tensorflow/tfjs-core';
 import { groupSplit, loadDataset } from '@prodmatch/data';
 import { initTf } from '@prodmatch/tf';
-import { bagBatch, bagInputs, DEFAULT_TITLE_ENCODER, estimateTitleEncoderPeak, fitBagVocabulary, hashTitles, trainTitleEncoder, type TitleEncoderConfig } from '../src/index.ts';
+import {
+  bagBatch,
+  bagInputs,
+  DEFAULT_TITLE_ENCODER,
+  estimateTitleEncoderPeak,
+  fitBagVocabulary,
+  hashTitles,
+  trainTitleEncoder,
+  type TitleEncoderConfig,
+} from '../src/index.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const D = DEFAULT_TITLE_ENCODER;
@@ -22,7 +31,11 @@ const args = yargs(hideBin(process.argv))
   .scriptName('memory')
   .options({
     data: { type: 'string', default: join(REPO_ROOT, '../shared/datasets/shopee') },
-    rows: { choices: ['all', 'split'] as const, default: 'all' as const, describe: 'all train.csv titles (as submit) or the seed-42 split\'s train groups (as the experiment)' },
+    rows: {
+      choices: ['all', 'split'] as const,
+      default: 'all' as const,
+      describe: "all train.csv titles (as submit) or the seed-42 split's train groups (as the experiment)",
+    },
     epochs: { type: 'number', default: D.epochs },
     dim: { type: 'number', default: D.dim },
     'batch-size': { type: 'number', default: D.batchSize },
@@ -52,14 +65,23 @@ async function main(): Promise<void> {
   let maxDistinct = 0;
   let maxEntries = 0;
   for (let start = 0; start + config.batchSize <= titles.length; start += config.batchSize) {
-    const b = bagBatch(inputs, Int32Array.from({ length: config.batchSize }, (_, i) => start + i));
+    const b = bagBatch(
+      inputs,
+      Int32Array.from({ length: config.batchSize }, (_, i) => start + i),
+    );
     maxDistinct = Math.max(maxDistinct, b.tableRows.length);
     maxEntries = Math.max(maxEntries, b.local.length);
   }
   const classes = new Set(labels).size;
-  console.log(`backend ${backend.name}; ${titles.length} titles (${args.rows}), ${classes} groups, ${vocabulary.rows} table rows, ${inputs.ids.length} bag entries; config ${JSON.stringify(config)}`);
+  console.log(
+    `backend ${backend.name}; ${titles.length} titles (${args.rows}), ${classes} groups, ${vocabulary.rows} table rows, ${inputs.ids.length} bag entries; config ${JSON.stringify(config)}`,
+  );
   const estimate = estimateTitleEncoderPeak(config, vocabulary.rows, { titles: titles.length, classes, entries: inputs.ids.length });
-  console.log(`estimate before training: ${Object.entries(estimate).map(([k, v]) => `${k} ${MB(v)}`).join(', ')}`);
+  console.log(
+    `estimate before training: ${Object.entries(estimate)
+      .map(([k, v]) => `${k} ${MB(v)}`)
+      .join(', ')}`,
+  );
 
   const before = { rss: rss(), wasm: wasmHeap(), tensors: tf.memory().numBytes };
   let peak = { rss: before.rss, heapUsed: 0, arrayBuffers: 0, external: 0, wasm: before.wasm, tensorBytes: before.tensors };
@@ -84,18 +106,33 @@ async function main(): Promise<void> {
     });
     sample();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const arrays = Object.entries(encoder.table).filter((e): e is [string, Float32Array] => e[1] instanceof Float32Array || e[1] instanceof Uint16Array);
+    const arrays = Object.entries(encoder.table).filter(
+      (e): e is [string, Float32Array] => e[1] instanceof Float32Array || e[1] instanceof Uint16Array,
+    );
     const tableBytes = arrays.find(([k]) => k === 'values')?.[1].byteLength ?? 0;
     const stateBytes = arrays.filter(([k]) => k !== 'values').reduce((s, [, a]) => s + a.byteLength, 0);
-    console.log(`trained ${config.epochs} epochs in ${seconds.toFixed(1)} s (load ${loadavg().map((l) => l.toFixed(2)).join(' ')}); losses ${losses.map((l) => l.toFixed(3)).join(' ')}`);
+    console.log(
+      `trained ${config.epochs} epochs in ${seconds.toFixed(1)} s (load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}); losses ${losses.map((l) => l.toFixed(3)).join(' ')}`,
+    );
     console.log('where the memory went:');
     console.log(`  table values          ${MB(tableBytes)}  (${encoder.table.rows} rows x ${encoder.table.dim} float32)`);
-    console.log(`  optimizer state       ${MB(stateBytes)}  (${arrays.filter(([k]) => k !== 'values').map(([k, a]) => `${k} ${a.length}`).join(', ')})`);
-    console.log(`  gathered rows / step  ${MB(maxDistinct * config.dim * 4)}  (up to ${maxDistinct} distinct rows; ${maxEntries} entries = ${MB(maxEntries * config.dim * 4)} as picked rows)`);
+    console.log(
+      `  optimizer state       ${MB(stateBytes)}  (${arrays
+        .filter(([k]) => k !== 'values')
+        .map(([k, a]) => `${k} ${a.length}`)
+        .join(', ')})`,
+    );
+    console.log(
+      `  gathered rows / step  ${MB(maxDistinct * config.dim * 4)}  (up to ${maxDistinct} distinct rows; ${maxEntries} entries = ${MB(maxEntries * config.dim * 4)} as picked rows)`,
+    );
     console.log(`  tfjs live tensors     peak sampled ${MB(peak.tensorBytes)}, after training ${MB(tf.memory().numBytes)}`);
     console.log(`  wasm heap             ${MB(before.wasm)} before training, high-water ${MB(peak.wasm)}`);
     console.log(`  JS at the peak sample heap ${MB(peak.heapUsed)}, array buffers ${MB(peak.arrayBuffers)}, external ${MB(peak.external)}`);
-    console.log(`  RSS                   ${MB(before.rss)} before training, peak sampled ${MB(peak.rss)}, peak (getrusage) ${MB(maxRss())}`);
+    console.log(
+      `  RSS                   ${MB(before.rss)} before training, peak sampled ${MB(peak.rss)}, peak (getrusage) ${MB(maxRss())}`,
+    );
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }

@@ -37,7 +37,7 @@ function denseWeights(): Float32Array {
 /** A loss that is not linear in the bag, so the gradient depends on the forward values. */
 const lossOf = (bag: Tensor2D): Tensor => tf.sum(tf.mul(tf.square(bag), tf.tensor2d([[1, -2, 0.5, 3]])));
 
-test('embedding bag: the bags and each distinct row\'s gradient equal the dense matmul\'s', () => {
+test("embedding bag: the bags and each distinct row's gradient equal the dense matmul's", () => {
   const titles = Int32Array.from([0, 1, 2]);
   const batch = bagBatch(INPUTS, titles);
   assert.deepEqual(Array.from(batch.tableRows), [0, 2, 4, 5]);
@@ -65,7 +65,7 @@ test('embedding bag: the bags and each distinct row\'s gradient equal the dense 
   assert.throws(() => bagRowGradients(batch, DIM, new Float32Array(5), () => undefined), /5 gradient values for 3 titles of 4/);
 });
 
-test('EmbeddingTable.train is update() with the rows\' gradients from the bags\' gradient', () => {
+test("EmbeddingTable.train is update() with the rows' gradients from the bags' gradient", () => {
   const batch = bagBatch(INPUTS, Int32Array.from([0, 1, 2]));
   const bagGradient = Float32Array.from({ length: 3 * DIM }, (_, i) => Math.cos(0.9 * i));
   for (const optimizer of ['adam', 'rowwise-adam'] as const) {
@@ -85,7 +85,9 @@ test('lazy Adam: rows given a gradient on every step train exactly as tf.train.a
   const table = new EmbeddingTable(VOCABULARY, DIM, 0.5, 7);
   const start = Float32Array.from(table.values);
   const touched = Int32Array.from([1, 4]);
-  const dense = tf.variable(tf.tensor2d(Float32Array.from(Array.from(touched).flatMap((r) => Array.from(start.subarray(r * DIM, (r + 1) * DIM)))), [2, DIM]));
+  const dense = tf.variable(
+    tf.tensor2d(Float32Array.from(Array.from(touched).flatMap((r) => Array.from(start.subarray(r * DIM, (r + 1) * DIM)))), [2, DIM]),
+  );
   const optimizer = tf.train.adam(0.01);
   for (let step = 0; step < 5; step++) {
     const target = tf.fill([2, DIM], step - 2);
@@ -98,7 +100,8 @@ test('lazy Adam: rows given a gradient on every step train exactly as tf.train.a
   Array.from(touched).forEach((row, i) => {
     for (let j = 0; j < DIM; j++) assert.ok(Math.abs(table.values[row * DIM + j] - want[i * DIM + j]) < 1e-6, `row ${row} col ${j}`);
   });
-  for (const row of [0, 2, 3, 5]) assert.deepEqual(table.values.subarray(row * DIM, (row + 1) * DIM), start.subarray(row * DIM, (row + 1) * DIM));
+  for (const row of [0, 2, 3, 5])
+    assert.deepEqual(table.values.subarray(row * DIM, (row + 1) * DIM), start.subarray(row * DIM, (row + 1) * DIM));
   assert.ok(table.values.subarray(DIM, 2 * DIM).some((v, j) => v !== start[DIM + j]));
   tf.dispose([dense]);
   optimizer.dispose();
@@ -106,10 +109,13 @@ test('lazy Adam: rows given a gradient on every step train exactly as tf.train.a
 
 test('the table refuses a gradient of the wrong size', () => {
   const table = new EmbeddingTable(3, 2, 0.1, 1);
-  assert.throws(() => table.update(Int32Array.from([0, 1]), new Float32Array(3), 0.1), /EmbeddingTable.update: 3 gradient values for 2 rows of 2/);
+  assert.throws(
+    () => table.update(Int32Array.from([0, 1]), new Float32Array(3), 0.1),
+    /EmbeddingTable.update: 3 gradient values for 2 rows of 2/,
+  );
 });
 
-test('row-wise Adam: a row\'s second moment is the mean of its squared gradient; its steps follow Adam with that one value', () => {
+test("row-wise Adam: a row's second moment is the mean of its squared gradient; its steps follow Adam with that one value", () => {
   const table = new EmbeddingTable(2, 3, 0.5, 7, 'rowwise-adam');
   assert.equal(table.moment2.length, 2);
   const start = Float32Array.from(table.values);

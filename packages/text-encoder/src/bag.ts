@@ -31,7 +31,12 @@ export function tableRowBytes(dim: number, optimizer: TableOptimizer): { values:
  * out[t] = sum over the entries e of title t of weights[e] * row(local[e]), [titles, dim] row-major;
  * `row(slot)` is the table row of the batch's slot-th distinct row.
  */
-export function bagSum(batch: BagBatch, dim: number, row: (slot: number) => Float32Array, out = new Float32Array(batch.titles * dim)): Float32Array {
+export function bagSum(
+  batch: BagBatch,
+  dim: number,
+  row: (slot: number) => Float32Array,
+  out = new Float32Array(batch.titles * dim),
+): Float32Array {
   out.fill(0);
   const rows = Array.from({ length: batch.tableRows.length }, (_, slot) => row(slot));
   for (let e = 0; e < batch.local.length; e++) {
@@ -49,8 +54,14 @@ export function bagSum(batch: BagBatch, dim: number, row: (slot: number) => Floa
  * called once per slot, in slot order, with a scratch buffer reused across slots (never the whole
  * batch's rows at once).
  */
-export function bagRowGradients(batch: BagBatch, dim: number, bagGradient: Float32Array, visit: (slot: number, gradient: Float64Array) => void): void {
-  if (bagGradient.length !== batch.titles * dim) throw new Error(`bagRowGradients: ${bagGradient.length} gradient values for ${batch.titles} titles of ${dim}`);
+export function bagRowGradients(
+  batch: BagBatch,
+  dim: number,
+  bagGradient: Float32Array,
+  visit: (slot: number, gradient: Float64Array) => void,
+): void {
+  if (bagGradient.length !== batch.titles * dim)
+    throw new Error(`bagRowGradients: ${bagGradient.length} gradient values for ${batch.titles} titles of ${dim}`);
   const slots = batch.tableRows.length;
   // The entries grouped by slot (a counting sort), so each row's gradient is summed in one place.
   const start = new Int32Array(slots + 1);
@@ -119,7 +130,8 @@ export class EmbeddingTable {
 
   /** One step at learning rate `rate`: `gradient` is [rows.length, dim], the loss's gradient for those rows. */
   update(rows: Int32Array, gradient: Float32Array, rate: number): void {
-    if (gradient.length !== rows.length * this.dim) throw new Error(`EmbeddingTable.update: ${gradient.length} gradient values for ${rows.length} rows of ${this.dim}`);
+    if (gradient.length !== rows.length * this.dim)
+      throw new Error(`EmbeddingTable.update: ${gradient.length} gradient values for ${rows.length} rows of ${this.dim}`);
     const step = this.nextStep();
     for (let i = 0; i < rows.length; i++) this.updateRow(rows[i], gradient, i * this.dim, rate, step);
   }
@@ -131,7 +143,13 @@ export class EmbeddingTable {
 
   // tfjs' Adam arithmetic (bias-corrected moments, epsilon outside the root), so that with 'adam' rows
   // touched on every step train exactly as a dense tf.train.adam would train them.
-  private updateRow(row: number, gradient: ArrayLike<number>, from: number, rate: number, { correction1, correction2 }: { correction1: number; correction2: number }): void {
+  private updateRow(
+    row: number,
+    gradient: ArrayLike<number>,
+    from: number,
+    rate: number,
+    { correction1, correction2 }: { correction1: number; correction2: number },
+  ): void {
     const { beta1, beta2, epsilon } = this.adam;
     const { values, moment1, moment2, dim } = this;
     const base = row * dim;

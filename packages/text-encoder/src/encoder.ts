@@ -3,89 +3,16 @@
 import type { Optimizer, Scalar, Tensor, Tensor1D, Variable } from '@tensorflow/tfjs-core';
 import type { Tf } from '@prodmatch/tf';
 import { seededRandom } from '@prodmatch/data';
-import {
-  classIds,
-  createHead,
-  epochOrder,
-  seededTrainingArgs,
-  SEED_ARCFACE,
-  trainLoop,
-  type ArcFaceOptions,
-  type HeadKind,
-  type LearningRateSchedule,
-  type LoopOptions,
-  type LoopStep,
-  type SamplerKind,
-} from '@prodmatch/vision';
-import { bagSum, EmbeddingTable, type TableOptimizer } from './bag.ts';
-import { DEFAULT_FEATURES, hashTitles, type HashedFeatureSpec } from './hashing.ts';
-import { bagBatch, bagInputs, fitBagVocabulary, withUnseenBuckets, type BagVocabulary, type InputWeighting } from './inputs.ts';
+import { classIds, createHead, epochOrder, seededTrainingArgs, trainLoop, type LoopOptions, type LoopStep } from '@prodmatch/vision';
+import { bagSum, EmbeddingTable } from './bag.ts';
+import type { TitleEncoderConfig } from './defaults.ts';
+import { hashTitles } from './hashing.ts';
+import { bagBatch, bagInputs, fitBagVocabulary, withUnseenBuckets, type BagVocabulary } from './inputs.ts';
 import { checkTitleEncoderPeak, estimateTitleEncoderPeak, memoryLimits, peakEstimateLine } from './memory.ts';
 import { batchLoss, BN_EPSILON, stepGradients, type StepModel } from './step.ts';
 import { loadTable, saveTable } from './table-file.ts';
 
-export interface TitleEncoderConfig {
-  features: HashedFeatureSpec;
-  /** Buckets in fewer training titles than this get no table row. */
-  minDf: number;
-  weighting: InputWeighting;
-  /** Embedding size (the seeds and the prototype: 512). */
-  dim: number;
-  /** Table rows start uniform in [-initScale, initScale]. */
-  initScale: number;
-  /** Dropout on the batch-normed embedding while training. */
-  dropout: number;
-  /**
-   * Titles of a batch whose head and loss are differentiated together (step.ts): the backend holds about
-   * 60 [headChunk, groups] float32 tensors at a step's peak. Changes memory, not what is learned.
-   */
-  headChunk: number;
-  head: HeadKind;
-  arcface: ArcFaceOptions;
-  sampler: SamplerKind;
-  epochs: number;
-  batchSize: number;
-  schedule: LearningRateSchedule;
-  /** The table's learning rate is the schedule's times this. */
-  tableRateScale: number;
-  /** The table's optimizer: lazy 'adam', or 'rowwise-adam' (one second moment per row; 2/3 of the memory). */
-  tableOptimizer: TableOptimizer;
-  /**
-   * At inference, n-grams without a table row (too rare in training, or unseen): 'drop' them, or give
-   * each a fixed row drawn from the table's initial distribution, seeded by its bucket, as a full hashed
-   * table would hold for buckets training never touched (a random projection of those n-grams).
-   */
-  unseen: 'drop' | 'random';
-  /** With unseen 'random': those rows are uniform in [-s, s], s = initScale times this. */
-  unseenScale: number;
-}
-
-/**
- * Chosen on the val split of the real data (docs/text-arcface.md). Val F1 stops rising after 3 epochs at
- * this rate while the loss keeps falling. Rows start large (uniform in +-0.3) and n-grams without a
- * trained row get fixed rows of the same distribution: a random projection of the rare n-grams that
- * TF-IDF weighs most (val F1 0.8132 at 256-d, against 0.7970 with rows at +-0.05 and those n-grams
- * dropped). 512-d, the seeds' size, adds 0.006 (0.8194) for 1.5x the training time, about 3 minutes.
- */
-export const DEFAULT_TITLE_ENCODER: TitleEncoderConfig = {
-  features: DEFAULT_FEATURES,
-  minDf: 1,
-  weighting: 'idf',
-  dim: 512,
-  initScale: 0.3,
-  dropout: 0.2,
-  headChunk: 64,
-  head: 'arcface',
-  arcface: SEED_ARCFACE,
-  sampler: 'uniform',
-  epochs: 3,
-  batchSize: 256,
-  schedule: { start: 4e-3, max: 4e-3, min: 1e-4, rampEpochs: 0, sustainEpochs: 3, decay: 0.5 },
-  tableRateScale: 1,
-  tableOptimizer: 'adam',
-  unseen: 'random',
-  unseenScale: 1,
-};
+export { DEFAULT_TITLE_ENCODER, type TitleEncoderConfig } from './defaults.ts';
 
 /** PyTorch's BatchNorm1d: momentum 0.1 for the running statistics (its epsilon is step.ts' BN_EPSILON). */
 const BN_MOMENTUM = 0.1;
@@ -118,7 +45,8 @@ export function checkTitleEncoderConfig(c: TitleEncoderConfig): void {
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`dropout must be in [0, 1), got ${c.dropout}`);
   if (!(c.initScale > 0)) throw new Error(`init-scale must be positive, got ${c.initScale}`);
   if (!(c.tableRateScale > 0)) throw new Error(`table-rate-scale must be positive, got ${c.tableRateScale}`);
-  if (c.tableOptimizer !== 'adam' && c.tableOptimizer !== 'rowwise-adam') throw new Error(`table optimizer must be 'adam' or 'rowwise-adam', got ${String(c.tableOptimizer)}`);
+  if (c.tableOptimizer !== 'adam' && c.tableOptimizer !== 'rowwise-adam')
+    throw new Error(`table optimizer must be 'adam' or 'rowwise-adam', got ${String(c.tableOptimizer)}`);
 }
 
 /**
@@ -128,17 +56,26 @@ export function checkTitleEncoderConfig(c: TitleEncoderConfig): void {
  * anything is allocated, the peak memory is estimated from the vocabulary and a run that cannot fit
  * stops with one line naming the setting to change.
  */
-export async function trainTitleEncoder(tf: Tf, titles: readonly string[], labels: readonly string[], config: TitleEncoderConfig, o: TitleEncoderTraining): Promise<{ encoder: TitleEncoder; losses: number[] }> {
+export async function trainTitleEncoder(
+  tf: Tf,
+  titles: readonly string[],
+  labels: readonly string[],
+  config: TitleEncoderConfig,
+  o: TitleEncoderTraining,
+): Promise<{ encoder: TitleEncoder; losses: number[] }> {
   checkTitleEncoderConfig(config);
   if (titles.length !== labels.length) throw new Error(`trainTitleEncoder: ${titles.length} titles but ${labels.length} labels`);
-  if (titles.length < config.batchSize) throw new Error(`trainTitleEncoder: ${titles.length} training titles, fewer than one batch of ${config.batchSize}; lower --batch-size`);
+  if (titles.length < config.batchSize)
+    throw new Error(`trainTitleEncoder: ${titles.length} training titles, fewer than one batch of ${config.batchSize}; lower --batch-size`);
   const hashed = hashTitles(titles, config.features);
   const vocabulary = fitBagVocabulary(hashed, config.features.bits, config.minDf);
   const inputs = bagInputs(hashed, vocabulary, config.weighting);
   const { ids, classes } = classIds(labels);
   const estimate = estimateTitleEncoderPeak(config, vocabulary.rows, { titles: titles.length, classes, entries: inputs.ids.length });
   checkTitleEncoderPeak(estimate, config, vocabulary.rows, classes, memoryLimits(tf.getBackend()));
-  o.log?.(`title encoder: ${titles.length} titles, ${classes} groups, ${vocabulary.rows} table rows of ${config.dim} (buckets in >= ${config.minDf} titles)`);
+  o.log?.(
+    `title encoder: ${titles.length} titles, ${classes} groups, ${vocabulary.rows} table rows of ${config.dim} (buckets in >= ${config.minDf} titles)`,
+  );
   o.log?.(peakEstimateLine(estimate, config, vocabulary.rows, classes));
   const table = new EmbeddingTable(vocabulary.rows, config.dim, config.initScale, o.seed, config.tableOptimizer);
   const head = createHead(tf, config.head, config.dim, classes, o.seed, config.arcface);
@@ -164,7 +101,9 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
     // PyTorch's running statistics: the variance is the unbiased batch variance.
     const n = b.titles;
     const nextMean = tf.tidy(() => tf.add(tf.mul(movingMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)) as Tensor1D);
-    const nextVariance = tf.tidy(() => tf.add(tf.mul(movingVariance, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / (n - 1))) as Tensor1D);
+    const nextVariance = tf.tidy(
+      () => tf.add(tf.mul(movingVariance, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / (n - 1))) as Tensor1D,
+    );
     tf.dispose([movingMean, movingVariance, mean, variance, ...Object.values(grads)]);
     movingMean = nextMean;
     movingVariance = nextVariance;
@@ -193,11 +132,17 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
         },
         setState: (tensors) => {
           const stale = 'delete the checkpoint folder or drop --resume';
-          if (tensors.length !== 3 || tensors[0].size !== 4) throw new Error(`title encoder checkpoint has ${tensors.length} state tensors, expected 3 (it predates the table's own file); ${stale}`);
+          if (tensors.length !== 3 || tensors[0].size !== 4)
+            throw new Error(
+              `title encoder checkpoint has ${tensors.length} state tensors, expected 3 (it predates the table's own file); ${stale}`,
+            );
           const [info, mean, variance] = tensors;
           const [steps, rows, savedDim, optimizer] = info.dataSync() as Int32Array;
           const want = tableInfo();
-          if (rows !== want[1] || savedDim !== want[2] || optimizer !== want[3]) throw new Error(`title encoder checkpoint has a table of ${rows} x ${savedDim} (optimizer ${optimizer}), this encoder ${want[1]} x ${want[2]} (optimizer ${want[3]}); ${stale}`);
+          if (rows !== want[1] || savedDim !== want[2] || optimizer !== want[3])
+            throw new Error(
+              `title encoder checkpoint has a table of ${rows} x ${savedDim} (optimizer ${optimizer}), this encoder ${want[1]} x ${want[2]} (optimizer ${want[3]}); ${stale}`,
+            );
           if (!checkpointDir) throw new Error(`title encoder: a checkpoint was restored without a checkpoint folder; ${stale}`);
           loadTable(checkpointDir, key, steps, table);
           table.steps = steps;
@@ -211,7 +156,13 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
           // Whole batches only: batch norm over a remainder of one title would divide by zero variance.
           for (let start = 0; start + config.batchSize <= order.length; start += config.batchSize) {
             const rows = order.subarray(start, start + config.batchSize);
-            yield [tf.tensor1d(rows, 'int32'), tf.tensor1d(Int32Array.from(rows, (r) => ids[r]), 'int32')];
+            yield [
+              tf.tensor1d(rows, 'int32'),
+              tf.tensor1d(
+                Int32Array.from(rows, (r) => ids[r]),
+                'int32',
+              ),
+            ];
           }
         },
         // The loss at the table's current rows, without training (step() trains).
@@ -221,7 +172,16 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
         },
         step,
       },
-      { epochs: config.epochs, schedule: config.schedule, checkpointDir, checkpointKey: o.checkpointKey, resume: o.resume, progress: o.progress, log: o.log, label: `text ${config.head}` },
+      {
+        epochs: config.epochs,
+        schedule: config.schedule,
+        checkpointDir,
+        checkpointKey: o.checkpointKey,
+        resume: o.resume,
+        progress: o.progress,
+        log: o.log,
+        label: `text ${config.head}`,
+      },
     );
     const encoder: TitleEncoder = {
       config,
@@ -245,7 +205,12 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
  * it stays in the signature for the callers). An n-gram without a table row gets its fixed random row
  * when its batch reads it, so a gallery's unseen n-grams are never all held at once.
  */
-export function embedTitles(tf: Tf, encoder: TitleEncoder, titles: readonly string[], batchSize = 256): { rows: number; dim: number; data: Float32Array } {
+export function embedTitles(
+  tf: Tf,
+  encoder: TitleEncoder,
+  titles: readonly string[],
+  batchSize = 256,
+): { rows: number; dim: number; data: Float32Array } {
   const { config, table } = encoder;
   const dim = config.dim;
   const hashed = hashTitles(titles, config.features);
@@ -261,12 +226,20 @@ export function embedTitles(tf: Tf, encoder: TitleEncoder, titles: readonly stri
   const scale = Float32Array.from(encoder.gamma, (g, j) => g / Math.sqrt(encoder.movingVariance[j] + BN_EPSILON));
   const shift = Float32Array.from(encoder.beta, (b, j) => b - encoder.movingMean[j] * scale[j]);
   for (let start = 0; start < titles.length; start += batchSize) {
-    const b = bagBatch(inputs, Int32Array.from({ length: Math.min(batchSize, titles.length - start) }, (_, i) => start + i));
+    const b = bagBatch(
+      inputs,
+      Int32Array.from({ length: Math.min(batchSize, titles.length - start) }, (_, i) => start + i),
+    );
     const out = data.subarray(start * dim, (start + b.titles) * dim);
-    bagSum(b, dim, (slot) => {
-      const row = b.tableRows[slot];
-      return row < table.rows ? table.row(row) : unseenRow(extra[row - table.rows]);
-    }, out);
+    bagSum(
+      b,
+      dim,
+      (slot) => {
+        const row = b.tableRows[slot];
+        return row < table.rows ? table.row(row) : unseenRow(extra[row - table.rows]);
+      },
+      out,
+    );
     for (let t = 0; t < b.titles; t++) {
       const x = out.subarray(t * dim, (t + 1) * dim);
       let squares = 0;

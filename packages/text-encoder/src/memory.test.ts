@@ -57,17 +57,23 @@ test('a run sized to pass the wasm heap is refused before anything is allocated,
     () => assert.fail('trained'),
     (e: Error) => e,
   );
-  assert.match(error.message, /^title encoder: training would need about \d+\.\d+ GiB on the wasm heap, past its 4 GiB limit \(head \d+\.\d+ GiB, batch \d+\.\d+ GiB\); lower --dim \(now 8192; the head is 20000 groups x 8192\)$/);
+  assert.match(
+    error.message,
+    /^title encoder: training would need about \d+\.\d+ GiB on the wasm heap, past its 4 GiB limit \(head \d+\.\d+ GiB, batch \d+\.\d+ GiB\); lower --dim \(now 8192; the head is 20000 groups x 8192\)$/,
+  );
   assert.ok(!error.message.includes('\n'));
   // No training and no table: the table alone would be 4096 rows x 8192 x 12 bytes = 384 MiB.
   assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
   assert.ok(process.memoryUsage.rss() - rssBefore < 256 * 2 ** 20, 'memory was allocated before the check');
   assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors were made before the check');
   // Logits of 8192 titles at once over the 20,000 groups are what passes at 64-d: the head chunk is named.
-  await assert.rejects(trainTitleEncoder(tf, titles, labels, { ...SMALL_TABLE, dim: 64, batchSize: 8192, headChunk: 8192 }, { seed: 1 }), /on the wasm heap, past its 4 GiB limit .*; lower headChunk \(now 8192; a chunk's logits are 8192 x 20000 groups\) or --batch-size \(now 8192\)$/);
+  await assert.rejects(
+    trainTitleEncoder(tf, titles, labels, { ...SMALL_TABLE, dim: 64, batchSize: 8192, headChunk: 8192 }, { seed: 1 }),
+    /on the wasm heap, past its 4 GiB limit .*; lower headChunk \(now 8192; a chunk's logits are 8192 x 20000 groups\) or --batch-size \(now 8192\)$/,
+  );
 });
 
-test('a table past the machine\'s memory is refused naming --dim and --min-df', () => {
+test("a table past the machine's memory is refused naming --dim and --min-df", () => {
   const e = estimateTitleEncoderPeak(D, REAL.rows, REAL);
   const limits = { backendName: 'wasm', backend: WASM_HEAP_LIMIT, machine: 2 ** 30 };
   assert.throws(

@@ -61,7 +61,11 @@ export const WASM_HEAP_LIMIT = 2 ** 32;
  * The peak memory of training the title encoder with `config` on a vocabulary of `vocabularySize`
  * table rows (fitBagVocabulary's `rows`), before anything is allocated.
  */
-export function estimateTitleEncoderPeak(config: TitleEncoderConfig, vocabularySize: number, run: TitleEncoderRunSize): TitleEncoderPeakEstimate {
+export function estimateTitleEncoderPeak(
+  config: TitleEncoderConfig,
+  vocabularySize: number,
+  run: TitleEncoderRunSize,
+): TitleEncoderPeakEstimate {
   const row = tableRowBytes(config.dim, config.tableOptimizer);
   const table = vocabularySize * row.values;
   const optimizer = vocabularySize * row.state;
@@ -69,7 +73,8 @@ export function estimateTitleEncoderPeak(config: TitleEncoderConfig, vocabularyS
   const entriesPerBatch = Math.ceil((2 * run.entries * config.batchSize) / Math.max(1, run.titles));
   const step = entriesPerBatch * 24 + 3 * config.batchSize * config.dim * 4;
   const head = HEAD_COPIES * run.classes * config.dim * 4;
-  const batch = LOGIT_COPIES * Math.min(config.headChunk, config.batchSize) * run.classes * 4 + BAG_COPIES * config.batchSize * config.dim * 4;
+  const batch =
+    LOGIT_COPIES * Math.min(config.headChunk, config.batchSize) * run.classes * 4 + BAG_COPIES * config.batchSize * config.dim * 4;
   const processBytes = table + optimizer + inputs + step + RUNTIME;
   const backend = WASM_BASE + head + batch;
   return { table, optimizer, inputs, step, runtime: RUNTIME, head, batch, process: processBytes, backend, peak: processBytes + backend };
@@ -103,15 +108,34 @@ export function peakEstimateLine(e: TitleEncoderPeakEstimate, config: TitleEncod
  * backend's part against the 4 GiB heap (the head grows with --dim, the batch with --batch-size), then
  * the whole against the machine (the table grows with --dim and with the rows --min-df keeps).
  */
-export function checkTitleEncoderPeak(e: TitleEncoderPeakEstimate, config: TitleEncoderConfig, vocabularySize: number, classes: number, limits: MemoryLimits): void {
+export function checkTitleEncoderPeak(
+  e: TitleEncoderPeakEstimate,
+  config: TitleEncoderConfig,
+  vocabularySize: number,
+  classes: number,
+  limits: MemoryLimits,
+): void {
   if (e.backend > limits.backend) {
-    const where = limits.backendName === 'wasm' ? 'the wasm heap, past its 4 GiB limit' : `the ${limits.backendName} backend, past this machine's ${gib(limits.backend)}`;
+    const where =
+      limits.backendName === 'wasm'
+        ? 'the wasm heap, past its 4 GiB limit'
+        : `the ${limits.backendName} backend, past this machine's ${gib(limits.backend)}`;
     const rows = Math.min(config.headChunk, config.batchSize);
-    const fix = e.head >= e.batch ? `lower --dim (now ${config.dim}; the head is ${classes} groups x ${config.dim})` : `lower headChunk (now ${rows}; a chunk's logits are ${rows} x ${classes} groups) or --batch-size (now ${config.batchSize})`;
-    throw new Error(`title encoder: training would need about ${gib(e.backend)} on ${where} (head ${gib(e.head)}, batch ${gib(e.batch)}); ${fix}`);
+    const fix =
+      e.head >= e.batch
+        ? `lower --dim (now ${config.dim}; the head is ${classes} groups x ${config.dim})`
+        : `lower headChunk (now ${rows}; a chunk's logits are ${rows} x ${classes} groups) or --batch-size (now ${config.batchSize})`;
+    throw new Error(
+      `title encoder: training would need about ${gib(e.backend)} on ${where} (head ${gib(e.head)}, batch ${gib(e.batch)}); ${fix}`,
+    );
   }
   if (e.peak > limits.machine) {
-    const fix = config.tableOptimizer === 'adam' ? `lower --dim (now ${config.dim}), raise --min-df (now ${config.minDf}) or train the table with tableOptimizer 'rowwise-adam'` : `lower --dim (now ${config.dim}) or raise --min-df (now ${config.minDf})`;
-    throw new Error(`title encoder: training would peak at about ${gib(e.peak)}, past this machine's ${gib(limits.machine)} (table ${vocabularySize} rows x ${config.dim}: ${gib(e.table)} + ${gib(e.optimizer)} of ${config.tableOptimizer} state); ${fix}`);
+    const fix =
+      config.tableOptimizer === 'adam'
+        ? `lower --dim (now ${config.dim}), raise --min-df (now ${config.minDf}) or train the table with tableOptimizer 'rowwise-adam'`
+        : `lower --dim (now ${config.dim}) or raise --min-df (now ${config.minDf})`;
+    throw new Error(
+      `title encoder: training would peak at about ${gib(e.peak)}, past this machine's ${gib(limits.machine)} (table ${vocabularySize} rows x ${config.dim}: ${gib(e.table)} + ${gib(e.optimizer)} of ${config.tableOptimizer} state); ${fix}`,
+    );
   }
 }

@@ -61,7 +61,10 @@ export function stepGradients(tf: Tf, bags: Float32Array, dim: number, labels: T
       const size = Math.min(m.headChunk, titles - start);
       const x = tf.tidy(() => tf.variable(tf.slice(forward.x, [start, 0], [size, dim]), true));
       const y = tf.slice(labels, [start], [size]);
-      const { value, grads } = tf.variableGrads(() => tf.mul(crossEntropy(tf, m.head.logits(x, y), y), size / titles) as Scalar, [...m.head.variables, x]);
+      const { value, grads } = tf.variableGrads(
+        () => tf.mul(crossEntropy(tf, m.head.logits(x, y), y), size / titles) as Scalar,
+        [...m.head.variables, x],
+      );
       xGradients.push(grads[x.name] as Tensor2D);
       for (const v of m.head.variables) {
         const previous = sums[v.name];
@@ -75,11 +78,20 @@ export function stepGradients(tf: Tf, bags: Float32Array, dim: number, labels: T
     // Batch norm's gradient: the gradient of sum(x * dx) is the chain rule's product with the chunks' dx.
     const dx = tf.concat(xGradients, 0);
     const bagVariable = tf.variable(bag, true);
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(normalise(tf, bagVariable, m, dropoutSeed).x, dx)) as Scalar, [m.gamma, m.beta, bagVariable]);
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(normalise(tf, bagVariable, m, dropoutSeed).x, dx)) as Scalar,
+      [m.gamma, m.beta, bagVariable],
+    );
     const bagGradient = grads[bagVariable.name].dataSync() as Float32Array;
     tf.dispose([value, dx, bagVariable, grads[bagVariable.name]]);
     // In the order of the model's variables (gamma, beta, head), as the optimizer first saw them.
-    return { loss, grads: { [m.gamma.name]: grads[m.gamma.name], [m.beta.name]: grads[m.beta.name], ...sums }, bagGradient, mean: forward.mean, variance: forward.variance };
+    return {
+      loss,
+      grads: { [m.gamma.name]: grads[m.gamma.name], [m.beta.name]: grads[m.beta.name], ...sums },
+      bagGradient,
+      mean: forward.mean,
+      variance: forward.variance,
+    };
   } catch (error) {
     tf.dispose([loss, forward.mean, forward.variance, ...Object.values(sums)]);
     throw error;

@@ -67,12 +67,14 @@ export function saveTable(dir: string, key: string, table: EmbeddingTable, keep 
 /** Reads the table of `key` after `steps` steps into `table` (same rows, dim and optimizer). */
 export function loadTable(dir: string, key: string, steps: number, table: EmbeddingTable): void {
   const path = tableFile(dir, key, steps);
-  if (!existsSync(path)) throw new Error(`${path} is missing: the checkpoint's table was not saved; delete the checkpoint folder or drop --resume`);
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: the checkpoint's table was not saved; delete the checkpoint folder or drop --resume`);
   const fd = openSync(path, 'r');
   try {
     const want = arrays(table).reduce((s, a) => s + a.byteLength, 0);
     const size = fstatSync(fd).size;
-    if (size !== want) throw new Error(`${path} holds ${size} bytes, this encoder's table ${want}; delete the checkpoint folder or drop --resume`);
+    if (size !== want)
+      throw new Error(`${path} holds ${size} bytes, this encoder's table ${want}; delete the checkpoint folder or drop --resume`);
     let position = 0;
     for (const array of arrays(table)) {
       const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
