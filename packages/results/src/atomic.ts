@@ -59,6 +59,8 @@ const FAILURES: Readonly<Record<string, { reason: string; advice: (dir: string) 
   EMFILE: { reason: 'too many open files', advice: () => 'close other programs or raise the open-file limit (ulimit -n)' },
   ENFILE: { reason: 'too many open files in the system', advice: () => 'close other programs' },
   ENOTDIR: { reason: 'a parent of the path is not a folder', advice: (dir) => `check that ${dir} is a folder` },
+  // What mkdir -p says when a file stands where the folder should be.
+  EEXIST: { reason: 'a file stands where its folder should be', advice: (dir) => `check that ${dir} is a folder` },
   EISDIR: { reason: 'a folder has that name', advice: () => 'remove the folder or choose another path' },
   ENAMETOOLONG: { reason: 'the name is too long', advice: () => 'choose a shorter path' },
 };

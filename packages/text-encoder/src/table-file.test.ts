@@ -1,6 +1,7 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { EmbeddingTable } from './bag.ts';
@@ -57,10 +58,66 @@ test('a table that cannot be written fails in one line and leaves no temp file',
     writeFileSync(join(parent, 'taken'), 'x');
     assert.throws(
       () => saveTable(join(parent, 'taken'), 'k', trained('adam', 1)),
-      /^Error: \S+step-000000001\.bin: could not write the encoder's table \([^\n]+\)$/,
+      /^WriteFileError: could not write \S+step-000000001\.bin: a file stands where its folder should be \(EEXIST\); check that \S+\/taken is a folder, then try again \(the previous file is unchanged\)$/,
     );
     assert.deepEqual(readdirSync(parent), ['taken']);
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }
+});
+
+/**
+ * Makes fs's `name` fail with `code` from its `after`-th call on (node's ESM named exports, which
+ * table-file.ts imports, follow the CommonJS object once syncBuiltinESMExports runs), as a full disk
+ * (the table is 0.9 GiB for the real data) or a failing device would.
+ */
+function failing(t: TestContext, name: 'writeSync' | 'renameSync', code: string, after = 0): void {
+  let calls = 0;
+  const real = fs[name] as (...args: unknown[]) => unknown;
+  t.mock.method(fs, name, (...args: unknown[]) => {
+    if (calls++ < after) return real(...args);
+    throw Object.assign(new Error(`${code}: failed, ${name.replace('Sync', '')}`), { code, syscall: name.replace('Sync', '') });
+  });
+  syncBuiltinESMExports();
+}
+
+test('a table file whose write fails part-way (or whose rename fails) leaves the files on disk byte for byte, no temp file, and a one-line error', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'text-encoder-table-'));
+  t.after(() => {
+    t.mock.restoreAll();
+    syncBuiltinESMExports();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (const steps of [4, 5]) saveTable(dir, 'adam', trained('adam', steps));
+  const files = () => readdirSync(dir).sort();
+  const before = new Map(files().map((f) => [f, readFileSync(join(dir, f))]));
+  const cases = [
+    // The next step's table: the values reach the disk, the first moment does not.
+    { steps: 6, name: 'writeSync', code: 'ENOSPC', after: 1, says: /no space left on the device \(ENOSPC\); free some disk space/ },
+    // The same step again (a resumed run re-saving it): the file there must survive the failed rename.
+    { steps: 5, name: 'renameSync', code: 'EIO', after: 0, says: /input\/output error \(EIO\); check the disk/ },
+  ] as const;
+  for (const { steps, name, code, after, says } of cases) {
+    failing(t, name, code, after);
+    const path = tableFile(dir, 'adam', steps);
+    assert.throws(
+      () => saveTable(dir, 'adam', trained('adam', steps)),
+      (error: Error) =>
+        error.name === 'WriteFileError' &&
+        !error.message.includes('\n') &&
+        error.message.startsWith(`could not write ${path}: `) &&
+        says.test(error.message) &&
+        error.message.endsWith('then try again (the previous file is unchanged)'),
+    );
+    t.mock.restoreAll();
+    syncBuiltinESMExports();
+    assert.deepEqual(files(), [...before.keys()], `${code}: no temp file, no new table file, none pruned`);
+    for (const [f, bytes] of before) assert.ok(bytes.equals(readFileSync(join(dir, f))), `${code}: ${f} holds its previous bytes`);
+  }
+  // The disk works again: the next save goes through, and keeps the newest two.
+  saveTable(dir, 'adam', trained('adam', 6));
+  assert.deepEqual(
+    files(),
+    [tableFile(dir, 'adam', 5), tableFile(dir, 'adam', 6)].map((p) => basename(p)),
+  );
 });

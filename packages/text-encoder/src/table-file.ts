@@ -5,6 +5,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { WriteFileError } from '@prodmatch/results';
 import type { EmbeddingTable } from './bag.ts';
 
 /** Writes (and reads) at most this many bytes per call: a view of the table, never a copy of it. */
@@ -17,6 +18,10 @@ function arrays(table: EmbeddingTable): Float32Array[] {
 function prefix(key: string): string {
   return `table-${createHash('sha256').update(key).digest('hex').slice(0, 12)}-step-`;
 }
+
+/** A failed system call (ENOSPC, EIO, ...), as opposed to a bug in this file. */
+const isSystemError = (error: unknown): error is NodeJS.ErrnoException =>
+  error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
 
 /** The file holding the table of `key` after `steps` optimizer steps. */
 export function tableFile(dir: string, key: string, steps: number): string {
@@ -53,7 +58,8 @@ export function saveTable(dir: string, key: string, table: EmbeddingTable, keep 
     } catch {
       // No temp file could have been made where the folder is not one.
     }
-    throw new Error(`${path}: could not write the encoder's table (${(error as Error).message.split('\n')[0]})`);
+    // The atomic writer's one-line message (what failed, what to do); the previous table files are untouched.
+    throw isSystemError(error) ? new WriteFileError(path, error) : error;
   }
   const old = readdirSync(dir)
     .filter((f) => f.startsWith(mine) && f.endsWith('.bin'))
