@@ -39,7 +39,8 @@ function parseLeaderboard(markdown: string): Record<string, string[]> {
 /** Every row file under results/ parses and names its experiment (predictions and charts aside). */
 function completeRows(results: string): string[] {
   return readdirSync(results, { recursive: true, encoding: 'utf8' })
-    .filter((path) => path.endsWith('.json') && !path.startsWith('charts') && !path.endsWith('.vl.json'))
+    // Not rows: charts, and the leaderboard's cache of per-row scores (a dot-folder, as readResultRows skips).
+    .filter((path) => path.endsWith('.json') && !path.startsWith('charts') && !path.startsWith('.') && !path.endsWith('.vl.json'))
     .map((path) => {
       const row = JSON.parse(readFileSync(join(results, path), 'utf8')) as { experiment: string; f1: { test: number } };
       assert.ok(typeof row.experiment === 'string' && row.f1.test >= 0 && row.f1.test <= 1, path);
