@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 
-const args = yargs(hideBin(process.argv)).option('before', { type: 'string', default: 'HEAD', describe: 'git ref holding the rows to compare against' }).strict().parseSync();
+const args = yargs(hideBin(process.argv))
+  .option('before', { type: 'string', default: 'HEAD', describe: 'git ref holding the rows to compare against' })
+  .strict()
+  .parseSync();
 const root = execFileSync('git', ['rev-parse', '--show-toplevel'], { encoding: 'utf8' }).trim();
 const results = join(root, 'results');
 
@@ -21,19 +24,26 @@ const summary = (row: Row): Record<string, unknown> => ({
 let same = 0;
 const differ: string[] = [];
 const added: string[] = [];
-for (const dataset of readdirSync(results, { withFileTypes: true }).filter((d) => d.isDirectory() && !['charts', 'bench'].includes(d.name))) {
+for (const dataset of readdirSync(results, { withFileTypes: true }).filter(
+  (d) => d.isDirectory() && !['charts', 'bench'].includes(d.name),
+)) {
   for (const file of readdirSync(join(results, dataset.name)).filter((f) => f.endsWith('.json'))) {
     const path = `results/${dataset.name}/${file}`;
     let before: Row;
     try {
-      before = JSON.parse(execFileSync('git', ['show', `${args.before}:${path}`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Row;
+      before = JSON.parse(
+        execFileSync('git', ['show', `${args.before}:${path}`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+      ) as Row;
     } catch {
       added.push(path);
       continue;
     }
     const after = JSON.parse(readFileSync(join(root, path), 'utf8')) as Row;
     if (JSON.stringify(summary(before)) === JSON.stringify(summary(after))) same++;
-    else differ.push(`${path}: f1 ${JSON.stringify(before.f1)} -> ${JSON.stringify(after.f1)}, thresholds ${JSON.stringify(before.thresholds)} -> ${JSON.stringify(after.thresholds)}`);
+    else
+      differ.push(
+        `${path}: f1 ${JSON.stringify(before.f1)} -> ${JSON.stringify(after.f1)}, thresholds ${JSON.stringify(before.thresholds)} -> ${JSON.stringify(after.thresholds)}`,
+      );
   }
 }
 console.log(`${same} rows keep their results exactly (against ${args.before}); ${differ.length} differ; ${added.length} new`);

@@ -9,12 +9,12 @@ if (log) {
   register(new URL('./record-modules-hooks.mjs', import.meta.url), { data: { log } });
   // require() of CommonJS packages (sharp, tfjs-node) bypasses ESM hooks in part: record those too.
   const load = Module._load;
-  Module._load = function (request, parent, isMain) {
+  Module._load = function (request, parent, isMain, ...rest) {
     try {
       appendFileSync(log, `${Module._resolveFilename(request, parent, isMain)}\n`);
     } catch {
       // an unresolvable request fails in the real load just below, with node's own message
     }
-    return load.apply(this, arguments);
+    return load.call(this, request, parent, isMain, ...rest);
   };
 }

@@ -8,11 +8,17 @@ import { seededRandom } from './random.ts';
  */
 export function groupFolds(postings: readonly Posting[], seed: number, k: number): number[][] {
   if (!Number.isInteger(k) || k < 2) throw new DataError(`group k-fold needs at least 2 folds, got ${k}`);
-  const groups = [...new Set(postings.map((p, i) => {
-    if (p.labelGroup === null) throw new DataError(`row ${i + 1} (posting_id "${p.postingId}") has no label_group; group folds need labelled data (train.csv)`);
-    return p.labelGroup;
-  }))].sort();
-  if (groups.length < k) throw new DataError(`${k} group folds need at least ${k} label groups, the data has ${groups.length}; use fewer --folds`);
+  const groups = [
+    ...new Set(
+      postings.map((p, i) => {
+        if (p.labelGroup === null)
+          throw new DataError(`row ${i + 1} (posting_id "${p.postingId}") has no label_group; group folds need labelled data (train.csv)`);
+        return p.labelGroup;
+      }),
+    ),
+  ].sort();
+  if (groups.length < k)
+    throw new DataError(`${k} group folds need at least ${k} label groups, the data has ${groups.length}; use fewer --folds`);
   const random = seededRandom(seed);
   for (let i = groups.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

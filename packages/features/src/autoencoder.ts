@@ -24,7 +24,10 @@ type Vision = typeof import('@prodmatch/vision');
 type Autoencoder = ReturnType<Vision['convAutoencoder']>;
 
 const imagePathsOf = async (postings: readonly Posting[], context: FeatureContext): Promise<string[]> =>
-  (await import('@prodmatch/vision')).imagePaths(context.imagesDir, postings.map((p) => p.image));
+  (await import('@prodmatch/vision')).imagePaths(
+    context.imagesDir,
+    postings.map((p) => p.image),
+  );
 
 export const autoencoder = defineFeature('autoencoder', autoencoderSchema, (config) => {
   const what = config.dense ? 'cae-dense-ae' : 'cae';
@@ -38,26 +41,72 @@ export const autoencoder = defineFeature('autoencoder', autoencoderSchema, (conf
     async fit(train, context) {
       const vision = await import('@prodmatch/vision');
       const { tf } = await context.tf();
-      const settings = { ...config, backbone: 'small' as const, pretrained: 'none' as const, weights: null, freeze: 'none' as const, saveBackbone: null };
+      const settings = {
+        ...config,
+        backbone: 'small' as const,
+        pretrained: 'none' as const,
+        weights: null,
+        freeze: 'none' as const,
+        saveBackbone: null,
+      };
       const place = checkpointPlace(settings, what, context, train);
       cae = vision.convAutoencoder(config.imageSize, context.seed);
-      context.log(`training the CAE on ${train.length} images at ${config.imageSize} px, ${config.epochs} epochs; checkpoints in ${place.dir}`);
-      context.log(vision.memoryEstimateLine(cae.autoencoder, { backbone: 'the CAE', imageSize: config.imageSize, batchSize: config.batchSize, accumulate: config.accumulate }));
-      const common = { batchSize: config.batchSize, accumulate: config.accumulate, schedule: config.schedule, seed: context.seed, epochs: config.epochs, resume: config.resume, progress: context.progress, log: context.log };
+      context.log(
+        `training the CAE on ${train.length} images at ${config.imageSize} px, ${config.epochs} epochs; checkpoints in ${place.dir}`,
+      );
+      context.log(
+        vision.memoryEstimateLine(cae.autoencoder, {
+          backbone: 'the CAE',
+          imageSize: config.imageSize,
+          batchSize: config.batchSize,
+          accumulate: config.accumulate,
+        }),
+      );
+      const common = {
+        batchSize: config.batchSize,
+        accumulate: config.accumulate,
+        schedule: config.schedule,
+        seed: context.seed,
+        epochs: config.epochs,
+        resume: config.resume,
+        progress: context.progress,
+        log: context.log,
+      };
       const paths = await imagePathsOf(train, context);
       const imageCache = config.imageCache === null ? undefined : context.resolvePath(config.imageCache);
-      await vision.trainConvAutoencoder(tf, cae, paths, { ...common, imageCache, checkpointDir: `${place.dir}/cae`, checkpointKey: place.key });
+      await vision.trainConvAutoencoder(tf, cae, paths, {
+        ...common,
+        imageCache,
+        checkpointDir: `${place.dir}/cae`,
+        checkpointKey: place.key,
+      });
       if (!config.dense) return;
-      const latents = await vision.embedImages(tf, cae.encoder, paths, { batchSize: 64, normalise: false, progress: context.progress, label: 'cae latents' });
+      const latents = await vision.embedImages(tf, cae.encoder, paths, {
+        batchSize: 64,
+        normalise: false,
+        progress: context.progress,
+        label: 'cae latents',
+      });
       dense = vision.denseAutoencoder(latents.dim, 64, context.seed);
       // The dense AE is cheap; more epochs over in-memory latents cost seconds.
-      await vision.trainDenseAutoencoder(tf, dense, latents, { ...common, epochs: config.epochs * 4, batchSize: 64, checkpointDir: `${place.dir}/dense`, checkpointKey: place.key });
+      await vision.trainDenseAutoencoder(tf, dense, latents, {
+        ...common,
+        epochs: config.epochs * 4,
+        batchSize: 64,
+        checkpointDir: `${place.dir}/dense`,
+        checkpointKey: place.key,
+      });
     },
     async extract(postings, context) {
       const vision = await import('@prodmatch/vision');
       const { tf } = await context.tf();
       const encoder = cae?.encoder ?? notFitted();
-      const latents = await vision.embedImages(tf, encoder, await imagePathsOf(postings, context), { batchSize: 64, normalise: false, progress: context.progress, label: 'cae latents' });
+      const latents = await vision.embedImages(tf, encoder, await imagePathsOf(postings, context), {
+        batchSize: 64,
+        normalise: false,
+        progress: context.progress,
+        label: 'cae latents',
+      });
       const matrix: DenseMatrix = config.dense ? vision.encodeRows(tf, (dense ?? notFitted()).encoder, latents) : latents;
       return { kind: 'dense', matrix };
     },

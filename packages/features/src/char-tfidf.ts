@@ -13,6 +13,12 @@ export const charTfidfSchema = z.strictObject({
 /** scikit-learn's char_wb TF-IDF of the titles, fitted on the postings matched. */
 export const charTfidf = defineFeature('char-tfidf', charTfidfSchema, (config) => ({
   async extract(postings) {
-    return { kind: 'sparse', matrix: charTfidfVectors(postings.map((p) => p.title), config) };
+    return {
+      kind: 'sparse',
+      matrix: charTfidfVectors(
+        postings.map((p) => p.title),
+        config,
+      ),
+    };
   },
 }));

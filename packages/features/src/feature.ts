@@ -1,6 +1,5 @@
 import type { Dataset, Posting } from '@prodmatch/data';
-import type { CsrMatrix, DenseMatrix, Hash64Matrix } from '@prodmatch/knn';
-import type { DistanceUnit } from '@prodmatch/results';
+import type { CsrMatrix, DenseMatrix, DistanceUnit, Hash64Matrix } from '@prodmatch/knn';
 import type { TfRuntime } from '@prodmatch/tf';
 import type { z } from 'zod';
 
@@ -90,7 +89,11 @@ export function issuesLine(error: z.ZodError): string {
  * only what it changes) and `make`, which builds the extractor from the parsed config. Heavy modules
  * (tfjs, sharp) are imported inside the extractor's methods, never here.
  */
-export function defineFeature<S extends z.ZodType<ConfigObject, ConfigObject>>(feature: string, schema: S, make: (config: z.output<S>) => FeatureExtractor): (config?: z.input<S>) => FeatureChoice {
+export function defineFeature<S extends z.ZodType<ConfigObject, ConfigObject>>(
+  feature: string,
+  schema: S,
+  make: (config: z.output<S>) => FeatureExtractor,
+): (config?: z.input<S>) => FeatureChoice {
   return (config) => {
     const written: ConfigObject = { ...(config ?? {}) };
     return {

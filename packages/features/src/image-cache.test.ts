@@ -9,7 +9,10 @@ import type { FeatureContext } from './feature.ts';
 import { checkpointPlace } from './image-cache.ts';
 import { imageEmbeddingSchema } from './image-embedding.ts';
 
-const grey = (level: number) => sharp({ create: { width: 16, height: 16, channels: 3, background: { r: level, g: level, b: level } } }).png().toBuffer();
+const grey = (level: number) =>
+  sharp({ create: { width: 16, height: 16, channels: 3, background: { r: level, g: level, b: level } } })
+    .png()
+    .toBuffer();
 
 // 3 products x 2 postings, one grey square each.
 async function miniDataset(): Promise<string> {
@@ -20,7 +23,7 @@ async function miniDataset(): Promise<string> {
     writeFileSync(join(dir, 'train_images', `${i}.png`), await grey(40 * i));
     lines.push(`p${i},${i}.png,${i.toString(16).padStart(16, '0')},product ${i >> 1},${100 + (i >> 1)}`);
   }
-  writeFileSync(join(dir, 'train.csv'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
   return dir;
 }
 

@@ -1,10 +1,11 @@
 // Where image training keeps what outlives a run: checkpoint folders and the frozen backbone's
 // feature cache, each keyed by everything that decides its content.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Posting } from '@prodmatch/data';
 import type { DenseMatrix } from '@prodmatch/knn';
+import { writeFileAtomic } from '@prodmatch/results';
 import type { FeatureContext } from './feature.ts';
 import type { ImageSettings } from './image-settings.ts';
 
@@ -32,7 +33,12 @@ const sha = (value: unknown, length: number): string => createHash('sha256').upd
  * prune or resume it. Settings that do not change the weights (epochs: a longer run resumes a shorter
  * one; where files go) stay out of the key.
  */
-export function checkpointPlace(settings: ImageSettings, what: string, context: FeatureContext, train: readonly Posting[]): { dir: string; key: string } {
+export function checkpointPlace(
+  settings: ImageSettings,
+  what: string,
+  context: FeatureContext,
+  train: readonly Posting[],
+): { dir: string; key: string } {
   const { epochs, resume, checkpoints, saveBackbone, preset, imageCache, ...weightsDecidedBy } = settings;
   const key = sha(
     {
@@ -41,20 +47,31 @@ export function checkpointPlace(settings: ImageSettings, what: string, context: 
       data: context.dataset.identity.sha256,
       seed: context.seed,
       rows: train.map((p) => p.postingId),
-      images: imagesFingerprint(context.imagesDir, train.map((p) => p.image)),
+      images: imagesFingerprint(
+        context.imagesDir,
+        train.map((p) => p.image),
+      ),
     },
     16,
   );
-  const dir = checkpoints === null ? join(context.cacheDir, 'checkpoints', context.dataset.identity.name, `${what}-${key}`) : context.resolvePath(checkpoints);
+  const dir =
+    checkpoints === null
+      ? join(context.cacheDir, 'checkpoints', context.dataset.identity.name, `${what}-${key}`)
+      : context.resolvePath(checkpoints);
   return { dir, key };
 }
 
 /** Bytes that identify a weights source: a file's bytes, every file of a folder, or a URL as written. */
 export function weightsIdentity(weights: string): string {
   if (/^https?:\/\//.test(weights)) return `url:${weights}`;
-  if (!existsSync(weights)) throw new Error(`weights ${weights}: not found; pass a Keras .h5 file or a tfjs model folder (what saveBackbone writes)`);
+  if (!existsSync(weights))
+    throw new Error(`weights ${weights}: not found; pass a Keras .h5 file or a tfjs model folder (what saveBackbone writes)`);
   const hash = createHash('sha256');
-  const files = statSync(weights).isDirectory() ? readdirSync(weights).sort().map((f) => join(weights, f)) : [weights];
+  const files = statSync(weights).isDirectory()
+    ? readdirSync(weights)
+        .sort()
+        .map((f) => join(weights, f))
+    : [weights];
   for (const file of files) if (statSync(file).isFile()) hash.update(`${file.slice(weights.length)}\0`).update(readFileSync(file));
   return `sha256:${hash.digest('hex')}`;
 }
@@ -64,9 +81,23 @@ export function weightsIdentity(weights: string): string {
  * .cache/features/<dataset>/<key>.bin; the key covers the backbone's identity (variant, weights by
  * content, image size), train.csv, the postings and the bytes of their images, as checkpoint keys do.
  */
-export async function cachedFeatures(identity: Record<string, unknown>, postings: readonly Posting[], context: FeatureContext, label: string, compute: () => Promise<DenseMatrix>): Promise<DenseMatrix> {
+export async function cachedFeatures(
+  identity: Record<string, unknown>,
+  postings: readonly Posting[],
+  context: FeatureContext,
+  label: string,
+  compute: () => Promise<DenseMatrix>,
+): Promise<DenseMatrix> {
   const key = sha(
-    { identity, data: context.dataset.identity.sha256, rows: postings.map((p) => p.postingId), images: imagesFingerprint(context.imagesDir, postings.map((p) => p.image)) },
+    {
+      identity,
+      data: context.dataset.identity.sha256,
+      rows: postings.map((p) => p.postingId),
+      images: imagesFingerprint(
+        context.imagesDir,
+        postings.map((p) => p.image),
+      ),
+    },
     24,
   );
   const dir = join(context.cacheDir, 'features', context.dataset.identity.name);
@@ -82,11 +113,11 @@ export async function cachedFeatures(identity: Record<string, unknown>, postings
   }
   const start = Date.now();
   const matrix = await compute();
-  mkdirSync(dir, { recursive: true });
-  for (const [target, data] of [[file, Buffer.from(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength)], [meta, JSON.stringify({ rows: matrix.rows, dim: matrix.dim, identity })]] as const) {
-    writeFileSync(`${target}.${process.pid}.tmp`, data);
-    renameSync(`${target}.${process.pid}.tmp`, target);
-  }
-  context.log(`feature cache miss: computed ${label} backbone features (${matrix.rows} x ${matrix.dim}) in ${((Date.now() - start) / 1000).toFixed(1)} s, saved to ${file}`);
+  // Features first, the .json last: a cache entry counts only once both are in place.
+  await writeFileAtomic(file, new Uint8Array(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength));
+  await writeFileAtomic(meta, JSON.stringify({ rows: matrix.rows, dim: matrix.dim, identity }));
+  context.log(
+    `feature cache miss: computed ${label} backbone features (${matrix.rows} x ${matrix.dim}) in ${((Date.now() - start) / 1000).toFixed(1)} s, saved to ${file}`,
+  );
   return matrix;
 }

@@ -32,7 +32,15 @@ export const imageEmbeddingSchema = z
   })
   .transform(({ head, sampler, arcface, embeddingDim, dropout, smallFilters, ...training }, ctx) => {
     const settings = resolveImageSettings(training, DEFAULT_EPOCHS, ctx);
-    return { head, sampler, ...(head === 'arcface' ? { arcface } : {}), embeddingDim, dropout, smallFilters: settings.backbone === 'small' && settings.weights === null ? smallFilters : null, ...settings };
+    return {
+      head,
+      sampler,
+      ...(head === 'arcface' ? { arcface } : {}),
+      embeddingDim,
+      dropout,
+      smallFilters: settings.backbone === 'small' && settings.weights === null ? smallFilters : null,
+      ...settings,
+    };
   });
 
 type ImageEmbeddingConfig = z.output<typeof imageEmbeddingSchema>;
@@ -44,7 +52,10 @@ function resolvedPaths(settings: ImageSettings, context: FeatureContext): ImageS
 }
 
 const imagePathsOf = async (postings: readonly Posting[], context: FeatureContext): Promise<string[]> =>
-  (await import('@prodmatch/vision')).imagePaths(context.imagesDir, postings.map((p) => p.image));
+  (await import('@prodmatch/vision')).imagePaths(
+    context.imagesDir,
+    postings.map((p) => p.image),
+  );
 
 export const imageEmbedding = defineFeature('image-embedding', imageEmbeddingSchema, (config: ImageEmbeddingConfig) => {
   const what = `${config.head}-${config.sampler}`;
@@ -69,8 +80,17 @@ export const imageEmbedding = defineFeature('image-embedding', imageEmbeddingSch
 
   /** What the frozen backbone is: variant and size, and where its weights came from (by content). */
   const backboneIdentity = (settings: ImageSettings, md5: Record<string, string>, seed: number): Record<string, unknown> => {
-    const source = settings.weights ? weightsIdentity(settings.weights) : settings.pretrained === 'imagenet' && settings.backbone !== 'small' ? `imagenet:${md5[settings.backbone]}` : `random:seed ${seed}`;
-    return { backbone: settings.weights ? 'from --weights' : settings.backbone, smallFilters: config.smallFilters, imageSize: settings.imageSize, source };
+    const source = settings.weights
+      ? weightsIdentity(settings.weights)
+      : settings.pretrained === 'imagenet' && settings.backbone !== 'small'
+        ? `imagenet:${md5[settings.backbone]}`
+        : `random:seed ${seed}`;
+    return {
+      backbone: settings.weights ? 'from --weights' : settings.backbone,
+      smallFilters: config.smallFilters,
+      imageSize: settings.imageSize,
+      source,
+    };
   };
 
   return {
@@ -102,9 +122,17 @@ export const imageEmbedding = defineFeature('image-embedding', imageEmbeddingSch
         const { backbone } = await vision.buildBackbone(modelOptions(settings, context));
         const identity = backboneIdentity(settings, vision.EFFICIENTNET_NOTOP_MD5, context.seed);
         const paths = await imagePathsOf(train, context);
-        const features = await cachedFeatures(identity, train, context, 'train', () => vision.embedImages(tf, backbone, paths, { batchSize: 64, progress: context.progress, label: 'train backbone features' }));
-        const head = vision.buildEmbeddingHead(features.dim, { dropout: config.dropout, embeddingDim: config.embeddingDim, seed: context.seed });
-        context.log(`training ${what} over frozen ${features.dim}-d backbone features of ${train.length} postings (${groups} groups), ${settings.epochs} epochs; checkpoints in ${place.dir}`);
+        const features = await cachedFeatures(identity, train, context, 'train', () =>
+          vision.embedImages(tf, backbone, paths, { batchSize: 64, progress: context.progress, label: 'train backbone features' }),
+        );
+        const head = vision.buildEmbeddingHead(features.dim, {
+          dropout: config.dropout,
+          embeddingDim: config.embeddingDim,
+          seed: context.seed,
+        });
+        context.log(
+          `training ${what} over frozen ${features.dim}-d backbone features of ${train.length} postings (${groups} groups), ${settings.epochs} epochs; checkpoints in ${place.dir}`,
+        );
         const start = Date.now();
         await vision.trainEmbeddingHead(tf, head, features, labels, training);
         context.log(`head trained in ${((Date.now() - start) / 1000).toFixed(1)} s`);
@@ -114,8 +142,17 @@ export const imageEmbedding = defineFeature('image-embedding', imageEmbeddingSch
       model = await vision.buildEmbeddingModel(modelOptions(settings, context));
       const trainedBlocks = settings.freeze === 'none' ? null : vision.freezeBackbone(model, settings.freeze);
       const frozenNote = trainedBlocks === null ? '' : `, backbone frozen but its top ${trainedBlocks} blocks`;
-      context.log(`training ${what} on ${train.length} postings (${groups} groups), ${settings.backbone} at ${settings.imageSize} px, ${settings.epochs} epochs${frozenNote}; checkpoints in ${place.dir}`);
-      context.log(vision.memoryEstimateLine(model, { backbone: settings.backbone, imageSize: settings.imageSize, batchSize: settings.batchSize, accumulate: settings.accumulate }));
+      context.log(
+        `training ${what} on ${train.length} postings (${groups} groups), ${settings.backbone} at ${settings.imageSize} px, ${settings.epochs} epochs${frozenNote}; checkpoints in ${place.dir}`,
+      );
+      context.log(
+        vision.memoryEstimateLine(model, {
+          backbone: settings.backbone,
+          imageSize: settings.imageSize,
+          batchSize: settings.batchSize,
+          accumulate: settings.accumulate,
+        }),
+      );
       await vision.trainEmbeddingModel(tf, model, await imagePathsOf(train, context), labels, training);
       if (settings.saveBackbone) context.log(`backbone saved: ${(await vision.saveBackbone(model, settings.saveBackbone)).join(', ')}`);
     },
@@ -125,7 +162,9 @@ export const imageEmbedding = defineFeature('image-embedding', imageEmbeddingSch
       const paths = await imagePathsOf(postings, context);
       if (frozen) {
         const { backbone, head } = frozen;
-        const features = await cachedFeatures(frozen.identity, postings, context, 'gallery', () => vision.embedImages(tf, backbone, paths, { batchSize: 64, progress: context.progress, label: 'gallery backbone features' }));
+        const features = await cachedFeatures(frozen.identity, postings, context, 'gallery', () =>
+          vision.embedImages(tf, backbone, paths, { batchSize: 64, progress: context.progress, label: 'gallery backbone features' }),
+        );
         return { kind: 'dense', matrix: vision.encodeRows(tf, head, features) };
       }
       if (!model) throw new Error(`${what}: extract() was called before fit(); the runner fits on the train groups first`);

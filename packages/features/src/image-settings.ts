@@ -9,7 +9,11 @@ import { z } from 'zod';
  * synthetic default (~1,900 training images), so the small CNN trains at 64 px for a few epochs.
  * The seeds' GPU settings are preset 'seed'.
  */
-export const IMAGE_DEFAULTS = { backbone: 'small', imageSize: 64, batchSize: 32 } as const satisfies { backbone: BackboneName; imageSize: number; batchSize: number };
+export const IMAGE_DEFAULTS = { backbone: 'small', imageSize: 64, batchSize: 32 } as const satisfies {
+  backbone: BackboneName;
+  imageSize: number;
+  batchSize: number;
+};
 const SCHEDULE: LearningRateSchedule = { start: 1e-4, max: 2e-3, min: 1e-5, rampEpochs: 1, sustainEpochs: 2, decay: 0.6 };
 
 /**
@@ -91,15 +95,24 @@ export interface ImageSettings {
 }
 
 /** Preset first, then explicit keys; checks the combinations a schema cannot express. */
-export function resolveImageSettings(input: TrainingInput & Partial<BackboneInput>, defaultEpochs: number, ctx: z.RefinementCtx): ImageSettings {
+export function resolveImageSettings(
+  input: TrainingInput & Partial<BackboneInput>,
+  defaultEpochs: number,
+  ctx: z.RefinementCtx,
+): ImageSettings {
   const preset = input.preset ? PRESETS[input.preset] : null;
   const schedule = preset?.schedule ?? SCHEDULE;
   const weights = input.weights ?? null;
   const pretrained = input.pretrained ?? (weights === null ? preset?.pretrained : undefined) ?? 'none';
-  if (pretrained === 'imagenet' && weights !== null) ctx.addIssue({ code: 'custom', message: "pretrained 'imagenet' and weights both name the starting weights; give one of them" });
+  if (pretrained === 'imagenet' && weights !== null)
+    ctx.addIssue({ code: 'custom', message: "pretrained 'imagenet' and weights both name the starting weights; give one of them" });
   const freeze = input.freeze ?? 'none';
   const saveBackbone = input.saveBackbone ?? null;
-  if (freeze === 'backbone' && saveBackbone !== null) ctx.addIssue({ code: 'custom', message: 'saveBackbone with freeze backbone: a frozen backbone does not change; the weights you passed are it' });
+  if (freeze === 'backbone' && saveBackbone !== null)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'saveBackbone with freeze backbone: a frozen backbone does not change; the weights you passed are it',
+    });
   return {
     preset: input.preset,
     backbone: input.backbone ?? preset?.backbone ?? IMAGE_DEFAULTS.backbone,

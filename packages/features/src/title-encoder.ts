@@ -38,28 +38,50 @@ export const titleEncoderSchema = z
         labelSmoothing: z.number().min(0).max(1).default(D.arcface.labelSmoothing),
       })
       .prefault({}),
+    /** The table's optimizer: lazy 'adam', or 'rowwise-adam' (one second moment per row, 2/3 of the memory). */
+    tableOptimizer: z.enum(['adam', 'rowwise-adam']).default(D.tableOptimizer),
     /** Train this many seeds (seed, seed + 1, ...) and average their embeddings. */
     ensemble: z.int().positive().default(1),
     /** Where the checkpoint folders go, one per seed and settings (default .cache/checkpoints/<dataset>). */
     checkpoints: z.string().nullable().default(null),
     resume: z.boolean().default(false),
   })
-  .transform(({ sampler, epochs, batchSize, lrMax, lrSustain, lrDecay, dim, minDf, weighting, dropout, unseen, arcface, ensemble, checkpoints, resume }) => {
-    const encoder: TitleEncoderConfig = {
-      ...D,
-      minDf,
-      weighting,
-      dim,
-      dropout,
-      unseen,
-      arcface,
+  .transform(
+    ({
       sampler,
       epochs,
       batchSize,
-      schedule: { ...D.schedule, start: lrMax, max: lrMax, sustainEpochs: lrSustain, decay: lrDecay },
-    };
-    return { encoder, ensemble, checkpoints, resume };
-  });
+      lrMax,
+      lrSustain,
+      lrDecay,
+      dim,
+      minDf,
+      weighting,
+      dropout,
+      unseen,
+      arcface,
+      tableOptimizer,
+      ensemble,
+      checkpoints,
+      resume,
+    }) => {
+      const encoder: TitleEncoderConfig = {
+        ...D,
+        minDf,
+        weighting,
+        dim,
+        dropout,
+        unseen,
+        arcface,
+        tableOptimizer,
+        sampler,
+        epochs,
+        batchSize,
+        schedule: { ...D.schedule, start: lrMax, max: lrMax, sustainEpochs: lrSustain, decay: lrDecay },
+      };
+      return { encoder, ensemble, checkpoints, resume };
+    },
+  );
 
 /** Mean of the members' embeddings, L2-normalised again (a member's own are unit rows already). */
 async function averaged(parts: DenseMatrix[]): Promise<DenseMatrix> {
@@ -90,18 +112,37 @@ export const titleEncoder = defineFeature('title-encoder', titleEncoderSchema, (
         // A folder per (dataset, settings, training rows, seed); epochs and inference-only settings stay
         // out of the key, so a longer run resumes a shorter one.
         const key = createHash('sha256')
-          .update(JSON.stringify({ what: 'text-arcface', config: { ...config, epochs: undefined, unseen: undefined }, data: context.dataset.identity.sha256, seed, rows: train.map((p) => p.postingId) }))
+          .update(
+            JSON.stringify({
+              what: 'text-arcface',
+              config: { ...config, epochs: undefined, unseen: undefined },
+              data: context.dataset.identity.sha256,
+              seed,
+              rows: train.map((p) => p.postingId),
+            }),
+          )
           .digest('hex')
           .slice(0, 16);
-        const base = checkpoints === null ? join(context.cacheDir, 'checkpoints', context.dataset.identity.name) : context.resolvePath(checkpoints);
+        const base =
+          checkpoints === null ? join(context.cacheDir, 'checkpoints', context.dataset.identity.name) : context.resolvePath(checkpoints);
         const dir = join(base, `text-arcface-${key}`);
-        context.log(`training the title encoder (seed ${seed}) on ${train.length} titles, ${config.epochs} epochs of ${config.batchSize}; checkpoints in ${dir}`);
-        const { encoder } = await trainTitleEncoder(tf, titles, labels, config, { seed, checkpointDir: dir, checkpointKey: key, resume, progress: context.progress, log: context.log });
+        context.log(
+          `training the title encoder (seed ${seed}) on ${train.length} titles, ${config.epochs} epochs of ${config.batchSize}; checkpoints in ${dir}`,
+        );
+        const { encoder } = await trainTitleEncoder(tf, titles, labels, config, {
+          seed,
+          checkpointDir: dir,
+          checkpointKey: key,
+          resume,
+          progress: context.progress,
+          log: context.log,
+        });
         encoders.push(encoder);
       }
     },
     async extract(postings, context) {
-      if (encoders.length === 0) throw new Error('title-encoder: extract() was called before fit(); the runner fits on the train groups first');
+      if (encoders.length === 0)
+        throw new Error('title-encoder: extract() was called before fit(); the runner fits on the train groups first');
       const { embedTitles } = await import('@prodmatch/text-encoder');
       const { tf } = await context.tf();
       const titles = postings.map((p) => p.title);

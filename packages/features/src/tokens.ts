@@ -15,7 +15,10 @@ export const tokensSchema = {
     })
     .prefault({}),
   /** Add character n-grams of each word (scikit-learn's char_wb), e.g. [3, 5]; null: words only. */
-  charNgrams: z.tuple([z.int().min(1), z.int().min(1)]).nullable().default(null),
+  charNgrams: z
+    .tuple([z.int().min(1), z.int().min(1)])
+    .nullable()
+    .default(null),
 };
 
 const tokens = z.strictObject(tokensSchema);

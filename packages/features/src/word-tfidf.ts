@@ -24,7 +24,13 @@ export const wordTfidfSchema = z.strictObject({
 export const wordTfidf = defineFeature('word-tfidf', wordTfidfSchema, (config) => ({
   async extract(postings) {
     const docs = postings.map((p) => titleTokens(p.title, config));
-    const matrix = tfidfVectors(docs, { weighting: config.weighting, idfOptions: config.idf, idfPower: config.idfPower, bm25: config.bm25, norm: 'l2' });
+    const matrix = tfidfVectors(docs, {
+      weighting: config.weighting,
+      idfOptions: config.idf,
+      idfPower: config.idfPower,
+      bm25: config.bm25,
+      norm: 'l2',
+    });
     return { kind: 'sparse', matrix };
   },
 }));

@@ -6,7 +6,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { comparePaired, comparisonText, CompareError, rowScores } from './paired.ts';
 import { readResultRows, rowLabel } from './read-rows.ts';
-import type { ResultRow } from './row.ts';
+import type { ResultRow } from '@prodmatch/results';
 
 const repoResults = fileURLToPath(new URL('../../../results', import.meta.url));
 
@@ -17,7 +17,8 @@ export function findRow(rows: readonly ResultRow[], label: string, dataset: stri
   if (found.length === 1) return found[0];
   if (found.length > 1) throw new CompareError(`${label} has rows on ${found.map((r) => r.dataset.name).join(', ')}; pass --dataset NAME`);
   const datasets = [...new Set(rows.map((r) => r.dataset.name))];
-  if (dataset !== undefined && !datasets.includes(dataset)) throw new CompareError(`no dataset ${dataset} under the results folder (datasets: ${datasets.join(', ') || 'none'})`);
+  if (dataset !== undefined && !datasets.includes(dataset))
+    throw new CompareError(`no dataset ${dataset} under the results folder (datasets: ${datasets.join(', ') || 'none'})`);
   const known = rows.filter((r) => dataset === undefined || r.dataset.name === dataset).map(rowLabel);
   throw new CompareError(`no row ${label}${dataset ? ` on ${dataset}` : ''}; rows: ${[...new Set(known)].sort().join(', ')}`);
 }
@@ -25,13 +26,21 @@ export function findRow(rows: readonly ResultRow[], label: string, dataset: stri
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('pnpm compare')
-    .usage('$0 A B [--dataset NAME]\n\nPaired comparison of rows A and B (their file stems: fused-text-nb, text-idf@full, ...) on the same postings: the difference of their F1, its 95% interval (bootstrap over label groups) and P(A > B).')
+    .usage(
+      '$0 A B [--dataset NAME]\n\nPaired comparison of rows A and B (their file stems: fused-text-nb, text-idf@full, ...) on the same postings: the difference of their F1, its 95% interval (bootstrap over label groups) and P(A > B).',
+    )
     .demandCommand(2, 2, 'give two rows, A and B', 'give two rows only, A and B')
     .option('dataset', { type: 'string', describe: 'dataset folder under results/ (needed when a row exists on several)' })
-    .option('results', { type: 'string', default: repoResults, defaultDescription: '<repo>/results', describe: 'results folder holding the rows and predictions files' })
+    .option('results', {
+      type: 'string',
+      default: repoResults,
+      defaultDescription: '<repo>/results',
+      describe: 'results folder holding the rows and predictions files',
+    })
     .option('resamples', { type: 'number', default: 1000, describe: 'bootstrap resamples' })
     .check((args) => {
-      if (!Number.isInteger(args.resamples) || args.resamples < 1) throw new CompareError(`--resamples must be a positive integer, got ${args.resamples}`);
+      if (!Number.isInteger(args.resamples) || args.resamples < 1)
+        throw new CompareError(`--resamples must be a positive integer, got ${args.resamples}`);
       return true;
     })
     .fail((message, error) => {

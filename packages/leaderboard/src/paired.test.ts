@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { pairedGroupBootstrap } from '@prodmatch/metrics';
 import { writePredictions, type PredictionRow, type PredictionsHeader } from '@prodmatch/results';
 import { comparePaired, readResultRows, regenerateLeaderboard, rowScores } from './index.ts';
-import type { ResultRow } from './row.ts';
-import { makeRow, REAL } from './test-rows.ts';
+import type { ResultRow } from '@prodmatch/results';
+import { makeRow, REAL } from '@prodmatch/results/testing';
 
 const CLI = fileURLToPath(new URL('./compare-cli.ts', import.meta.url));
 
@@ -42,10 +42,21 @@ function header(row: ResultRow, name: string, rows: number): PredictionsHeader {
 }
 
 /** Writes a row and its predictions file; `matches[i]` are indices into `order` (the file's gallery order). */
-async function writeRowWithPredictions(dir: string, name: string, row: ResultRow, matches: number[][], order = [0, 1, 2, 3, 4, 5]): Promise<void> {
+async function writeRowWithPredictions(
+  dir: string,
+  name: string,
+  row: ResultRow,
+  matches: number[][],
+  order = [0, 1, 2, 3, 4, 5],
+): Promise<void> {
   await mkdir(join(dir, row.dataset.name), { recursive: true });
   await writeFile(join(dir, row.dataset.name, `${name}.json`), JSON.stringify(row));
-  const rows: PredictionRow[] = order.map((p, i) => ({ postingId: postings[p][0], labelGroup: postings[p][1], neighbours: {}, matches: matches[i] }));
+  const rows: PredictionRow[] = order.map((p, i) => ({
+    postingId: postings[p][0],
+    labelGroup: postings[p][1],
+    neighbours: {},
+    matches: matches[i],
+  }));
   await writePredictions(join(dir, row.dataset.name, `${name}.predictions.jsonl.gz`), header(row, name, rows.length), rows);
 }
 
@@ -63,18 +74,31 @@ test('compare pairs the postings by id and bootstraps their per-row F1 differenc
   await writeRowWithPredictions(dir, 'beta', makeRow('beta', REAL, 0.72), matchesB, orderB);
   const [alpha, beta] = await readResultRows(dir);
   const a = await rowScores(dir, alpha);
-  assert.deepEqual(Array.from(a.f1).map((v) => Number(v.toFixed(12))), f1A);
+  assert.deepEqual(
+    Array.from(a.f1).map((v) => Number(v.toFixed(12))),
+    f1A,
+  );
   const c = comparePaired(a, await rowScores(dir, beta));
-  const direct = pairedGroupBootstrap(f1A, f1B, postings.map((p) => p[1]), { seed: 42 });
+  const direct = pairedGroupBootstrap(
+    f1A,
+    f1B,
+    postings.map((p) => p[1]),
+    { seed: 42 },
+  );
   assert.ok(Math.abs(c.paired.difference - direct.difference) < 1e-12);
   assert.ok(Math.abs(c.paired.low - direct.low) < 1e-12 && Math.abs(c.paired.high - direct.high) < 1e-12, `${c.paired.low} ${direct.low}`);
   assert.ok(Math.abs(c.f1A - 0.8) < 1e-12 && Math.abs(c.f1B - (0.5 + 0.5 + 1 + 2 / 3 + 2 / 3 + 1) / 6) < 1e-12);
   assert.deepEqual([c.rows, c.groups], [6, 3]);
 
-  const run = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'alpha', 'beta', '--results', dir, '--dataset', 'shopee'], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'alpha', 'beta', '--results', dir, '--dataset', 'shopee'], {
+    encoding: 'utf8',
+  });
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /alpha vs beta on shopee \(split, seed 42; 6 test postings in 3 label groups/);
-  assert.match(run.stdout, /A − B = \+0\.0778 \[[−+±]\d\.\d{4}, [−+±]\d\.\d{4}\] \(95% paired bootstrap over label groups, 1000 resamples, seed 42\)/);
+  assert.match(
+    run.stdout,
+    /A − B = \+0\.0778 \[[−+±]\d\.\d{4}, [−+±]\d\.\d{4}\] \(95% paired bootstrap over label groups, 1000 resamples, seed 42\)/,
+  );
   assert.match(run.stdout, /P\(A > B\) = \d\.\d{3}/);
 });
 
@@ -92,8 +116,14 @@ test('identical predictions give exactly 0 [0, 0]; rows made on other rows are r
   assert.match(same.stdout, /P\(A > B\) = 0\.500; the interval includes 0/);
   const refusals: [string, RegExp][] = [
     ['reseeded', /^compare: cannot pair them: alpha was split with seed 42, reseeded with seed 7: their test groups differ\n$/],
-    ['other-csv', /^compare: cannot pair them: alpha and other-csv were made on different train\.csv files \(sha256 aaaaaaaaaaaa vs cccccccccccc\); re-run the older one\n$/],
-    ['fewer', /^compare: cannot pair them: alpha reports 6 postings, fewer 5, 1 of A's not in B \(e\.g\. f\); they were not made on the same split\n$/],
+    [
+      'other-csv',
+      /^compare: cannot pair them: alpha and other-csv were made on different train\.csv files \(sha256 aaaaaaaaaaaa vs cccccccccccc\); re-run the older one\n$/,
+    ],
+    [
+      'fewer',
+      /^compare: cannot pair them: alpha reports 6 postings, fewer 5, 1 of A's not in B \(e\.g\. f\); they were not made on the same split\n$/,
+    ],
     ['nope', /^compare: no row nope on shopee; rows: alpha, fewer, other-csv, reseeded, twin\n$/],
   ];
   for (const [other, message] of refusals) {
@@ -113,7 +143,11 @@ test('the leaderboard marks the rows whose paired difference from the best inclu
   await writeRow(dir, makeRow('no-predictions', REAL, 0.5));
   await regenerateLeaderboard(dir);
   const markdown = await readFile(join(dir, 'LEADERBOARD.md'), 'utf8');
-  const cellOf = (name: string) => markdown.split('\n').find((l) => new RegExp(`^\\| \\d+ \\| \\[?${name}[\\]| ]`).test(l))?.split(' | ')[5];
+  const cellOf = (name: string) =>
+    markdown
+      .split('\n')
+      .find((l) => new RegExp(`^\\| \\d+ \\| \\[?${name}[\\]| ]`).test(l))
+      ?.split(' | ')[5];
   assert.equal(cellOf('alpha'), 'best');
   assert.equal(cellOf('twin'), '±0.0000 [±0.000, ±0.000] **tied**');
   assert.match(cellOf('worse') ?? '', /^−0\.\d{4} \[−0\.\d{3}, −0\.\d{3}\]$/);

@@ -6,9 +6,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { matchScores, pairedGroupBootstrap, type PairedInterval } from '@prodmatch/metrics';
 import { PredictionsFileError, predictionsPathFor, streamPredictions, type PredictionsHeader } from '@prodmatch/results';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '@prodmatch/results';
 import { rowLabel } from './read-rows.ts';
-import type { ResultRow } from './row.ts';
+import type { ResultRow } from '@prodmatch/results';
 
 export class CompareError extends Error {}
 
@@ -61,13 +61,24 @@ interface CachedScores {
 export async function rowScores(resultsDir: string, row: ResultRow): Promise<RowScores> {
   const label = rowLabel(row);
   const path = predictionsPathOf(resultsDir, row);
-  if (row.seeds) throw new CompareError(`${label} summarises ${row.seeds.values.length} runs (one per seed) and has no predictions of its own; compare rows of one seed`);
+  if (row.seeds)
+    throw new CompareError(
+      `${label} summarises ${row.seeds.values.length} runs (one per seed) and has no predictions of its own; compare rows of one seed`,
+    );
   const stats = await stat(path).catch(() => null);
   if (!stats) throw new PredictionsFileError(`${path}: no predictions file; run the experiment to write one`);
   const cachePath = scoresCachePath(resultsDir, row);
-  const cached = await readFile(cachePath, 'utf8').then((text) => JSON.parse(text) as CachedScores, () => null).catch(() => null);
+  const cached = await readFile(cachePath, 'utf8')
+    .then(
+      (text) => JSON.parse(text) as CachedScores,
+      () => null,
+    )
+    .catch(() => null);
   if (cached && cached.version === 1 && cached.size === stats.size && cached.mtimeMs === stats.mtimeMs) {
-    return checked({ label, row, header: cached.header, postingIds: cached.postingIds, groups: cached.groups, f1: Float64Array.from(cached.f1) }, path);
+    return checked(
+      { label, row, header: cached.header, postingIds: cached.postingIds, groups: cached.groups, f1: Float64Array.from(cached.f1) },
+      path,
+    );
   }
   let header: PredictionsHeader | null = null;
   const postingIds: string[] = [];
@@ -79,7 +90,8 @@ export async function rowScores(resultsDir: string, row: ResultRow): Promise<Row
       continue;
     }
     if (!('postingId' in item)) continue;
-    if (item.labelGroup === null) throw new CompareError(`${path}: posting ${item.postingId} has no label_group; only labelled rows can be compared`);
+    if (item.labelGroup === null)
+      throw new CompareError(`${path}: posting ${item.postingId} has no label_group; only labelled rows can be compared`);
     postingIds.push(item.postingId);
     groups.push(item.labelGroup);
     matches.push(item.matches);
@@ -96,8 +108,14 @@ export async function rowScores(resultsDir: string, row: ResultRow): Promise<Row
 /** The scores, once the file is known to be whole and made on its row's train.csv. */
 function checked(scores: RowScores, path: string): RowScores {
   const { header, row, postingIds } = scores;
-  if (postingIds.length !== header.rows) throw new CompareError(`${path}: header says ${header.rows} rows, file has ${postingIds.length} (truncated?); re-run ${row.experiment}`);
-  if (header.dataset.sha256 !== row.dataset.sha256) throw new CompareError(`${path}: made on another train.csv than its row (sha256 ${header.dataset.sha256.slice(0, 12)} vs ${row.dataset.sha256.slice(0, 12)}); re-run ${row.experiment}`);
+  if (postingIds.length !== header.rows)
+    throw new CompareError(
+      `${path}: header says ${header.rows} rows, file has ${postingIds.length} (truncated?); re-run ${row.experiment}`,
+    );
+  if (header.dataset.sha256 !== row.dataset.sha256)
+    throw new CompareError(
+      `${path}: made on another train.csv than its row (sha256 ${header.dataset.sha256.slice(0, 12)} vs ${row.dataset.sha256.slice(0, 12)}); re-run ${row.experiment}`,
+    );
   return scores;
 }
 
@@ -105,7 +123,8 @@ function checked(scores: RowScores, path: string): RowScores {
 export function pairingProblem(a: ResultRow, b: ResultRow): string | null {
   const [la, lb] = [rowLabel(a), rowLabel(b)];
   if (a.dataset.name !== b.dataset.name) return `${la} is on ${a.dataset.name}, ${lb} on ${b.dataset.name}`;
-  if (a.dataset.sha256 !== b.dataset.sha256) return `${la} and ${lb} were made on different train.csv files (sha256 ${a.dataset.sha256.slice(0, 12)} vs ${b.dataset.sha256.slice(0, 12)}); re-run the older one`;
+  if (a.dataset.sha256 !== b.dataset.sha256)
+    return `${la} and ${lb} were made on different train.csv files (sha256 ${a.dataset.sha256.slice(0, 12)} vs ${b.dataset.sha256.slice(0, 12)}); re-run the older one`;
   if (a.protocol !== b.protocol) return `${la} is a ${a.protocol} row, ${lb} a ${b.protocol} row: they report different postings`;
   if (a.seed !== b.seed) return `${la} was split with seed ${a.seed}, ${lb} with seed ${b.seed}: their test groups differ`;
   const folds = [a.cv?.folds ?? null, b.cv?.folds ?? null];
@@ -123,12 +142,15 @@ export function comparePaired(a: RowScores, b: RowScores, options: { resamples?:
   const index = new Map(b.postingIds.map((id, i) => [id, i]));
   const missing = a.postingIds.filter((id) => !index.has(id));
   if (missing.length > 0 || a.postingIds.length !== b.postingIds.length) {
-    throw new CompareError(`cannot pair them: ${a.label} reports ${a.postingIds.length} postings, ${b.label} ${b.postingIds.length}, ${missing.length} of A's not in B (e.g. ${missing[0] ?? 'none'}); they were not made on the same split`);
+    throw new CompareError(
+      `cannot pair them: ${a.label} reports ${a.postingIds.length} postings, ${b.label} ${b.postingIds.length}, ${missing.length} of A's not in B (e.g. ${missing[0] ?? 'none'}); they were not made on the same split`,
+    );
   }
   const fB = new Float64Array(a.postingIds.length);
   a.postingIds.forEach((id, i) => {
     const j = index.get(id) as number;
-    if (b.groups[j] !== a.groups[i]) throw new CompareError(`cannot pair them: posting ${id} is in group ${a.groups[i]} for ${a.label} but ${b.groups[j]} for ${b.label}`);
+    if (b.groups[j] !== a.groups[i])
+      throw new CompareError(`cannot pair them: posting ${id} is in group ${a.groups[i]} for ${a.label} but ${b.groups[j]} for ${b.label}`);
     fB[i] = b.f1[j];
   });
   const paired = pairedGroupBootstrap(a.f1, fB, a.groups, { seed: options.seed ?? a.row.seed, resamples: options.resamples });

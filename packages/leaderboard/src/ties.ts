@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { PredictionsFileError } from '@prodmatch/results';
 import { comparePaired, CompareError, pairingProblem, predictionsPathOf, rowScores, type RowScores } from './paired.ts';
-import type { ResultRow } from './row.ts';
+import type { ResultRow } from '@prodmatch/results';
 
 /** A row against the best row of its dataset and protocol. */
 export type VersusBest = { best: true } | { best: false; vs: string; difference: number; low: number; high: number; tied: boolean };
@@ -40,7 +40,14 @@ export async function compareWithBest(rows: readonly ResultRow[], resultsDir: st
       if (!rowScore) continue;
       try {
         const { paired } = comparePaired(rowScore, bestScores);
-        out.set(row, { best: false, vs: bestScores.label, difference: paired.difference, low: paired.low, high: paired.high, tied: paired.low <= 0 && paired.high >= 0 });
+        out.set(row, {
+          best: false,
+          vs: bestScores.label,
+          difference: paired.difference,
+          low: paired.low,
+          high: paired.high,
+          tied: paired.low <= 0 && paired.high >= 0,
+        });
       } catch (error) {
         if (!(error instanceof CompareError)) throw error;
       }

@@ -3,8 +3,7 @@
 // the combiner make the matcher.
 import type { Posting } from '@prodmatch/data';
 import type { FeatureContext, FeatureMatrix, ResolvedFeature } from '@prodmatch/features';
-import type { NeighbourLists } from '@prodmatch/knn';
-import type { DistanceUnit } from '@prodmatch/results';
+import type { DistanceUnit, NeighbourLists } from '@prodmatch/knn';
 import type { ChannelGallery, CombineContext, Combiner, GalleryMatcher } from './combiner.ts';
 import { distancesFrom, rankCandidates, searchGallery, searchesOffThread, type KnnSpec } from './search.ts';
 
@@ -33,7 +32,9 @@ export function assertFinite(features: FeatureMatrix, postings: readonly Posting
   for (let i = 0; i < data.length; i++) {
     if (Number.isFinite(data[i])) continue;
     const row = features.kind === 'dense' ? Math.floor(i / dim) : sparseRowOf(features.matrix.indptr, i);
-    throw new Error(`${source}: the embedding of posting_id "${postings[row]?.postingId}" contains ${data[i]}; check that posting's input (image/title) and the model's training (loss may have diverged)`);
+    throw new Error(
+      `${source}: the embedding of posting_id "${postings[row]?.postingId}" contains ${data[i]}; check that posting's input (image/title) and the model's training (loss may have diverged)`,
+    );
   }
 }
 
@@ -48,13 +49,20 @@ function sparseRowOf(indptr: Int32Array, entry: number): number {
  * first, so they overlap the ones that block this thread; channels that rank other channels'
  * candidates go last.
  */
-export async function channelGalleries(channels: readonly Channel[], gallery: readonly Posting[], context: FeatureContext, timings: StageTimings, label: string): Promise<ChannelGallery[]> {
+export async function channelGalleries(
+  channels: readonly Channel[],
+  gallery: readonly Posting[],
+  context: FeatureContext,
+  timings: StageTimings,
+  label: string,
+): Promise<ChannelGallery[]> {
   const features = new Map<string, FeatureMatrix>();
   for (const channel of channels) {
     const t = process.hrtime.bigint();
     const matrix = await channel.feature.extractor.extract(gallery, context);
     assertFinite(matrix, gallery, `${context.dataset.train.path} (${label} gallery, channel ${channel.name})`);
-    if (matrix.matrix.rows !== gallery.length) throw new Error(`channel ${channel.name}: features have ${matrix.matrix.rows} rows for ${gallery.length} postings`);
+    if (matrix.matrix.rows !== gallery.length)
+      throw new Error(`channel ${channel.name}: features have ${matrix.matrix.rows} rows for ${gallery.length} postings`);
     features.set(channel.name, matrix);
     timings.embed += seconds(t);
   }
@@ -69,19 +77,33 @@ export async function channelGalleries(channels: readonly Channel[], gallery: re
     if (!channel.knn.candidatesFrom) continue;
     const candidates = channel.knn.candidatesFrom.map((name) => {
       const found = lists.get(name);
-      if (!found) throw new Error(`channel ${channel.name} ranks the candidates of "${name}", which itself takes candidates from others; let it search on its own`);
+      if (!found)
+        throw new Error(
+          `channel ${channel.name} ranks the candidates of "${name}", which itself takes candidates from others; let it search on its own`,
+        );
       return found;
     });
     lists.set(channel.name, rankCandidates(candidates, distancesFrom(matrixOf(channel)), channel.knn.k));
   }
   timings.search += seconds(t);
-  return channels.map((c) => ({ name: c.name, features: matrixOf(c), lists: lists.get(c.name) as NeighbourLists, unit: c.unit, grid: c.grid, minMatches: c.minMatches }));
+  return channels.map((c) => ({
+    name: c.name,
+    features: matrixOf(c),
+    lists: lists.get(c.name) as NeighbourLists,
+    unit: c.unit,
+    grid: c.grid,
+    minMatches: c.minMatches,
+  }));
 }
 
 /** What a combiner may call on a gallery: the search of the run's dense channel settings, k, the postings. */
 export function combineContext(channels: readonly Channel[], gallery: readonly Posting[], context: FeatureContext): CombineContext {
   const dense = channels.find((c) => c.knn.method !== undefined) ?? channels[0];
-  return { search: (matrix, k) => searchGallery(matrix, { k, method: dense.knn.method }, context.tf), k: channels[0].knn.k, postings: gallery };
+  return {
+    search: (matrix, k) => searchGallery(matrix, { k, method: dense.knn.method }, context.tf),
+    k: channels[0].knn.k,
+    postings: gallery,
+  };
 }
 
 /** One gallery through the whole pipeline: channels embedded and searched, then combined. */

@@ -1,8 +1,7 @@
 import type { Posting } from '@prodmatch/data';
 import type { FeatureMatrix } from '@prodmatch/features';
-import type { NeighbourLists } from '@prodmatch/knn';
+import type { DistanceUnit, NeighbourLists } from '@prodmatch/knn';
 import type { MatchScores } from '@prodmatch/metrics';
-import type { DistanceUnit } from '@prodmatch/results';
 
 /** One channel's features and top-k lists on one gallery. */
 export interface ChannelGallery {

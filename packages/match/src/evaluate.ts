@@ -19,7 +19,12 @@ export interface EvaluatedGallery {
 }
 
 /** Scores are cached by thresholds: tuning, sweeps and the row ask for the same points again. */
-export function evaluateGallery(matcher: GalleryMatcher, gallery: readonly Posting[], post: PostProcessing, fixed: readonly number[] | null): EvaluatedGallery {
+export function evaluateGallery(
+  matcher: GalleryMatcher,
+  gallery: readonly Posting[],
+  post: PostProcessing,
+  fixed: readonly number[] | null,
+): EvaluatedGallery {
   const sources = matcher.lists.filter((l) => l.source);
   const labels = gallery.map((p) => p.labelGroup as string);
   const grids = sources.map((s, i) => [...new Set([...s.grid, ...(fixed ? [fixed[i]] : [])])].sort((a, b) => a - b));
@@ -31,7 +36,8 @@ export function evaluateGallery(matcher: GalleryMatcher, gallery: readonly Posti
     if (value === undefined) cache.set(key, (value = scorer.score(thresholds)));
     return value;
   };
-  const alone = (s: number, threshold: number): MatchScores => (sources.length === 1 || !matcher.recomputable ? score([threshold]) : unionScorer([sources[s]], labels, post).score([threshold]));
+  const alone = (s: number, threshold: number): MatchScores =>
+    sources.length === 1 || !matcher.recomputable ? score([threshold]) : unionScorer([sources[s]], labels, post).score([threshold]);
   return {
     rows: gallery.length,
     postings: gallery,

@@ -1,4 +1,12 @@
-import { cosineTopK, hammingTopK, hammingWithin, hammingWithinOnWorker, sparseCosineTopK, type KnnMethod, type NeighbourLists } from '@prodmatch/knn';
+import {
+  cosineTopK,
+  hammingTopK,
+  hammingWithin,
+  hammingWithinOnWorker,
+  sparseCosineTopK,
+  type KnnMethod,
+  type NeighbourLists,
+} from '@prodmatch/knn';
 import type { FeatureMatrix } from '@prodmatch/features';
 import type { TfRuntime } from '@prodmatch/tf';
 
@@ -24,7 +32,8 @@ export interface KnnSpec {
 const WORKER_MIN_ROWS = 10_000;
 
 /** True when searchGallery hands this search to a worker thread: start it before the searches that block. */
-export const searchesOffThread = (features: FeatureMatrix, knn: KnnSpec): boolean => features.kind === 'hash64' && knn.maxDistance !== undefined && features.matrix.rows >= WORKER_MIN_ROWS;
+export const searchesOffThread = (features: FeatureMatrix, knn: KnnSpec): boolean =>
+  features.kind === 'hash64' && knn.maxDistance !== undefined && features.matrix.rows >= WORKER_MIN_ROWS;
 
 /** Every row against the same gallery (itself), by the search that suits the features. */
 export async function searchGallery(features: FeatureMatrix, knn: KnnSpec, runtime: () => Promise<TfRuntime>): Promise<NeighbourLists> {
@@ -35,7 +44,9 @@ export async function searchGallery(features: FeatureMatrix, knn: KnnSpec, runti
       if (knn.maxDistance === undefined) return hammingTopK(features.matrix, features.matrix, knn.k, { sameSet: true });
       // Large galleries search on a worker thread, so the caller can search other channels meanwhile
       // (starting one costs a few hundred ms, more than a small gallery's whole search).
-      return features.matrix.rows >= WORKER_MIN_ROWS ? hammingWithinOnWorker(features.matrix, knn.k, knn.maxDistance) : hammingWithin(features.matrix, knn.k, knn.maxDistance);
+      return features.matrix.rows >= WORKER_MIN_ROWS
+        ? hammingWithinOnWorker(features.matrix, knn.k, knn.maxDistance)
+        : hammingWithin(features.matrix, knn.k, knn.maxDistance);
     case 'dense': {
       const method = knn.method ?? 'exact';
       return cosineTopK(method, features.matrix, features.matrix, knn.k, method === 'exact' ? { runtime: await runtime() } : {});
@@ -106,7 +117,11 @@ function popcount32(x: number): number {
  * Per row, the union of candidate lists (self first), ranked by `distanceFrom(row)(candidate)`, nearest first
  * (ties by index, as the exact searches break them), at most k.
  */
-export function rankCandidates(candidates: readonly NeighbourLists[], distanceFrom: (a: number) => (b: number) => number, k: number): NeighbourLists {
+export function rankCandidates(
+  candidates: readonly NeighbourLists[],
+  distanceFrom: (a: number) => (b: number) => number,
+  k: number,
+): NeighbourLists {
   const rows = candidates[0]?.indices.length ?? 0;
   const stamp = new Int32Array(rows).fill(-1);
   const indices: Int32Array[] = new Array(rows);
@@ -134,7 +149,9 @@ export function rankCandidates(candidates: readonly NeighbourLists[], distanceFr
     for (let p = 1; p < size; p++) poolDistance[p] = Math.fround(distance(pool[p]));
     for (let p = 0; p < size; p++) order[p] = p;
     // Nearest first; self (position 0) first among zeros; then lower index, as the exact searches break ties.
-    const ranked = order.subarray(0, size).sort((x, y) => poolDistance[x] - poolDistance[y] || (x === 0 ? -1 : y === 0 ? 1 : pool[x] - pool[y]));
+    const ranked = order
+      .subarray(0, size)
+      .sort((x, y) => poolDistance[x] - poolDistance[y] || (x === 0 ? -1 : y === 0 ? 1 : pool[x] - pool[y]));
     const kept = Math.min(k, size);
     const rowIndices = new Int32Array(kept);
     const rowDistances = new Float32Array(kept);

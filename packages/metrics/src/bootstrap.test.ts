@@ -29,7 +29,10 @@ test('the group bootstrap equals a direct computation (same draws, rows expanded
   assert.ok(Math.abs(got.estimate - f1.reduce((s, v) => s + v, 0) / f1.length) < 1e-12);
   assert.ok(Math.abs(got.low - quantile(means, 0.025)) < 1e-12, `${got.low} vs ${quantile(means, 0.025)}`);
   assert.ok(Math.abs(got.high - quantile(means, 0.975)) < 1e-12);
-  assert.deepEqual({ level: got.level, resamples: got.resamples, unit: got.unit, seed: got.seed }, { level: 0.95, resamples: 500, unit: 'label group', seed: 7 });
+  assert.deepEqual(
+    { level: got.level, resamples: got.resamples, unit: got.unit, seed: got.seed },
+    { level: 0.95, resamples: 500, unit: 'label group', seed: 7 },
+  );
   assert.ok(got.low <= got.estimate && got.estimate <= got.high);
 });
 
@@ -42,7 +45,11 @@ test('deterministic by seed, independent of row order; another seed draws other 
   const a = groupBootstrap(f1, groups, { seed: 42 });
   assert.deepEqual(groupBootstrap(f1, groups, { seed: 42 }), a);
   const order = [7, 3, 5, 0, 1, 6, 2, 4];
-  const shuffled = groupBootstrap(order.map((i) => f1[i]), order.map((i) => groups[i]), { seed: 42 });
+  const shuffled = groupBootstrap(
+    order.map((i) => f1[i]),
+    order.map((i) => groups[i]),
+    { seed: 42 },
+  );
   assert.deepEqual([shuffled.low, shuffled.high], [a.low, a.high]);
   assert.notDeepEqual(groupBootstrap(f1, groups, { seed: 43 }), a);
 });

@@ -42,7 +42,10 @@ export interface PairedInterval extends IntervalSettings {
 }
 
 /** Per group (groups in sorted order, so the draws do not depend on row order): the sum of `values` over its rows and its row count. */
-export function groupSums(values: ArrayLike<number>, groups: ArrayLike<string>): { sums: Float64Array; counts: Int32Array; names: string[] } {
+export function groupSums(
+  values: ArrayLike<number>,
+  groups: ArrayLike<string>,
+): { sums: Float64Array; counts: Int32Array; names: string[] } {
   if (values.length !== groups.length) throw new Error(`group bootstrap: ${values.length} values for ${groups.length} group labels`);
   if (values.length === 0) throw new Error('group bootstrap: no rows');
   const names = [...new Set(Array.from(groups))].sort();
@@ -69,7 +72,8 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
 function settingsOf(options: BootstrapOptions): IntervalSettings {
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const level = options.level ?? DEFAULT_LEVEL;
-  if (!Number.isInteger(resamples) || resamples < 1) throw new Error(`group bootstrap: resamples must be a positive integer, got ${resamples}`);
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new Error(`group bootstrap: resamples must be a positive integer, got ${resamples}`);
   if (!(level > 0 && level < 1)) throw new Error(`group bootstrap: level must be within (0, 1), got ${level}`);
   return { level, resamples, unit: 'label group', seed: options.seed };
 }
@@ -111,7 +115,12 @@ export function groupBootstrap(values: ArrayLike<number>, groups: ArrayLike<stri
  * A paired comparison on the same rows: the bootstrap of mean(a - b) over the rows' groups, where a and
  * b are two methods' per-row F1 on the same postings (same order). Identical inputs give exactly 0 [0, 0].
  */
-export function pairedGroupBootstrap(a: ArrayLike<number>, b: ArrayLike<number>, groups: ArrayLike<string>, options: BootstrapOptions): PairedInterval {
+export function pairedGroupBootstrap(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  groups: ArrayLike<string>,
+  options: BootstrapOptions,
+): PairedInterval {
   if (a.length !== b.length) throw new Error(`paired bootstrap: ${a.length} rows against ${b.length}`);
   const settings = settingsOf(options);
   const differences = Float64Array.from(a, (value, i) => value - b[i]);
@@ -121,5 +130,11 @@ export function pairedGroupBootstrap(a: ArrayLike<number>, b: ArrayLike<number>,
   // Sums of differences in another order can leave 1e-17 where the means are equal: that is a tie.
   for (const m of means) greater += m > TIE ? 1 : m >= -TIE ? 0.5 : 0;
   const tail = (1 - settings.level) / 2;
-  return { difference: meanOf(differences), low: quantile(means, tail), high: quantile(means, 1 - tail), pGreater: greater / means.length, ...settings };
+  return {
+    difference: meanOf(differences),
+    low: quantile(means, tail),
+    high: quantile(means, 1 - tail),
+    pGreater: greater / means.length,
+    ...settings,
+  };
 }

@@ -1,5 +1,5 @@
-export { matchScores, labelIds, MATCH_CAP } from './f1.ts';
-export type { MatchScores } from './f1.ts';
+export { matchScores, labelIds, rowF1, rowScoring, startRow, countMatch, finishRow, MATCH_CAP } from './f1.ts';
+export type { MatchScores, RowScoring } from './f1.ts';
 export { thresholdSweep, bestThreshold, thresholdGrid } from './sweep.ts';
 export type { SweepPoint } from './sweep.ts';
 export { unionMatches, longestMatches, matchesWithin } from './combine.ts';

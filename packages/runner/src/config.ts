@@ -17,24 +17,53 @@ const count = z.int().positive();
 
 /** The keys every run takes; `describe` is the flag's help. */
 export const runSchema = z.strictObject({
-  data: z.string().optional().describe('Kaggle-layout folder (train.csv [+ train_images/]); default: $PRODMATCH_DATA, else the embedded synthetic set'),
-  protocol: z.enum(['split', 'full', 'cv']).default('split').describe("split: train on train groups, tune on val, report test; full: fit, tune and report on all rows (the seeds' way); cv: group k-fold, thresholds tuned out of fold"),
+  data: z
+    .string()
+    .optional()
+    .describe('Kaggle-layout folder (train.csv [+ train_images/]); default: $PRODMATCH_DATA, else the embedded synthetic set'),
+  protocol: z
+    .enum(['split', 'full', 'cv'])
+    .default('split')
+    .describe(
+      "split: train on train groups, tune on val, report test; full: fit, tune and report on all rows (the seeds' way); cv: group k-fold, thresholds tuned out of fold",
+    ),
   folds: z.int().min(2).optional().describe('--protocol cv: the number of group folds [default: 5]'),
   seed: z.int().default(42).describe('seed of the group split and of training'),
-  seeds: z.string().regex(/^\s*-?\d+\s*(,\s*-?\d+\s*)+$/, 'two or more comma-separated integers, e.g. 1,2,3').optional().describe('one run per seed (split and training), summarised in one row <experiment>@seeds.json: mean, sd and each seed\'s F1'),
-  threshold: z.array(z.string()).optional().describe('evaluate at this distance threshold, no tuning; per source as NAME=VALUE (repeat the flag), e.g. --threshold text=0.45 --threshold phash=8'),
+  seeds: z
+    .string()
+    .regex(/^\s*-?\d+\s*(,\s*-?\d+\s*)+$/, 'two or more comma-separated integers, e.g. 1,2,3')
+    .optional()
+    .describe("one run per seed (split and training), summarised in one row <experiment>@seeds.json: mean, sd and each seed's F1"),
+  threshold: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'evaluate at this distance threshold, no tuning; per source as NAME=VALUE (repeat the flag), e.g. --threshold text=0.45 --threshold phash=8',
+    ),
   k: count.optional().describe('neighbours per row before thresholding (every channel)'),
   knn: z.enum(['exact', 'hnsw']).optional().describe('dense search: exact batched matmul or hnswlib ANN'),
   minMatches: count.optional().describe('keep at least this many matches per row after fusion, self included (2 = "min2")'),
-  backend: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).optional().describe('force a tfjs backend (default: best available; $PRODMATCH_BACKEND)'),
-  results: z.string().optional().describe('results folder (rows go to <results>/<dataset>/<experiment>.json) [default: the repo\'s results/]'),
-  tag: z.string().regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only').optional().describe('suffix for the row file, to keep a variant beside the default row'),
+  backend: z
+    .enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+    .optional()
+    .describe('force a tfjs backend (default: best available; $PRODMATCH_BACKEND)'),
+  results: z
+    .string()
+    .optional()
+    .describe("results folder (rows go to <results>/<dataset>/<experiment>.json) [default: the repo's results/]"),
+  tag: z
+    .string()
+    .regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only')
+    .optional()
+    .describe('suffix for the row file, to keep a variant beside the default row'),
   progress: z.boolean().default(true).describe('progress bars on stderr'),
   leaderboard: z.boolean().default(true).describe('regenerate results/LEADERBOARD.md after writing the row'),
 });
 
 /** A submission takes the run's keys and where to write the file. */
-export const submitSchema = runSchema.extend({ out: z.string().optional().describe('where to write submission.csv [default: ./submission.csv]') });
+export const submitSchema = runSchema.extend({
+  out: z.string().optional().describe('where to write submission.csv [default: ./submission.csv]'),
+});
 
 export type RunConfig = z.output<typeof submitSchema>;
 type ConfigObject = Record<string, unknown>;
@@ -56,17 +85,23 @@ interface JsonSchema {
 const jsonSchemaOf = (schema: z.ZodType): JsonSchema => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const typesOf = (s: JsonSchema): string[] => (s.anyOf ? s.anyOf.flatMap(typesOf) : s.enum ? ['enum'] : s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type]);
+const typesOf = (s: JsonSchema): string[] =>
+  s.anyOf ? s.anyOf.flatMap(typesOf) : s.enum ? ['enum'] : s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type];
 
 /** What a leaf takes, in words, for usage errors: "a positive integer", "one of exact, hnsw". */
 function expected(s: JsonSchema): string {
-  if (s.anyOf) return s.anyOf.filter((b) => b.type !== 'null').map(expected).join(' or ');
+  if (s.anyOf)
+    return s.anyOf
+      .filter((b) => b.type !== 'null')
+      .map(expected)
+      .join(' or ');
   if (s.enum) return `one of ${s.enum.join(', ')}`;
   const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
   const positive = s.exclusiveMinimum === 0 || (s.minimum !== undefined && s.minimum >= 1);
   if (type === 'integer' && s.minimum !== undefined && s.minimum > 1) return `an integer >= ${s.minimum}`;
   if (type === 'integer') return positive ? 'a positive integer' : s.minimum === 0 ? 'a non-negative integer' : 'an integer';
-  if (type === 'number') return positive || s.exclusiveMinimum === 0 ? 'a positive number' : s.minimum === 0 ? 'a non-negative number' : 'a number';
+  if (type === 'number')
+    return positive || s.exclusiveMinimum === 0 ? 'a positive number' : s.minimum === 0 ? 'a non-negative number' : 'a number';
   if (type === 'boolean') return 'true or false';
   if (type === 'array') return 'a comma-separated list';
   return 'a string';
@@ -106,7 +141,8 @@ function leaves(node: JsonSchema, prefix: string[] = []): { path: string[]; node
 
 /** Nested yargs values as dotted paths: { text: { idf: { minDf: '3' } } } -> [['text','idf','minDf'], '3']. */
 function flatten(value: unknown, prefix: string[]): [string[], unknown][] {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return Object.entries(value).flatMap(([k, v]) => flatten(v, [...prefix, camel(k)]));
+  if (typeof value === 'object' && value !== null && !Array.isArray(value))
+    return Object.entries(value).flatMap(([k, v]) => flatten(v, [...prefix, camel(k)]));
   return [[prefix, value]];
 }
 
@@ -136,14 +172,32 @@ export function parseArgs(
   schema: typeof runSchema | typeof submitSchema = runSchema,
 ): ParsedArgs {
   const runJson = jsonSchemaOf(schema);
-  const env = { protocol: process.env.PRODMATCH_PROTOCOL, seed: process.env.PRODMATCH_SEED === undefined ? undefined : Number(process.env.PRODMATCH_SEED) };
+  const env = {
+    protocol: process.env.PRODMATCH_PROTOCOL,
+    seed: process.env.PRODMATCH_SEED === undefined ? undefined : Number(process.env.PRODMATCH_SEED),
+  };
   const flags = Object.fromEntries(
     Object.entries(runJson.properties ?? {}).map(([key, node]) => {
       const types = typesOf(node);
-      const type = types.includes('boolean') ? 'boolean' : types.includes('array') ? 'string' : types.includes('number') || types.includes('integer') ? 'number' : 'string';
+      const type = types.includes('boolean')
+        ? 'boolean'
+        : types.includes('array')
+          ? 'string'
+          : types.includes('number') || types.includes('integer')
+            ? 'number'
+            : 'string';
       const envDefault = env[key as keyof typeof env];
       const fallback = envDefault ?? node.default;
-      return [kebab(key), { type, describe: node.description, ...(types.includes('array') ? { array: true } : {}), ...(node.enum ? { choices: node.enum as string[] } : {}), ...(fallback === undefined ? {} : { default: fallback }) }] as const;
+      return [
+        kebab(key),
+        {
+          type,
+          describe: node.description,
+          ...(types.includes('array') ? { array: true } : {}),
+          ...(node.enum ? { choices: node.enum as string[] } : {}),
+          ...(fallback === undefined ? {} : { default: fallback }),
+        },
+      ] as const;
     }),
   );
   const channelJson = Object.fromEntries(Object.entries(channels).map(([channel, choice]) => [channel, jsonSchemaOf(choice.schema)]));
@@ -191,12 +245,20 @@ export function parseArgs(
       const keyPath = named ? rest : path;
       const flag = `--${path.map(kebab).join('.')}`;
       if (owners.length === 0 || nodeAt(channelJson[owners[0]], keyPath) === null) {
-        const where = named ? `channel "${first}" has no key ${keyPath.join('.')}` : `it is no run flag and no channel's config key (channels: ${Object.keys(channelJson).join(', ')})`;
+        const where = named
+          ? `channel "${first}" has no key ${keyPath.join('.')}`
+          : `it is no run flag and no channel's config key (channels: ${Object.keys(channelJson).join(', ')})`;
         throw new UsageError(`${flag}: ${where}; see --help for the keys`);
       }
-      if (owners.length > 1) throw new UsageError(`${flag}: channels ${owners.join(', ')} all have ${keyPath.join('.')}; name one, e.g. --${owners[0]}.${keyPath.join('.')}`);
+      if (owners.length > 1)
+        throw new UsageError(
+          `${flag}: channels ${owners.join(', ')} all have ${keyPath.join('.')}; name one, e.g. --${owners[0]}.${keyPath.join('.')}`,
+        );
       const node = nodeAt(channelJson[owners[0]], keyPath) as JsonSchema;
-      if (node.properties) throw new UsageError(`${flag} is a group of keys; set one of them, e.g. --${owners[0]}.${[...keyPath, Object.keys(node.properties)[0]].join('.')}`);
+      if (node.properties)
+        throw new UsageError(
+          `${flag} is a group of keys; set one of them, e.g. --${owners[0]}.${[...keyPath, Object.keys(node.properties)[0]].join('.')}`,
+        );
       const value = coerce(Array.isArray(raw) ? raw[raw.length - 1] : raw, node);
       const check = channels[owners[0]].schema.safeParse(setNested({}, keyPath, value));
       const issue = check.success ? undefined : check.error.issues.find((i: z.core.$ZodIssue) => i.path.join('.') === keyPath.join('.'));
@@ -210,7 +272,11 @@ export function parseArgs(
     const key = String(issue.path[0]);
     const node = runJson.properties?.[key];
     const raw = rawOf(kebab(key)) ?? run[key];
-    throw new UsageError(node ? `--${kebab(key)} must be ${issue.code === 'invalid_format' ? issue.message : expected(node)}, got "${shown(raw)}"` : `--${kebab(key)}: ${issuesLine(result.error)}`);
+    throw new UsageError(
+      node
+        ? `--${kebab(key)} must be ${issue.code === 'invalid_format' ? issue.message : expected(node)}, got "${shown(raw)}"`
+        : `--${kebab(key)}: ${issuesLine(result.error)}`,
+    );
   }
   return { run: result.data, overrides };
 }

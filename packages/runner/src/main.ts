@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installInterruptCleanup } from '@prodmatch/results';
 import { runExperiment } from './run.ts';
 import type { ExperimentSpec } from './spec.ts';
 
 /** Entry point for experiment workspaces: one line of error (no stack) and exit 1 on failure. */
 export function main(spec: ExperimentSpec): void {
+  installInterruptCleanup();
   runExperiment(spec).catch((error: Error) => {
     console.error(`${spec.name}: ${error.message.split('\n')[0]}`);
     if (process.env.PRODMATCH_DEBUG) console.error(error.stack);

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { assertImagesPresent, type Dataset, type Posting } from '@prodmatch/data';
-import { ConfigError, type FeatureContext } from '@prodmatch/features/feature';
+import { ConfigError, type FeatureContext, type ResolvedFeature } from '@prodmatch/features/feature';
 import { channelGalleries, combineContext, union, type Channel, type Combiner } from '@prodmatch/match';
 import { parseArgs, runSchema, submitSchema, UsageError, type RunConfig } from './config.ts';
 import { loadExperimentDataset } from './dataset.ts';
@@ -33,17 +33,32 @@ export interface PreparedExperiment {
 }
 
 /** Parses the command line against the spec's schemas, resolves every channel's config and loads the dataset; no heavy work. */
-export async function prepareExperiment(spec: ExperimentSpec, rawArgv: readonly string[], mode: 'run' | 'submit' = 'run'): Promise<PreparedExperiment> {
+export async function prepareExperiment(
+  spec: ExperimentSpec,
+  rawArgv: readonly string[],
+  mode: 'run' | 'submit' = 'run',
+): Promise<PreparedExperiment> {
   // `pnpm run experiment -- --flag` passes the separator through; it is not a positional argument here.
   const argv = rawArgv[0] === '--' ? rawArgv.slice(1) : [...rawArgv];
   const names = Object.keys(spec.channels);
   if (names.length === 0) throw new Error(`${spec.name}: the experiment declares no channels`);
-  const { run, overrides } = parseArgs(spec.name, spec.description, Object.fromEntries(names.map((n) => [n, spec.channels[n].features])), argv, mode === 'submit' ? submitSchema : runSchema);
-  if (run.folds !== undefined && run.protocol !== 'cv') throw new UsageError(`--folds ${run.folds}: folds are for --protocol cv (this run's protocol is ${run.protocol})`);
+  const { run, overrides } = parseArgs(
+    spec.name,
+    spec.description,
+    Object.fromEntries(names.map((n) => [n, spec.channels[n].features])),
+    argv,
+    mode === 'submit' ? submitSchema : runSchema,
+  );
+  if (run.folds !== undefined && run.protocol !== 'cv')
+    throw new UsageError(`--folds ${run.folds}: folds are for --protocol cv (this run's protocol is ${run.protocol})`);
   const seeds = run.seeds?.split(',').map(Number) ?? null;
   if (seeds && new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds ${run.seeds}: a seed is given twice`);
-  if (seeds && argv.some((a) => a === '--seed' || a.startsWith('--seed='))) throw new UsageError('--seed and --seeds do not combine: --seeds runs once per seed it lists');
-  if (run.protocol === 'cv' && run.threshold?.length) throw new UsageError('--threshold does not combine with --protocol cv: cv tunes the thresholds in every fold; evaluate fixed thresholds under --protocol split');
+  if (seeds && argv.some((a) => a === '--seed' || a.startsWith('--seed=')))
+    throw new UsageError('--seed and --seeds do not combine: --seeds runs once per seed it lists');
+  if (run.protocol === 'cv' && run.threshold?.length)
+    throw new UsageError(
+      '--threshold does not combine with --protocol cv: cv tunes the thresholds in every fold; evaluate fixed thresholds under --protocol split',
+    );
   const log = (message: string): void => console.error(`[${spec.name}] ${message}`);
   const tf = tfRuntime(run.backend);
   if (run.backend) await tf.load(); // a forced backend fails fast, before any work
@@ -51,9 +66,12 @@ export async function prepareExperiment(spec: ExperimentSpec, rawArgv: readonly 
   const channels: Channel[] = names.map((name) => {
     const channel = spec.channels[name];
     for (const other of channel.knn.candidatesFrom ?? []) {
-      if (!names.includes(other) || other === name) throw new Error(`${spec.name}: channel "${name}" takes candidates from "${other}", which is not another channel (${names.join(', ')})`);
+      if (!names.includes(other) || other === name)
+        throw new Error(
+          `${spec.name}: channel "${name}" takes candidates from "${other}", which is not another channel (${names.join(', ')})`,
+        );
     }
-    let feature;
+    let feature: ResolvedFeature;
     try {
       feature = channel.features.resolve(overrides[name]);
     } catch (error) {
@@ -86,7 +104,22 @@ export async function prepareExperiment(spec: ExperimentSpec, rawArgv: readonly 
     resolvePath: (path) => resolve(invocationDir(), path),
   };
   const resultsDir = resolve(invocationDir(), run.results ?? join(REPO_ROOT, 'results'));
-  return { spec, argv, run, resultsDir, dataset, channels, combiner, sources, minMatches: run.minMatches ?? spec.minMatches ?? 1, fixed, seeds, context, tf, log };
+  return {
+    spec,
+    argv,
+    run,
+    resultsDir,
+    dataset,
+    channels,
+    combiner,
+    sources,
+    minMatches: run.minMatches ?? spec.minMatches ?? 1,
+    fixed,
+    seeds,
+    context,
+    tf,
+    log,
+  };
 }
 
 /** Fits every channel that learns (on the train groups under `split`, on all rows under `full`). */
@@ -98,10 +131,19 @@ export async function fitChannels(prepared: PreparedExperiment, train: readonly 
  * Fits the channels, then the combiner if it learns, on the train postings (under split, the train
  * groups). Under full a learning combiner does not fit here: it cross-fits on the gallery itself.
  */
-export async function fitExperiment(prepared: PreparedExperiment, train: readonly Posting[], timings: { embed: number; search: number }, fitCombiner = true): Promise<void> {
+export async function fitExperiment(
+  prepared: PreparedExperiment,
+  train: readonly Posting[],
+  timings: { embed: number; search: number },
+  fitCombiner = true,
+): Promise<void> {
   await fitChannels(prepared, train);
   const { combiner, channels, context } = prepared;
   if (!combiner.fit || !fitCombiner) return;
   const galleries = await channelGalleries(channels, train, context, timings, 'train');
-  await combiner.fit(galleries, train.map((p) => p.labelGroup as string), combineContext(channels, train, context));
+  await combiner.fit(
+    galleries,
+    train.map((p) => p.labelGroup as string),
+    combineContext(channels, train, context),
+  );
 }

@@ -19,7 +19,16 @@ export function progressBars(enabled: boolean): Progress {
     bar.start(total, 0, { info: '' });
     return {
       tick(amount = 1, payload) {
-        bar.increment(amount, payload ? { info: Object.entries(payload).map(([k, v]) => `${k}=${v}`).join(' ') } : undefined);
+        bar.increment(
+          amount,
+          payload
+            ? {
+                info: Object.entries(payload)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(' '),
+              }
+            : undefined,
+        );
       },
       stop() {
         bar.stop();

@@ -16,7 +16,9 @@ const base = (results: string, data: string): string[] => ['--data', data, '--re
 const textSpec: ExperimentSpec = {
   name: 'mini-cv',
   description: 'test',
-  channels: { main: { features: wordTfidf({ tokenizer: 'sklearn', weighting: 'binary' }), knn: { k: 10 }, thresholds: [0.3, 0.5, 0.7, 0.9] } },
+  channels: {
+    main: { features: wordTfidf({ tokenizer: 'sklearn', weighting: 'binary' }), knn: { k: 10 }, thresholds: [0.3, 0.5, 0.7, 0.9] },
+  },
 };
 
 test('cv: every posting out of fold once, folds summarised, pooled F1 equal to its predictions file scored again', async () => {
@@ -28,8 +30,18 @@ test('cv: every posting out of fold once, folds summarised, pooled F1 equal to i
   const cv = row.cv;
   assert.ok(cv);
   assert.equal(cv.folds, 3);
-  assert.deepEqual(cv.perFold.map((f) => [f.fold, f.groups]), [[1, 4], [2, 4], [3, 4]]);
-  assert.equal(cv.perFold.reduce((n, f) => n + f.rows, 0), 36);
+  assert.deepEqual(
+    cv.perFold.map((f) => [f.fold, f.groups]),
+    [
+      [1, 4],
+      [2, 4],
+      [3, 4],
+    ],
+  );
+  assert.equal(
+    cv.perFold.reduce((n, f) => n + f.rows, 0),
+    36,
+  );
   const tests = cv.perFold.map((f) => f.f1.test);
   assert.ok(Math.abs(cv.mean - tests.reduce((s, v) => s + v, 0) / 3) < 1e-12);
   assert.equal(cv.pooled.f1, row.f1.test);
@@ -39,7 +51,10 @@ test('cv: every posting out of fold once, folds summarised, pooled F1 equal to i
   const { header, rows } = await readPredictions(join(results, 'mini', 'mini-cv@cv3.predictions.jsonl.gz'));
   assert.deepEqual([header.protocol, header.gallery, header.rows], ['cv', 'all rows', 36]);
   assert.deepEqual(rows.map((r) => r.postingId).sort(), Array.from({ length: 36 }, (_, i) => `p${Math.floor(i / 3)}_${i % 3}`).sort());
-  const rescored = matchScores(rows.map((r) => r.matches), rows.map((r) => r.labelGroup as string));
+  const rescored = matchScores(
+    rows.map((r) => r.matches),
+    rows.map((r) => r.labelGroup as string),
+  );
   assert.ok(Math.abs(rescored.f1 - row.f1.test) < 1e-12, `${rescored.f1} vs ${row.f1.test}`);
 });
 
@@ -60,7 +75,11 @@ test('cv with a feature that learns: fits once per fold, never on the fold teste
       return { kind: 'dense', matrix: { rows: postings.length, dim: 16, data: data32 } };
     },
   };
-  const spec: ExperimentSpec = { name: 'mini-learns', description: 'test', channels: { main: { features: defineFeature('test', z.strictObject({}), () => extractor)(), knn: { k: 5 }, thresholds: [0.1, 0.5] } } };
+  const spec: ExperimentSpec = {
+    name: 'mini-learns',
+    description: 'test',
+    channels: { main: { features: defineFeature('test', z.strictObject({}), () => extractor)(), knn: { k: 5 }, thresholds: [0.1, 0.5] } },
+  };
   const row = await runExperiment(spec, [...base(results, data), '--protocol', 'cv', '--folds', '4']);
   assert.equal(fits.length, 4);
   // Per fold: val gallery then test gallery, both after that fold's fit.
@@ -71,7 +90,10 @@ test('cv with a feature that learns: fits once per fold, never on the fold teste
     for (const g of [...val, ...tested]) assert.ok(!train.has(g), `fold ${f + 1} trained on group ${g}`);
   });
   assert.equal(row.f1.test, 1);
-  assert.deepEqual(row.cv?.perFold.map((f) => f.f1.test), [1, 1, 1, 1]);
+  assert.deepEqual(
+    row.cv?.perFold.map((f) => f.f1.test),
+    [1, 1, 1, 1],
+  );
 });
 
 test('bad --folds, and flags that do not combine with cv, stop the run with one line before any work', async () => {
@@ -82,6 +104,9 @@ test('bad --folds, and flags that do not combine with cv, stop the run with one 
   await assert.rejects(run('--protocol', 'cv', '--folds', 'x'), /--folds must be an integer >= 2, got "x"/);
   await assert.rejects(run('--folds', '3'), /--folds 3: folds are for --protocol cv \(this run's protocol is split\)/);
   await assert.rejects(run('--protocol', 'cv', '--threshold', '0.5'), /--threshold does not combine with --protocol cv/);
-  await assert.rejects(run('--protocol', 'cv', '--folds', '13'), /13 group folds need at least 13 label groups, the data has 12; use fewer --folds/);
+  await assert.rejects(
+    run('--protocol', 'cv', '--folds', '13'),
+    /13 group folds need at least 13 label groups, the data has 12; use fewer --folds/,
+  );
   assert.deepEqual(readdirSync(results), []);
 });

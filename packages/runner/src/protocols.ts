@@ -2,8 +2,16 @@
 // made of: split (train / val / test groups), full (everything on all rows, the seeds' way), fixed
 // (--threshold, no tuning) and cv (group k-fold, thresholds tuned on all out-of-fold predictions).
 import { groupFolds, groupSplit, type Posting } from '@prodmatch/data';
-import type { CvFold, CvSummary } from '@prodmatch/leaderboard';
-import { embedGallery, evaluateGallery, seconds, tuneThresholds, type EvaluatedGallery, type GalleryMatcher, type MatchList } from '@prodmatch/match';
+import type { CvFold, CvSummary } from '@prodmatch/results';
+import {
+  embedGallery,
+  evaluateGallery,
+  seconds,
+  tuneThresholds,
+  type EvaluatedGallery,
+  type GalleryMatcher,
+  type MatchList,
+} from '@prodmatch/match';
 import { fitExperiment, type PreparedExperiment } from './prepare.ts';
 import type { RunOutcome } from './row.ts';
 
@@ -12,7 +20,13 @@ export const DEFAULT_FOLDS = 5;
 type Timings = RunOutcome['timings'];
 
 /** Embeds, searches and combines one gallery, ready to score at any thresholds. */
-async function evaluate(prepared: PreparedExperiment, gallery: Posting[], label: string, timings: Timings, crossFit: boolean): Promise<EvaluatedGallery> {
+async function evaluate(
+  prepared: PreparedExperiment,
+  gallery: Posting[],
+  label: string,
+  timings: Timings,
+  crossFit: boolean,
+): Promise<EvaluatedGallery> {
   const { channels, combiner, context, run, fixed } = prepared;
   // Under full the gallery is also the training data: a learning combiner cross-fits on it.
   const fit = crossFit ? { labels: gallery.map((p) => p.labelGroup as string), seed: run.seed } : undefined;
@@ -27,7 +41,9 @@ function choose(prepared: PreparedExperiment, tuning: EvaluatedGallery, on: stri
   const t = process.hrtime.bigint();
   const tuned = tuneThresholds((th) => tuning.score(th).f1, tuning.grids);
   timings.search += seconds(t);
-  log(`tuned ${sources.length} threshold(s) on ${on} by ${tuned.method} (${tuned.evaluations} evaluations): ${sources.map((s, i) => `${s.name}=${tuned.thresholds[i]}`).join(' ')}`);
+  log(
+    `tuned ${sources.length} threshold(s) on ${on} by ${tuned.method} (${tuned.evaluations} evaluations): ${sources.map((s, i) => `${s.name}=${tuned.thresholds[i]}`).join(' ')}`,
+  );
   return tuned.thresholds;
 }
 
@@ -42,7 +58,14 @@ export async function runSplitOrFull(prepared: PreparedExperiment, timings: Timi
   const tuning = await evaluate(prepared, split ? rows(split.val) : postings, split ? 'val' : 'all rows', timings, !split);
   const reported = split ? await evaluate(prepared, rows(split.test), 'test', timings, false) : tuning;
   const chosen = choose(prepared, tuning, split ? 'val' : 'all rows', timings);
-  return { protocol: prepared.fixed !== null ? 'fixed' : split ? 'split' : 'full', tuning, reported, split: split !== null, chosen, timings };
+  return {
+    protocol: prepared.fixed !== null ? 'fixed' : split ? 'split' : 'full',
+    tuning,
+    reported,
+    split: split !== null,
+    chosen,
+    timings,
+  };
 }
 
 /**
@@ -52,7 +75,8 @@ export async function runSplitOrFull(prepared: PreparedExperiment, timings: Timi
  */
 export function pooledMatcher(parts: readonly EvaluatedGallery[]): GalleryMatcher {
   const offsets = parts.map((_, f) => parts.slice(0, f).reduce((n, p) => n + p.rows, 0));
-  const shift = <T extends ArrayLike<number>>(lists: readonly T[], by: number): Int32Array[] => lists.map((list) => Int32Array.from(list, (j) => j + by));
+  const shift = <T extends ArrayLike<number>>(lists: readonly T[], by: number): Int32Array[] =>
+    lists.map((list) => Int32Array.from(list, (j) => j + by));
   const lists: MatchList[] = parts[0].matcher.lists.map((first, l) => ({
     ...first,
     lists: {
@@ -70,7 +94,8 @@ export function pooledMatcher(parts: readonly EvaluatedGallery[]): GalleryMatche
       return {
         score(thresholds) {
           const scores = scorers.map((s) => s.score(thresholds));
-          const weighted = (key: 'f1' | 'precision' | 'recall'): number => scores.reduce((sum, s, f) => sum + s[key] * parts[f].rows, 0) / total;
+          const weighted = (key: 'f1' | 'precision' | 'recall'): number =>
+            scores.reduce((sum, s, f) => sum + s[key] * parts[f].rows, 0) / total;
           return { f1: weighted('f1'), precision: weighted('precision'), recall: weighted('recall') };
         },
         rowF1(thresholds) {
@@ -84,7 +109,8 @@ export function pooledMatcher(parts: readonly EvaluatedGallery[]): GalleryMatche
 }
 
 const mean = (values: readonly number[]): number => values.reduce((s, v) => s + v, 0) / values.length;
-const sd = (values: readonly number[]): number => (values.length < 2 ? 0 : Math.sqrt(values.reduce((s, v) => s + (v - mean(values)) ** 2, 0) / (values.length - 1)));
+const sd = (values: readonly number[]): number =>
+  values.length < 2 ? 0 : Math.sqrt(values.reduce((s, v) => s + (v - mean(values)) ** 2, 0) / (values.length - 1));
 
 /**
  * Group k-fold. Fold f is tested on its own groups, tuned on the next fold (val) and trained on the other
@@ -127,14 +153,29 @@ export async function runCv(prepared: PreparedExperiment, timings: Timings): Pro
       thresholds: Object.fromEntries(sources.map((s, i) => [s.name, chosen[i]])),
       f1: { val: val.score(chosen).f1, test: test.score(chosen).f1 },
     };
-    log(`fold ${fold.fold}/${k}: ${fold.rows} test postings in ${fold.groups} groups; F1 val ${fold.f1.val.toFixed(4)} test ${fold.f1.test.toFixed(4)}`);
+    log(
+      `fold ${fold.fold}/${k}: ${fold.rows} test postings in ${fold.groups} groups; F1 val ${fold.f1.val.toFixed(4)} test ${fold.f1.test.toFixed(4)}`,
+    );
     perFold.push(fold);
     tested.push(test);
   }
-  const pooled = evaluateGallery(pooledMatcher(tested), tested.flatMap((g) => [...g.postings]), { minMatches: prepared.minMatches }, null);
+  const pooled = evaluateGallery(
+    pooledMatcher(tested),
+    tested.flatMap((g) => [...g.postings]),
+    { minMatches: prepared.minMatches },
+    null,
+  );
   const chosen = choose(prepared, pooled, `all ${pooled.rows} out-of-fold postings`, timings);
   const tests = perFold.map((f) => f.f1.test);
-  const cv: CvSummary = { folds: k, perFold, mean: mean(tests), sd: sd(tests), pooled: { f1: pooled.score(chosen).f1, thresholds: Object.fromEntries(sources.map((s, i) => [s.name, chosen[i]])) } };
-  log(`cv: folds' test F1 ${cv.mean.toFixed(4)} ± ${cv.sd.toFixed(4)} (mean ± sd of ${k}); pooled out-of-fold F1 ${cv.pooled.f1.toFixed(4)}`);
+  const cv: CvSummary = {
+    folds: k,
+    perFold,
+    mean: mean(tests),
+    sd: sd(tests),
+    pooled: { f1: pooled.score(chosen).f1, thresholds: Object.fromEntries(sources.map((s, i) => [s.name, chosen[i]])) },
+  };
+  log(
+    `cv: folds' test F1 ${cv.mean.toFixed(4)} ± ${cv.sd.toFixed(4)} (mean ± sd of ${k}); pooled out-of-fold F1 ${cv.pooled.f1.toFixed(4)}`,
+  );
   return { protocol: 'cv', tuning: pooled, reported: pooled, split: false, chosen, timings, cv };
 }

@@ -1,9 +1,18 @@
 // What a run leaves: the result row (the leaderboard's contract) and the predictions file's rows.
 import { relative } from 'node:path';
-import type { ChannelResult, CvSummary, F1Interval, JointGrid, Protocol, ResultRow, SweepPoint } from '@prodmatch/leaderboard';
 import type { EvaluatedGallery } from '@prodmatch/match';
 import { groupBootstrap } from '@prodmatch/metrics';
-import type { PredictionRow, PredictionsHeader } from '@prodmatch/results';
+import type {
+  ChannelResult,
+  CvSummary,
+  F1Interval,
+  JointGrid,
+  PredictionRow,
+  PredictionsHeader,
+  Protocol,
+  ResultRow,
+  SweepPoint,
+} from '@prodmatch/results';
 import { REPO_ROOT, gitCommit } from './paths.ts';
 import type { PreparedExperiment } from './prepare.ts';
 
@@ -31,7 +40,12 @@ export function channelParams(prepared: PreparedExperiment): Record<string, Reco
       {
         feature: c.feature.feature,
         config: c.feature.config,
-        knn: { k: c.knn.k, method: c.knn.method ?? 'exact', ...(c.knn.candidatesFrom ? { candidatesFrom: [...c.knn.candidatesFrom] } : {}), ...(c.knn.maxDistance !== undefined ? { maxDistance: c.knn.maxDistance } : {}) },
+        knn: {
+          k: c.knn.k,
+          method: c.knn.method ?? 'exact',
+          ...(c.knn.candidatesFrom ? { candidatesFrom: [...c.knn.candidatesFrom] } : {}),
+          ...(c.knn.maxDistance !== undefined ? { maxDistance: c.knn.maxDistance } : {}),
+        },
         thresholds: [c.grid[0], c.grid[c.grid.length - 1], c.grid.length],
         minMatches: c.minMatches,
       },
@@ -43,13 +57,18 @@ export function channelParams(prepared: PreparedExperiment): Record<string, Reco
 function jointGridOf(outcome: RunOutcome, prepared: PreparedExperiment): JointGrid {
   const [x, y] = prepared.sources;
   const points: JointGrid['points'] = [];
-  for (const a of outcome.tuning.grids[0]) for (const b of outcome.tuning.grids[1]) points.push({ x: a, y: b, f1: outcome.tuning.score([a, b]).f1 });
+  for (const a of outcome.tuning.grids[0])
+    for (const b of outcome.tuning.grids[1]) points.push({ x: a, y: b, f1: outcome.tuning.score([a, b]).f1 });
   return { x: x.name, y: y.name, xUnit: x.unit, yUnit: y.unit, on: outcome.split ? 'val' : 'all rows', points };
 }
 
 /** The reported F1's 95% interval: a seeded bootstrap over the reported gallery's label groups (1,000 resamples). */
 export function f1Interval(reported: EvaluatedGallery, chosen: readonly number[], seed: number): F1Interval {
-  const { low, high, level, resamples, unit } = groupBootstrap(reported.rowF1(chosen), reported.postings.map((p) => p.labelGroup as string), { seed });
+  const { low, high, level, resamples, unit } = groupBootstrap(
+    reported.rowF1(chosen),
+    reported.postings.map((p) => p.labelGroup as string),
+    { seed },
+  );
   return { low, high, level, resamples, unit, seed };
 }
 
@@ -144,7 +163,13 @@ export function* predictionRows(evaluated: EvaluatedGallery, chosen: readonly nu
   const matches = evaluated.matches(chosen);
   for (let i = 0; i < evaluated.rows; i++) {
     const neighbours: PredictionRow['neighbours'] = {};
-    for (const list of evaluated.matcher.lists) neighbours[list.name] = [Array.from(list.lists.indices[i]), Array.from(list.lists.distances[i])];
-    yield { postingId: evaluated.postings[i].postingId, labelGroup: evaluated.postings[i].labelGroup ?? null, neighbours, matches: Array.from(matches[i]) };
+    for (const list of evaluated.matcher.lists)
+      neighbours[list.name] = [Array.from(list.lists.indices[i]), Array.from(list.lists.distances[i])];
+    yield {
+      postingId: evaluated.postings[i].postingId,
+      labelGroup: evaluated.postings[i].labelGroup ?? null,
+      neighbours,
+      matches: Array.from(matches[i]),
+    };
   }
 }

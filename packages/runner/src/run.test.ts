@@ -15,11 +15,13 @@ function miniDataset(): string {
   const words = ['kopi', 'sabun', 'tas', 'sepatu', 'kaos', 'botol', 'lampu', 'kabel', 'madu', 'teh', 'susu', 'gula'];
   words.forEach((word, g) => {
     for (let j = 0; j < 3; j++) {
-      const hash = (BigInt(g + 1) * 0x9e3779b97f4a7c15n & 0xffffffffffffffffn) ^ BigInt(j);
-      lines.push(`p${g}_${j},img${g}_${j}.jpg,${hash.toString(16).padStart(16, '0')},"${word} ${word}${g} original promo ${j}",${1000 + g}`);
+      const hash = ((BigInt(g + 1) * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn) ^ BigInt(j);
+      lines.push(
+        `p${g}_${j},img${g}_${j}.jpg,${hash.toString(16).padStart(16, '0')},"${word} ${word}${g} original promo ${j}",${1000 + g}`,
+      );
     }
   });
-  writeFileSync(join(dir, 'train.csv'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
   return dir;
 }
 
@@ -31,7 +33,9 @@ test('split protocol writes a complete row and the leaderboard', async () => {
   const spec: ExperimentSpec = {
     name: 'mini-tfidf',
     description: 'test',
-    channels: { main: { features: wordTfidf({ tokenizer: 'sklearn', weighting: 'binary' }), knn: { k: 10 }, thresholds: [0.3, 0.5, 0.7, 0.9] } },
+    channels: {
+      main: { features: wordTfidf({ tokenizer: 'sklearn', weighting: 'binary' }), knn: { k: 10 }, thresholds: [0.3, 0.5, 0.7, 0.9] },
+    },
   };
   const row = await runExperiment(spec, base(results, data));
   const name = data.split('/').pop() as string;
@@ -53,7 +57,11 @@ test('split protocol writes a complete row and the leaderboard', async () => {
 test('full protocol and a fixed threshold name their rows apart', async () => {
   const data = miniDataset();
   const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
-  const spec: ExperimentSpec = { name: 'mini-phash', description: 'test', channels: { main: { features: phash(), knn: { k: 10 }, thresholds: [0, 1, 2, 4] } } };
+  const spec: ExperimentSpec = {
+    name: 'mini-phash',
+    description: 'test',
+    channels: { main: { features: phash(), knn: { k: 10 }, thresholds: [0, 1, 2, 4] } },
+  };
   const full = await runExperiment(spec, [...base(results, data), '--protocol', 'full', '--no-leaderboard']);
   assert.equal(full.protocol, 'full');
   assert.equal(full.f1.val, null);
@@ -63,7 +71,12 @@ test('full protocol and a fixed threshold name their rows apart', async () => {
   assert.equal(fixed.protocol, 'fixed');
   assert.equal(fixed.threshold, 0);
   const name = data.split('/').pop() as string;
-  assert.deepEqual(readdirSync(join(results, name)).sort(), ['mini-phash@full.json', 'mini-phash@full.predictions.jsonl.gz', 'mini-phash@t0.json', 'mini-phash@t0.predictions.jsonl.gz']);
+  assert.deepEqual(readdirSync(join(results, name)).sort(), [
+    'mini-phash@full.json',
+    'mini-phash@full.predictions.jsonl.gz',
+    'mini-phash@t0.json',
+    'mini-phash@t0.predictions.jsonl.gz',
+  ]);
 });
 
 test('bad input stops the run with one line and writes nothing', async () => {
@@ -77,19 +90,42 @@ test('bad input stops the run with one line and writes nothing', async () => {
     },
   };
   const images: FeatureExtractor = { needsImages: true, extract: nan.extract };
-  const spec = (features: FeatureExtractor): ExperimentSpec => ({ name: 'bad', description: 'test', channels: { main: { features: defineFeature('test', z.strictObject({}), () => features)(), knn: { k: 5 }, thresholds: [0.5] } } });
+  const spec = (features: FeatureExtractor): ExperimentSpec => ({
+    name: 'bad',
+    description: 'test',
+    channels: { main: { features: defineFeature('test', z.strictObject({}), () => features)(), knn: { k: 5 }, thresholds: [0.5] } },
+  });
   await assert.rejects(runExperiment(spec(nan), base(results, data)), /embedding of posting_id "p\d+_\d" contains NaN/);
   await assert.rejects(runExperiment(spec(images), base(results, data)), /train_images: 36 of 36 images are missing/);
-  writeFileSync(join(data, 'train.csv'), 'posting_id,image,image_phash,title,label_group\na,a.jpg,94974f937d4c2433,t,1\na,b.jpg,94974f937d4c2433,u,1\n');
+  writeFileSync(
+    join(data, 'train.csv'),
+    'posting_id,image,image_phash,title,label_group\na,a.jpg,94974f937d4c2433,t,1\na,b.jpg,94974f937d4c2433,u,1\n',
+  );
   await assert.rejects(runExperiment(spec(nan), base(results, data)), /row 2 \(posting_id "a"\): duplicate posting_id/);
   await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--k', '0']), /--k must be a positive integer/);
   // Every numeric flag is checked, and thresholds against their distance's range, before any work.
   await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--seed', 'abc']), /--seed must be an integer, got "abc"/);
-  await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--min-matches', '1.5']), /--min-matches must be a positive integer, got "1.5"/);
-  await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--threshold', '-1']), /--threshold -1: main measures cosine distance, so its threshold must be within 0..2/);
+  await assert.rejects(
+    runExperiment(spec(nan), [...base(results, data), '--min-matches', '1.5']),
+    /--min-matches must be a positive integer, got "1.5"/,
+  );
+  await assert.rejects(
+    runExperiment(spec(nan), [...base(results, data), '--threshold', '-1']),
+    /--threshold -1: main measures cosine distance, so its threshold must be within 0..2/,
+  );
   await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--threshold', 'x']), /--threshold x: "x" is not a number/);
-  await assert.rejects(runExperiment(spec(nan), [...base(results, data), '--threshold', 'other=0.3']), /no source "other"; this experiment's sources are main/);
-  const phashSpec: ExperimentSpec = { name: 'bad-phash', description: 'test', channels: { main: { features: phash(), knn: { k: 5 }, thresholds: [4] } } };
-  await assert.rejects(runExperiment(phashSpec, [...base(results, data), '--threshold', '65']), /main measures Hamming bits, so its threshold must be within 0..64/);
+  await assert.rejects(
+    runExperiment(spec(nan), [...base(results, data), '--threshold', 'other=0.3']),
+    /no source "other"; this experiment's sources are main/,
+  );
+  const phashSpec: ExperimentSpec = {
+    name: 'bad-phash',
+    description: 'test',
+    channels: { main: { features: phash(), knn: { k: 5 }, thresholds: [4] } },
+  };
+  await assert.rejects(
+    runExperiment(phashSpec, [...base(results, data), '--threshold', '65']),
+    /main measures Hamming bits, so its threshold must be within 0..64/,
+  );
   assert.deepEqual(readdirSync(results), []);
 });

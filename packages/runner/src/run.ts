@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { hideBin } from 'yargs/helpers';
-import type { ResultRow } from '@prodmatch/leaderboard';
-import { writeResultRow } from '@prodmatch/leaderboard/atomic';
 import { seconds } from '@prodmatch/match';
-import { predictionsPathFor, writePredictions } from '@prodmatch/results';
+import { predictionsPathFor, writePredictions, writeResultRow, type ResultRow } from '@prodmatch/results';
 import { REPO_ROOT } from './paths.ts';
 import { prepareExperiment, type PreparedExperiment } from './prepare.ts';
 import { DEFAULT_FOLDS, runCv, runSplitOrFull } from './protocols.ts';
@@ -15,7 +13,12 @@ import type { ExperimentSpec } from './spec.ts';
 /** The row file's name: <experiment>[@full|@cv|@cvK][@t<thresholds>][@seeds][@<tag>]. */
 export function rowName(prepared: PreparedExperiment): string {
   const { run, fixed, spec } = prepared;
-  const protocol = run.protocol === 'full' ? '@full' : run.protocol === 'cv' ? `@cv${(run.folds ?? DEFAULT_FOLDS) === DEFAULT_FOLDS ? '' : run.folds}` : '';
+  const protocol =
+    run.protocol === 'full'
+      ? '@full'
+      : run.protocol === 'cv'
+        ? `@cv${(run.folds ?? DEFAULT_FOLDS) === DEFAULT_FOLDS ? '' : run.folds}`
+        : '';
   return `${spec.name}${protocol}${fixed !== null ? `@t${fixed.join('_')}` : ''}${prepared.seeds ? '@seeds' : ''}${run.tag ? `@${run.tag}` : ''}`;
 }
 
@@ -28,7 +31,9 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: readonly stri
   const started = process.hrtime.bigint();
   const prepared = await prepareExperiment(spec, rawArgv);
   const { run, dataset, channels, sources, log, combiner } = prepared;
-  log(`${dataset.identity.kind} dataset ${dataset.identity.name}: ${dataset.train.postings.length} postings, ${dataset.identity.groups} groups; protocol ${run.protocol}${run.protocol === 'cv' ? ` (${run.folds ?? DEFAULT_FOLDS} folds)` : ''}; channels ${channels.map((c) => c.name).join(', ')}; combiner ${combiner.name}`);
+  log(
+    `${dataset.identity.kind} dataset ${dataset.identity.name}: ${dataset.train.postings.length} postings, ${dataset.identity.groups} groups; protocol ${run.protocol}${run.protocol === 'cv' ? ` (${run.folds ?? DEFAULT_FOLDS} folds)` : ''}; channels ${channels.map((c) => c.name).join(', ')}; combiner ${combiner.name}`,
+  );
   const timings = { prepare: seconds(started), train: 0, embed: 0, search: 0, total: 0 };
   const seeds = prepared.seeds ?? [run.seed];
   const runOnce = async (seed: number, i: number): Promise<{ seeded: PreparedExperiment; outcome: RunOutcome; row: ResultRow }> => {
@@ -52,14 +57,25 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: readonly stri
   const name = rowName(prepared);
   const path = join(prepared.resultsDir, dataset.identity.name, `${name}.json`);
   // Predictions first: a row on disk always has its predictions beside it.
-  await writePredictions(predictionsPathFor(path), predictionsHeader(first.seeded, name, outcome), predictionRows(outcome.reported, outcome.chosen));
+  await writePredictions(
+    predictionsPathFor(path),
+    predictionsHeader(first.seeded, name, outcome),
+    predictionRows(outcome.reported, outcome.chosen),
+  );
   // Leaves a row untouched when only run-specific fields (timings, finishedAt) would change, so a
   // committed row keeps its bytes and turbo's cache (which hashes tracked outputs) can hit.
   await writeResultRow(path, row);
-  const perChannel = row.channels && row.channels.length > 1 ? ` [${row.channels.map((c) => `${c.name} ${c.f1 ? c.f1.test.toFixed(4) : '—'}`).join(', ')}]` : '';
+  const perChannel =
+    row.channels && row.channels.length > 1
+      ? ` [${row.channels.map((c) => `${c.name} ${c.f1 ? c.f1.test.toFixed(4) : '—'}`).join(', ')}]`
+      : '';
   const interval = row.f1Interval ? ` [${row.f1Interval.low.toFixed(4)}, ${row.f1Interval.high.toFixed(4)}]` : '';
-  const reported = (prepared.seeds ? `mean of ${prepared.seeds.length} seeds (sd ${row.seeds?.sd.toFixed(4)}), ` : '') + (outcome.protocol === 'cv' ? 'pooled out of fold' : outcome.protocol === 'full' ? 'all rows' : 'test');
-  log(`F1 ${reported} ${row.f1.test.toFixed(4)}${interval} (val ${row.f1.val?.toFixed(4) ?? '—'}) at ${sources.map((s, i) => `${s.name}=${outcome.chosen[i]}`).join(' ')}${perChannel}; ${timings.total.toFixed(1)} s -> ${path}`);
+  const reported =
+    (prepared.seeds ? `mean of ${prepared.seeds.length} seeds (sd ${row.seeds?.sd.toFixed(4)}), ` : '') +
+    (outcome.protocol === 'cv' ? 'pooled out of fold' : outcome.protocol === 'full' ? 'all rows' : 'test');
+  log(
+    `F1 ${reported} ${row.f1.test.toFixed(4)}${interval} (val ${row.f1.val?.toFixed(4) ?? '—'}) at ${sources.map((s, i) => `${s.name}=${outcome.chosen[i]}`).join(' ')}${perChannel}; ${timings.total.toFixed(1)} s -> ${path}`,
+  );
   if (run.leaderboard) await regenerateLeaderboard(prepared.resultsDir);
   return row;
 }
@@ -69,9 +85,16 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: readonly stri
  * a text run must not pay for (start-up is part of every run), and the leaderboard reads rows only.
  */
 async function regenerateLeaderboard(resultsDir: string): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'packages', 'leaderboard', 'src', 'cli.ts'), '--results', resultsDir], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'packages', 'leaderboard', 'src', 'cli.ts'), '--results', resultsDir],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`the row is written, but regenerating the leaderboard failed: ${stderr.trim().split('\n').pop() ?? `exit ${code}`}; run \`pnpm leaderboard --results ${resultsDir}\` to retry`);
+  if (code !== 0)
+    throw new Error(
+      `the row is written, but regenerating the leaderboard failed: ${stderr.trim().split('\n').pop() ?? `exit ${code}`}; run \`pnpm leaderboard --results ${resultsDir}\` to retry`,
+    );
 }

@@ -13,18 +13,28 @@ const base = (results: string, data: string): string[] => ['--data', data, '--re
 const spec: ExperimentSpec = {
   name: 'mini-seeds',
   description: 'test',
-  channels: { main: { features: wordTfidf({ tokenizer: 'sklearn', weighting: 'binary' }), knn: { k: 10 }, thresholds: [0.3, 0.5, 0.7, 0.9] } },
+  channels: {
+    main: { features: wordTfidf({ tokenizer: 'sklearn', weighting: 'binary' }), knn: { k: 10 }, thresholds: [0.3, 0.5, 0.7, 0.9] },
+  },
 };
 
 test('--seeds runs once per seed and writes one row with their mean, sd and per-seed F1', async () => {
   const data = miniTextDataset();
   const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
   const row = await runExperiment(spec, [...base(results, data), '--seeds', '1,2,3']);
-  const single = await Promise.all([1, 2, 3].map((seed) => runExperiment(spec, [...base(mkdtempSync(join(tmpdir(), 'prodmatch-results-')), data), '--seed', String(seed)])));
+  const single = await Promise.all(
+    [1, 2, 3].map((seed) =>
+      runExperiment(spec, [...base(mkdtempSync(join(tmpdir(), 'prodmatch-results-')), data), '--seed', String(seed)]),
+    ),
+  );
   const seeds = row.seeds;
   assert.ok(seeds);
   assert.deepEqual(seeds.values, [1, 2, 3]);
-  assert.deepEqual(seeds.perSeed.map((r) => [r.seed, r.f1.test, r.f1.val]), single.map((r) => [r.seed, r.f1.test, r.f1.val]), 'each seed scores as a run with --seed');
+  assert.deepEqual(
+    seeds.perSeed.map((r) => [r.seed, r.f1.test, r.f1.val]),
+    single.map((r) => [r.seed, r.f1.test, r.f1.val]),
+    'each seed scores as a run with --seed',
+  );
   const tests = single.map((r) => r.f1.test);
   const mean = tests.reduce((s, v) => s + v, 0) / 3;
   assert.ok(Math.abs(row.f1.test - mean) < 1e-12 && Math.abs(seeds.mean - mean) < 1e-12);

@@ -1,7 +1,7 @@
 // --seeds 1,2,3: the same experiment once per seed (the seed picks the split or folds and seeds
 // training), summarised in one row, so that a difference between two trained experiments can be held
 // against how much one of them moves from seed to seed.
-import type { ResultRow, SeedsSummary } from '@prodmatch/leaderboard';
+import type { ResultRow, SeedsSummary } from '@prodmatch/results';
 import type { PreparedExperiment } from './prepare.ts';
 
 /** The prepared experiment with another seed: the protocol's split and every feature's training use it. */
@@ -23,7 +23,12 @@ export function seedsRow(rows: readonly ResultRow[], timings: ResultRow['timings
   const vals = rows.map((r) => r.f1.val);
   const seeds: SeedsSummary = {
     values: rows.map((r) => r.seed),
-    perSeed: rows.map((r) => ({ seed: r.seed, f1: r.f1, thresholds: r.thresholds ?? {}, ...(r.f1Interval ? { f1Interval: r.f1Interval } : {}) })),
+    perSeed: rows.map((r) => ({
+      seed: r.seed,
+      f1: r.f1,
+      thresholds: r.thresholds ?? {},
+      ...(r.f1Interval ? { f1Interval: r.f1Interval } : {}),
+    })),
     mean: mean(tests),
     sd: sd(tests),
   };

@@ -9,15 +9,20 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './paths.ts';
 import { miniTextDataset } from './testing.ts';
 
-const HEAVY = /@tensorflow[\\/]|[\\/]sharp[\\/]|@img[\\/]sharp|[\\/]h5wasm[\\/]|packages[\\/](vision|text-encoder[\\/]src[\\/](encoder|bag)|tf)[\\/]/;
+const HEAVY =
+  /@tensorflow[\\/]|[\\/]sharp[\\/]|@img[\\/]sharp|[\\/]h5wasm[\\/]|packages[\\/](vision|text-encoder[\\/]src[\\/](encoder|bag)|tf)[\\/]/;
 
 function loadedModules(experiment: string, args: string[]): string[] {
   const log = join(mkdtempSync(join(tmpdir(), 'prodmatch-modules-')), 'modules.log');
-  const run = spawnSync(process.execPath, ['--import', join(REPO_ROOT, 'scripts', 'record-modules.mjs'), '--import', 'tsx', 'experiment.ts', ...args], {
-    cwd: join(REPO_ROOT, 'experiments', experiment),
-    env: { ...process.env, PRODMATCH_MODULES_LOG: log },
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', join(REPO_ROOT, 'scripts', 'record-modules.mjs'), '--import', 'tsx', 'experiment.ts', ...args],
+    {
+      cwd: join(REPO_ROOT, 'experiments', experiment),
+      env: { ...process.env, PRODMATCH_MODULES_LOG: log },
+      encoding: 'utf8',
+    },
+  );
   assert.equal(run.status, 0, run.stderr);
   return [...new Set(readFileSync(log, 'utf8').trim().split('\n'))];
 }
@@ -26,17 +31,32 @@ test('a text-idf run, leaderboard included, loads no module of tfjs, sharp, h5wa
   const data = miniTextDataset();
   const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
   const modules = loadedModules('text-idf', ['--data', data, '--results', results, '--no-progress']);
-  assert.ok(modules.some((m) => m.includes('packages/features/src/word-tfidf.ts')), 'the recording sees the run\'s own modules');
-  assert.deepEqual(modules.filter((m) => HEAVY.test(m)), []);
+  assert.ok(
+    modules.some((m) => m.includes('packages/features/src/word-tfidf.ts')),
+    "the recording sees the run's own modules",
+  );
+  assert.deepEqual(
+    modules.filter((m) => HEAVY.test(m)),
+    [],
+  );
 });
 
 test('the recording does see heavy modules where a process loads them (a positive control)', () => {
   const log = join(mkdtempSync(join(tmpdir(), 'prodmatch-modules-')), 'modules.log');
-  const run = spawnSync(process.execPath, ['--import', join(REPO_ROOT, 'scripts', 'record-modules.mjs'), '--input-type=module', '-e', "await import('sharp')"], {
-    cwd: join(REPO_ROOT, 'packages', 'data'),
-    env: { ...process.env, PRODMATCH_MODULES_LOG: log },
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', join(REPO_ROOT, 'scripts', 'record-modules.mjs'), '--input-type=module', '-e', "await import('sharp')"],
+    {
+      cwd: join(REPO_ROOT, 'packages', 'data'),
+      env: { ...process.env, PRODMATCH_MODULES_LOG: log },
+      encoding: 'utf8',
+    },
+  );
   assert.equal(run.status, 0, run.stderr);
-  assert.ok(readFileSync(log, 'utf8').split('\n').some((m) => HEAVY.test(m)), 'sharp was loaded and must be seen');
+  assert.ok(
+    readFileSync(log, 'utf8')
+      .split('\n')
+      .some((m) => HEAVY.test(m)),
+    'sharp was loaded and must be seen',
+  );
 });

@@ -19,11 +19,17 @@ test('text-arcface end to end on a mini dataset: trains, checkpoints, writes its
   assert.ok(row.f1.test > 0 && row.f1.test <= 1, `test F1 ${row.f1.test}`);
   const [folder] = readdirSync(checkpoints);
   assert.match(folder, /^text-arcface-[0-9a-f]{16}$/);
-  assert.deepEqual(readdirSync(join(checkpoints, folder)).sort(), ['epoch-001.bin', 'epoch-001.json', 'epoch-002.bin', 'epoch-002.json']);
+  const files = readdirSync(join(checkpoints, folder)).sort();
+  // vision's epoch checkpoints, and the embedding table's own file per saved step (text-encoder/table-file.ts).
+  assert.deepEqual(
+    files.filter((f) => f.startsWith('epoch-')),
+    ['epoch-001.bin', 'epoch-001.json', 'epoch-002.bin', 'epoch-002.json'],
+  );
+  assert.equal(files.filter((f) => /^table-[0-9a-f]+-step-\d+\.bin$/.test(f)).length, 2, files.join(', '));
+  assert.equal(files.length, 6, files.join(', '));
 
   const resumed = await runExperimentProcess('text-arcface', [...args, '--epochs', '3', '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /resumed from .* after epoch 2\b/);
   assert.match(resumed.stderr, /epoch 3\/3/);
 });
-

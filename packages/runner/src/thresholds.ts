@@ -18,7 +18,10 @@ export function fixedThresholds(raw: readonly string[] | undefined, sources: rea
     const match = /^(?:([\w.+-]+)=)?(.*)$/.exec(item) as RegExpExecArray;
     let sourceName = match[1];
     if (sourceName === undefined) {
-      if (sources.length !== 1) throw new UsageError(`--threshold ${item}: this experiment thresholds ${sources.length} sources (${names}); give each as NAME=VALUE`);
+      if (sources.length !== 1)
+        throw new UsageError(
+          `--threshold ${item}: this experiment thresholds ${sources.length} sources (${names}); give each as NAME=VALUE`,
+        );
       sourceName = sources[0].name;
     }
     const source = sources.find((s) => s.name === sourceName);
@@ -26,11 +29,13 @@ export function fixedThresholds(raw: readonly string[] | undefined, sources: rea
     const value = match[2].trim() === '' ? NaN : Number(match[2]);
     const [low, high] = DISTANCE_RANGE[source.unit];
     if (!Number.isFinite(value)) throw new UsageError(`--threshold ${item}: "${match[2]}" is not a number`);
-    if (value < low || value > high) throw new UsageError(`--threshold ${item}: ${source.name} measures ${source.unit}, so its threshold must be within ${low}..${high}`);
+    if (value < low || value > high)
+      throw new UsageError(`--threshold ${item}: ${source.name} measures ${source.unit}, so its threshold must be within ${low}..${high}`);
     if (values.has(source.name)) throw new UsageError(`--threshold: ${source.name} is given twice`);
     values.set(source.name, value);
   }
   const missing = sources.filter((s) => !values.has(s.name)).map((s) => s.name);
-  if (missing.length > 0) throw new UsageError(`--threshold: no value for ${missing.join(', ')}; a fixed-threshold run needs every source (${names})`);
+  if (missing.length > 0)
+    throw new UsageError(`--threshold: no value for ${missing.join(', ')}; a fixed-threshold run needs every source (${names})`);
   return sources.map((s) => values.get(s.name) as number);
 }

@@ -2,6 +2,7 @@
 // the defaults without the training stack (`@prodmatch/text-encoder/defaults`).
 import type { ArcFaceOptions, HeadKind, LearningRateSchedule, SamplerKind } from '@prodmatch/vision/constants';
 import { SEED_ARCFACE } from '@prodmatch/vision/constants';
+import type { TableOptimizer } from './bag.ts';
 import { DEFAULT_FEATURES, type HashedFeatureSpec } from './hashing.ts';
 import type { InputWeighting } from './inputs.ts';
 
@@ -16,6 +17,11 @@ export interface TitleEncoderConfig {
   initScale: number;
   /** Dropout on the batch-normed embedding while training. */
   dropout: number;
+  /**
+   * Titles of a batch whose head and loss are differentiated together (step.ts): the backend holds about
+   * 60 [headChunk, groups] float32 tensors at a step's peak. Changes memory, not what is learned.
+   */
+  headChunk: number;
   head: HeadKind;
   arcface: ArcFaceOptions;
   sampler: SamplerKind;
@@ -24,6 +30,8 @@ export interface TitleEncoderConfig {
   schedule: LearningRateSchedule;
   /** The table's learning rate is the schedule's times this. */
   tableRateScale: number;
+  /** The table's optimizer: lazy 'adam', or 'rowwise-adam' (one second moment per row; 2/3 of the memory). */
+  tableOptimizer: TableOptimizer;
   /**
    * At inference, n-grams without a table row (too rare in training, or unseen): 'drop' them, or give
    * each a fixed row drawn from the table's initial distribution, seeded by its bucket, as a full hashed
@@ -48,6 +56,7 @@ export const DEFAULT_TITLE_ENCODER: TitleEncoderConfig = {
   dim: 512,
   initScale: 0.3,
   dropout: 0.2,
+  headChunk: 64,
   head: 'arcface',
   arcface: SEED_ARCFACE,
   sampler: 'uniform',
@@ -55,7 +64,7 @@ export const DEFAULT_TITLE_ENCODER: TitleEncoderConfig = {
   batchSize: 256,
   schedule: { start: 4e-3, max: 4e-3, min: 1e-4, rampEpochs: 0, sustainEpochs: 3, decay: 0.5 },
   tableRateScale: 1,
+  tableOptimizer: 'adam',
   unseen: 'random',
   unseenScale: 1,
 };
-

@@ -67,11 +67,13 @@ export async function setWasmBackendWithThreads(threads: number): Promise<number
   let count = 0;
   (globalThis as { Blob: unknown }).Blob = class {
     constructor(parts: unknown[]) {
+      // biome-ignore lint/correctness/noConstructorReturn: the patched Blob hands tfjs's worker loader a file on disk instead
       return new ScriptFile(parts, dir, count++, workerPrefix);
     }
   };
   // every Blob made while the patch is in place is a ScriptFile; anything else keeps Node's own URL
-  URL.createObjectURL = (blob: Parameters<typeof URL.createObjectURL>[0]): string => (blob instanceof ScriptFile ? blob.path : saved.createObjectURL.call(URL, blob));
+  URL.createObjectURL = (blob: Parameters<typeof URL.createObjectURL>[0]): string =>
+    blob instanceof ScriptFile ? blob.path : saved.createObjectURL.call(URL, blob);
   os.cpus = () => Array.from({ length: 2 * threads }, () => saved.cpus()[0]);
   tfc.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(threads);

@@ -25,7 +25,10 @@ export const SEED_ARCFACE: ArcFaceOptions = { margin: 0.5, scale: 30, easyMargin
 export function arcFaceLogits(tf: Tf, embeddings: Tensor2D, weights: Tensor2D, labels: Tensor1D, o: ArcFaceOptions): Tensor2D {
   return tf.tidy(() => {
     const classes = weights.shape[1];
-    const cosine = tf.matMul(tf.div(embeddings, tf.maximum(tf.norm(embeddings, 2, 1, true), 1e-12)), tf.div(weights, tf.maximum(tf.norm(weights, 2, 0, true), 1e-12)));
+    const cosine = tf.matMul(
+      tf.div(embeddings, tf.maximum(tf.norm(embeddings, 2, 1, true), 1e-12)),
+      tf.div(weights, tf.maximum(tf.norm(weights, 2, 0, true), 1e-12)),
+    );
     // sqrt has an infinite slope at 0; clamping keeps gradients finite for a perfectly aligned row.
     const sine = tf.sqrt(tf.clipByValue(tf.sub(1, tf.square(cosine)), 1e-7, 1));
     const phi = tf.sub(tf.mul(cosine, Math.cos(o.margin)), tf.mul(sine, Math.sin(o.margin)));
@@ -59,7 +62,14 @@ function glorot(tf: Tf, fanIn: number, fanOut: number, seed: number): Variable<R
 }
 
 /** Softmax classifier: a dense layer with bias; ArcFace: class centres compared by cosine with a margin. */
-export function createHead(tf: Tf, kind: HeadKind, dim: number, classes: number, seed: number, arcface: ArcFaceOptions = SEED_ARCFACE): Head {
+export function createHead(
+  tf: Tf,
+  kind: HeadKind,
+  dim: number,
+  classes: number,
+  seed: number,
+  arcface: ArcFaceOptions = SEED_ARCFACE,
+): Head {
   const weights = glorot(tf, dim, classes, seed);
   if (kind === 'arcface') {
     return { kind, variables: [weights], logits: (x, labels) => arcFaceLogits(tf, x, weights, labels, arcface) };

@@ -25,8 +25,7 @@ export const conv2DBackpropFilterConfig: KernelConfig = {
       const window = readInputWindow(s, x, info);
       const xt = s.transpose(window.x, [3, 1, 2, 0]); // [Ci, H', W', N]
       const ft = s.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, Co]
-      const out = s.run('Conv2D', { x: xt, filter: ft },
-        { strides: [1, 1], pad: window.pad, dilations: [sh, sw], dataFormat: 'NHWC' }); // [Ci, KH, KW, Co]
+      const out = s.run('Conv2D', { x: xt, filter: ft }, { strides: [1, 1], pad: window.pad, dilations: [sh, sw], dataFormat: 'NHWC' }); // [Ci, KH, KW, Co]
       if (out.shape[1] !== kh || out.shape[2] !== kw || out.shape[3] !== co) {
         throw new Error(`Conv2DBackpropFilter (wasm): internal shape mismatch ${out.shape} vs ${filterShape}`);
       }
@@ -49,7 +48,12 @@ export const conv2DBackpropFilterConfig: KernelConfig = {
  */
 const FILTER_GRAD_CHUNK = 2048;
 
-interface SharedPaddingGrid { g: number; gc: number; bh: number; bw: number }
+interface SharedPaddingGrid {
+  g: number;
+  gc: number;
+  bh: number;
+  bw: number;
+}
 
 /** The grid of filterGradStride1, or null where padding of a filter's size or more leaves output rows without input. */
 function sharedPaddingGrid(info: ConvInfo): SharedPaddingGrid | null {
@@ -71,10 +75,29 @@ function filterGradStride1(s: KernelScope, x: TensorInfo, dy: TensorInfo, info: 
   const first = (g - top) * bw + (gc - left);
   const end = (n - 1) * bh * bw + (g - top + oh - 1) * bw + (gc - left + ow - 1) + 1;
   const maxShift = (kh - 1) * bw + (kw - 1);
-  const xGrid = s.reshape(s.pad(x, [[0, 0], [g, 0], [gc, 0], [0, 0]]), [gridLength, ci]);
+  const xGrid = s.reshape(
+    s.pad(x, [
+      [0, 0],
+      [g, 0],
+      [gc, 0],
+      [0, 0],
+    ]),
+    [gridLength, ci],
+  );
   const xLength = Math.max(gridLength, end + maxShift);
-  const xt = s.transpose(s.pad(xGrid, [[0, xLength - gridLength], [0, 0]]), [1, 0]); // [Ci, xLength]
-  const dyGrid = s.pad(dy, [[0, 0], [g - top, bh - oh - (g - top)], [gc - left, bw - ow - (gc - left)], [0, 0]]);
+  const xt = s.transpose(
+    s.pad(xGrid, [
+      [0, xLength - gridLength],
+      [0, 0],
+    ]),
+    [1, 0],
+  ); // [Ci, xLength]
+  const dyGrid = s.pad(dy, [
+    [0, 0],
+    [g - top, bh - oh - (g - top)],
+    [gc - left, bw - ow - (gc - left)],
+    [0, 0],
+  ]);
   const dyFlat = s.reshape(dyGrid, [gridLength, co]);
   // XNNPACK's GEMM does not block the reduction axis; chunks of ~2k columns keep its packed panels
   // in cache (measured ~1.5x faster on the 32x32x32 layer than one matMul over all 37k columns).
@@ -96,8 +119,7 @@ function filterGradStride1(s: KernelScope, x: TensorInfo, dy: TensorInfo, info: 
     }
     // not the Slice kernel: it copies its whole input off the heap (readSync) on every call
     const dyChunk = s.adopt(s.backend.makeOutput([width, co], 'float32'));
-    s.backend.typedArrayFromHeap(dyChunk)
-      .set(s.backend.typedArrayFromHeap(dyFlat).subarray(begin * co, (begin + width) * co));
+    s.backend.typedArrayFromHeap(dyChunk).set(s.backend.typedArrayFromHeap(dyFlat).subarray(begin * co, (begin + width) * co));
     const part = s.run('BatchMatMul', { a: patches, b: dyChunk }, { transposeA: false, transposeB: false });
     dw = dw ? s.run('Add', { a: dw, b: part }) : part;
   }

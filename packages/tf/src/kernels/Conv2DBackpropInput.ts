@@ -18,8 +18,7 @@ export const conv2DBackpropInputConfig: KernelConfig = {
       const window = dilatedGradientWindow(s, dy, info);
       // flip spatially and swap in/out channels: [KH, KW, Ci, Co] -> [KH, KW, Co, Ci]
       const flipped = s.transpose(s.flipTaps(filter), [0, 1, 3, 2]);
-      return s.run('Conv2D', { x: window.x, filter: flipped },
-        { strides: [1, 1], pad: window.pad, dilations: [1, 1], dataFormat: 'NHWC' });
+      return s.run('Conv2D', { x: window.x, filter: flipped }, { strides: [1, 1], pad: window.pad, dilations: [1, 1], dataFormat: 'NHWC' });
     });
   },
 };

@@ -28,14 +28,11 @@ export const depthwiseConv2dNativeBackpropFilterConfig: KernelConfig = {
       const wp = xpad.shape[2];
       const xt = s.reshape(s.transpose(xpad, [1, 2, 0, 3]), [1, hp, wp, n * c]); // channels (n, c)
       const ft = s.reshape(s.transpose(dy, [1, 2, 0, 3]), [oh, ow, n * c, mult]); // [OH, OW, (n,c), m]
-      const out = s.run('DepthwiseConv2dNative', { x: xt, filter: ft },
-        { strides: [dh, dw], pad: 'valid', dilations: [sh, sw] }); // [1, KH, KW, n*c*m]
+      const out = s.run('DepthwiseConv2dNative', { x: xt, filter: ft }, { strides: [dh, dw], pad: 'valid', dilations: [sh, sw] }); // [1, KH, KW, n*c*m]
       if (out.shape[1] !== kh || out.shape[2] !== kw) {
         throw new Error(`DepthwiseConv2dNativeBackpropFilter (wasm): internal shape mismatch ${out.shape} vs ${filterShape}`);
       }
-      const summed = n === 1
-        ? out
-        : s.run('Sum', { x: s.reshape(out, [kh * kw, n, c * mult]) }, { axis: [1], keepDims: false });
+      const summed = n === 1 ? out : s.run('Sum', { x: s.reshape(out, [kh * kw, n, c * mult]) }, { axis: [1], keepDims: false });
       return s.reshape(summed, [kh, kw, c, mult]);
     });
   },

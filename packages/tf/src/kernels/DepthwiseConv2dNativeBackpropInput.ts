@@ -18,8 +18,11 @@ export const depthwiseConv2dNativeBackpropInputConfig: KernelConfig = {
       const window = dilatedGradientWindow(s, dy, info);
       let flipped = s.flipTaps(filter);
       if (mult !== 1) flipped = s.reshape(flipped, [kh, kw, c * mult, 1]);
-      const out = s.run('DepthwiseConv2dNative', { x: window.x, filter: flipped },
-        { strides: [1, 1], pad: window.pad, dilations: [info.dilationHeight, info.dilationWidth] });
+      const out = s.run(
+        'DepthwiseConv2dNative',
+        { x: window.x, filter: flipped },
+        { strides: [1, 1], pad: window.pad, dilations: [info.dilationHeight, info.dilationWidth] },
+      );
       if (mult === 1) return out;
       return s.run('Sum', { x: s.reshape(out, [n, h, w, c, mult]) }, { axis: [4], keepDims: false });
     });

@@ -17,7 +17,8 @@ export const fusedBatchNormConfig: KernelConfig = {
     const { offset, scale } = inputs;
     const channels = x.shape[x.shape.length - 1];
     const perChannel = (t: TensorInfo | undefined) => t == null || (t.dtype === 'float32' && tfc.util.sizeFromShape(t.shape) === channels);
-    if (x.dtype !== 'float32' || x.shape.length < 2 || ![mean, variance, offset, scale].every(perChannel)) return runStockKernel(FusedBatchNorm, args);
+    if (x.dtype !== 'float32' || x.shape.length < 2 || ![mean, variance, offset, scale].every(perChannel))
+      return runStockKernel(FusedBatchNorm, args);
     const varianceEpsilon = numberAttr(attrs, FusedBatchNorm, 'varianceEpsilon');
     return withScope(backend, FusedBatchNorm, (s) => {
       const vector = (t: TensorInfo) => s.reshape(t, [channels]);

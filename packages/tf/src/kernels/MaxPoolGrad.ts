@@ -14,12 +14,24 @@ export const maxPoolGradConfig: KernelConfig = {
     const dy = tensorInput(inputs, MaxPoolGrad, 'dy');
     const x = tensorInput(inputs, MaxPoolGrad, 'input');
     const y = tensorInput(inputs, MaxPoolGrad, 'output');
-    const info = tfc.backend_util.computePool2DInfo(shape4(x.shape, MaxPoolGrad, 'the input'), pairAttr(attrs, MaxPoolGrad, 'filterSize'),
-      pairAttr(attrs, MaxPoolGrad, 'strides'), 1, padAttr(attrs, MaxPoolGrad), roundingModeAttr(attrs, MaxPoolGrad));
+    const info = tfc.backend_util.computePool2DInfo(
+      shape4(x.shape, MaxPoolGrad, 'the input'),
+      pairAttr(attrs, MaxPoolGrad, 'filterSize'),
+      pairAttr(attrs, MaxPoolGrad, 'strides'),
+      1,
+      padAttr(attrs, MaxPoolGrad),
+      roundingModeAttr(attrs, MaxPoolGrad),
+    );
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
     const [n, h, w, c] = x.shape;
-    const fast = x.dtype === 'float32' && kh === sh && kw === sw && h === oh * kh && w === ow * kw
-      && info.padInfo.top === 0 && info.padInfo.left === 0;
+    const fast =
+      x.dtype === 'float32' &&
+      kh === sh &&
+      kw === sw &&
+      h === oh * kh &&
+      w === ow * kw &&
+      info.padInfo.top === 0 &&
+      info.padInfo.left === 0;
     if (!fast) return runStockKernel(MaxPoolGrad, args);
     return withScope(backend, MaxPoolGrad, (s) => {
       const win = [n, oh, kh, ow, kw, c];
@@ -30,8 +42,7 @@ export const maxPoolGradConfig: KernelConfig = {
       const order = new Float32Array(kh * kw).map((_, i) => kh * kw - i);
       const weights = s.reshape(s.constant(order, [kh * kw]), [1, 1, kh, 1, kw, 1]);
       const ranked = s.run('Sub', { a: weights, b: s.run('Multiply', { a: notMax, b: weights }) });
-      const best = s.run('MaxPool', { x: s.reshape(ranked, [n, h, w, c]) },
-        { filterSize: [kh, kw], strides: [kh, kw], pad: 'valid' });
+      const best = s.run('MaxPool', { x: s.reshape(ranked, [n, h, w, c]) }, { filterSize: [kh, kw], strides: [kh, kw], pad: 'valid' });
       const threshold = s.run('Sub', { a: best, b: s.constant(new Float32Array([0.5]), []) });
       const first = s.run('Step', { x: s.run('Sub', { a: ranked, b: s.reshape(threshold, cell) }) }, { alpha: 0 });
       const dx = s.run('Multiply', { a: first, b: s.reshape(dy, cell) });

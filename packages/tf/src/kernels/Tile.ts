@@ -23,7 +23,10 @@ export const tileConfig: KernelConfig = {
     }
     if (copies > MAX_TILE_COPIES) return runStockKernel(Tile, args);
     const backend = wasmBackend(args.backend, Tile);
-    const out = backend.makeOutput(x.shape.map((d, i) => d * reps[i]), x.dtype);
+    const out = backend.makeOutput(
+      x.shape.map((d, i) => d * reps[i]),
+      x.dtype,
+    );
     const values = backend.typedArrayFromHeap(out);
     values.set(backend.typedArrayFromHeap(x));
     for (let a = shape.length - 1; a >= 0; a--) {

@@ -14,7 +14,9 @@ export const unsortedSegmentSumConfig: KernelConfig = {
     const segmentIds = tensorInput(inputs, UnsortedSegmentSum, 'segmentIds');
     const numSegments = numberAttr(attrs, UnsortedSegmentSum, 'numSegments');
     if (segmentIds.shape.length !== 1 || segmentIds.shape[0] !== x.shape[0]) {
-      throw new Error(`UnsortedSegmentSum (wasm): segment ids must be one per row of x, got shape [${segmentIds.shape}] for x [${x.shape}]`);
+      throw new Error(
+        `UnsortedSegmentSum (wasm): segment ids must be one per row of x, got shape [${segmentIds.shape}] for x [${x.shape}]`,
+      );
     }
     const rows = x.shape[0];
     const width = x.shape.slice(1).reduce((a, b) => a * b, 1);

@@ -12,12 +12,13 @@ export const unsortedSegmentSumGradConfig: GradConfig = {
     const [segmentIds] = saved;
     const numSegments = numberAttr(attrs, UnsortedSegmentSum, 'numSegments');
     return {
-      x: () => tfc.tidy(() => {
-        const g = singleGradient(dy, UnsortedSegmentSum);
-        const clipped = tfc.clipByValue(segmentIds, 0, numSegments - 1);
-        const inRange = tfc.cast(tfc.logicalAnd(tfc.greaterEqual(segmentIds, 0), tfc.less(segmentIds, numSegments)), g.dtype);
-        return tfc.mul(tfc.gather(g, clipped), tfc.reshape(inRange, [segmentIds.size, ...g.shape.slice(1).map(() => 1)]));
-      }),
+      x: () =>
+        tfc.tidy(() => {
+          const g = singleGradient(dy, UnsortedSegmentSum);
+          const clipped = tfc.clipByValue(segmentIds, 0, numSegments - 1);
+          const inRange = tfc.cast(tfc.logicalAnd(tfc.greaterEqual(segmentIds, 0), tfc.less(segmentIds, numSegments)), g.dtype);
+          return tfc.mul(tfc.gather(g, clipped), tfc.reshape(inRange, [segmentIds.size, ...g.shape.slice(1).map(() => 1)]));
+        }),
     };
   },
 };

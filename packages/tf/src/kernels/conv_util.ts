@@ -17,12 +17,24 @@ export function isChannelsLast(attrs: NamedAttrMap | undefined, kernelName: stri
  * tfjs-core gives the conv gradient kernels: strides, pad, dimRoundingMode and (depthwise kernels
  * only; the Conv2D gradients have none, so dilation 1) dilations.
  */
-export function forwardGeometry(attrs: NamedAttrMap | undefined, kernelName: string, xShape: readonly number[],
-  filterShape: readonly number[], depthwise: boolean): ConvInfo {
+export function forwardGeometry(
+  attrs: NamedAttrMap | undefined,
+  kernelName: string,
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  depthwise: boolean,
+): ConvInfo {
   const dilations = attrs?.dilations == null ? 1 : pairAttr(attrs, kernelName, 'dilations');
-  return tfc.backend_util.computeConv2DInfo(shape4(xShape, kernelName, 'the input'), shape4(filterShape, kernelName, 'the filter'),
-    pairAttr(attrs, kernelName, 'strides'), dilations, padAttr(attrs, kernelName), roundingModeAttr(attrs, kernelName),
-    depthwise, 'channelsLast');
+  return tfc.backend_util.computeConv2DInfo(
+    shape4(xShape, kernelName, 'the input'),
+    shape4(filterShape, kernelName, 'the filter'),
+    pairAttr(attrs, kernelName, 'strides'),
+    dilations,
+    padAttr(attrs, kernelName),
+    roundingModeAttr(attrs, kernelName),
+    depthwise,
+    'channelsLast',
+  );
 }
 
 /**
@@ -52,10 +64,17 @@ function correlationInputWindow(len: number, outLen: number, kEff: number, strid
 }
 
 /** A tensor cropped to the window a correlation reads, and the zero padding the correlation adds around it. */
-export interface Windowed { x: TensorInfo; pad: ExplicitPadding }
+export interface Windowed {
+  x: TensorInfo;
+  pad: ExplicitPadding;
+}
 
-const explicitPadding = (rows: { padBefore: number; padAfter: number }, cols: { padBefore: number; padAfter: number }): ExplicitPadding =>
-  [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
+const explicitPadding = (rows: { padBefore: number; padAfter: number }, cols: { padBefore: number; padAfter: number }): ExplicitPadding => [
+  [0, 0],
+  [rows.padBefore, rows.padAfter],
+  [cols.padBefore, cols.padAfter],
+  [0, 0],
+];
 
 /**
  * The input-gradient correlation's operand: dy zero-dilated by the stride, cropped (and padded) so

@@ -31,9 +31,7 @@ export function blockReductionConfig(kernelName: Reduction): KernelConfig {
       const m = size(x.shape.slice(axes[0], last + 1));
       const inner = size(x.shape.slice(last + 1));
       if (m === 0 || outer * inner === 0) return runStockKernel(kernelName, args);
-      const outShape = keepDims
-        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-        : x.shape.filter((_, i) => !axes.includes(i));
+      const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
       // [outer, a, b, inner] with the reduced block split as a x b (b = last reduced axis)
       const b = x.shape[last];
       const a = m / b;

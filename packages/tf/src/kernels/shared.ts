@@ -12,14 +12,19 @@ export type ExplicitPadding = tfc.backend_util.ExplicitPadding;
 export type Padding = 'same' | 'valid' | number | ExplicitPadding;
 export type RoundingMode = 'floor' | 'round' | 'ceil';
 
-function isBackendWasm(backend: {}): backend is BackendWasm {
-  return typeof backend === 'object' && backend !== null
-    && 'makeOutput' in backend && typeof backend.makeOutput === 'function'
-    && 'typedArrayFromHeap' in backend && typeof backend.typedArrayFromHeap === 'function';
+function isBackendWasm(backend: object): backend is BackendWasm {
+  return (
+    typeof backend === 'object' &&
+    backend !== null &&
+    'makeOutput' in backend &&
+    typeof backend.makeOutput === 'function' &&
+    'typedArrayFromHeap' in backend &&
+    typeof backend.typedArrayFromHeap === 'function'
+  );
 }
 
 /** The backend a kernel runs on, which must be tfjs-backend-wasm's (these kernels work on its heap). */
-export function wasmBackend(backend: {}, kernelName: string): BackendWasm {
+export function wasmBackend(backend: object, kernelName: string): BackendWasm {
   if (!isBackendWasm(backend)) throw new Error(`${kernelName} (wasm): not running on the wasm backend`);
   return backend;
 }
@@ -100,7 +105,14 @@ export class KernelScope {
     if (sh === 1 && sw === 1) return x;
     const [n, h, w, c] = x.shape;
     const x6 = this.reshape(x, [n, h, 1, w, 1, c]);
-    const padded = this.pad(x6, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    const padded = this.pad(x6, [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
     return this.reshape(padded, [n, h * sh, w * sw, c]);
   }
 
@@ -116,7 +128,7 @@ export class KernelScope {
 }
 
 /** Runs `f` in a KernelScope on the kernel's backend: its result survives, every other intermediate is freed. */
-export function withScope(backend: {}, kernelName: string, f: (s: KernelScope) => TensorInfo): TensorInfo {
+export function withScope(backend: object, kernelName: string, f: (s: KernelScope) => TensorInfo): TensorInfo {
   const scope = new KernelScope(wasmBackend(backend, kernelName));
   let out: TensorInfo;
   try {

@@ -1,10 +1,24 @@
-// Fixture rows for this package's tests; kept out of *.test.ts so several test files can share them.
+// Fixture rows for tests (this package's, the leaderboard's, the runner's): @prodmatch/results/testing.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetIdentity, ResultRow } from './row.ts';
 
-export const REAL: DatasetIdentity = { name: 'shopee', kind: 'real', path: '../shared/datasets/shopee', rows: 27402, groups: 8858, sha256: 'a'.repeat(64) };
-export const SYNTHETIC: DatasetIdentity = { name: 'synthetic-small', kind: 'synthetic', path: 'datasets/synthetic-small', rows: 2000, groups: 500, sha256: 'b'.repeat(64) };
+export const REAL: DatasetIdentity = {
+  name: 'shopee',
+  kind: 'real',
+  path: '../shared/datasets/shopee',
+  rows: 27402,
+  groups: 8858,
+  sha256: 'a'.repeat(64),
+};
+export const SYNTHETIC: DatasetIdentity = {
+  name: 'synthetic-small',
+  kind: 'synthetic',
+  path: 'datasets/synthetic-small',
+  rows: 2000,
+  groups: 500,
+  sha256: 'b'.repeat(64),
+};
 
 /** A plausible row: an F1 curve peaking at `threshold`, val slightly above test. */
 export function makeRow(experiment: string, dataset: DatasetIdentity, f1Test: number, overrides: Partial<ResultRow> = {}): ResultRow {

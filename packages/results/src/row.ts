@@ -1,5 +1,6 @@
-// The result-row contract (../shared/DESIGN.md): the runner writes it, the leaderboard reads it.
-// Nothing else is shared between the two, so the leaderboard never depends on which experiments ran.
+// The result-row contract (DESIGN.md), owned here: the runner writes rows (writeResultRow), and every
+// reader (the leaderboard, `pnpm submit`, the explorer) checks them with parseResultRow. Nothing else is
+// shared between writer and readers, so the leaderboard never depends on which experiments ran.
 
 import type { DatasetIdentity } from '@prodmatch/data';
 

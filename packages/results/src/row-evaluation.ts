@@ -22,19 +22,22 @@ function checkInterval(value: Json, field: string, fail: Fail): F1Interval {
   if (high < low) fail(`${field}.high`, `>= ${field}.low (${low})`, high);
   const level = value.level;
   if (typeof level !== 'number' || !(level > 0 && level < 1)) fail(`${field}.level`, 'a number within (0, 1)', level);
-  if (!Number.isInteger(value.resamples) || (value.resamples as number) < 1) fail(`${field}.resamples`, 'a positive integer', value.resamples);
+  if (!Number.isInteger(value.resamples) || (value.resamples as number) < 1)
+    fail(`${field}.resamples`, 'a positive integer', value.resamples);
   if (value.unit !== 'label group') fail(`${field}.unit`, '"label group"', value.unit);
   if (!Number.isInteger(value.seed)) fail(`${field}.seed`, 'an integer', value.seed);
   return { low, high, level: level as number, resamples: value.resamples as number, unit: 'label group', seed: value.seed as number };
 }
 
 function finite(value: Json, field: string, fail: Fail, min = -Infinity): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) fail(field, min === -Infinity ? 'a finite number' : `a finite number >= ${min}`, value);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min)
+    fail(field, min === -Infinity ? 'a finite number' : `a finite number >= ${min}`, value);
   return value as number;
 }
 
 function integer(value: Json, field: string, fail: Fail, min = Number.MIN_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || (value as number) < min) fail(field, min === Number.MIN_SAFE_INTEGER ? 'an integer' : `an integer >= ${min}`, value);
+  if (!Number.isInteger(value) || (value as number) < min)
+    fail(field, min === Number.MIN_SAFE_INTEGER ? 'an integer' : `an integer >= ${min}`, value);
   return value as number;
 }
 
