@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import {
   chartIsCurrent,
@@ -13,7 +13,8 @@ import {
 } from './charts.ts';
 import { chartKey, leaderboardMarkdown, orderRows, type ChartLink } from './markdown.ts';
 import { readResultRows, rowLabel } from './read-rows.ts';
-import { writeFileAtomic, withDirectoryLock, type LockOptions } from '@prodmatch/results';
+import { parseGallerySizeBench, writeFileAtomic, withDirectoryLock, type GallerySizeBench, type LockOptions } from '@prodmatch/results';
+import { gallerySizeChartName, gallerySizeChartSpec, gallerySizeMarkdown } from './gallery-size.ts';
 import { compareWithBest } from './ties.ts';
 
 export const LEADERBOARD_FILE = 'LEADERBOARD.md';
@@ -31,6 +32,13 @@ function plan(resultsDir: string, dataset: string, name: string, spec: TopLevelS
   const base = join(resultsDir, CHARTS_DIR, dataset, name);
   const rel = relative(resultsDir, base).split('\\').join('/');
   return { base, spec, link: { image: `${rel}.png`, spec: `${rel}.vl.json` } };
+}
+
+/** results/bench/gallery-size.json, or null when the benchmark has not run. */
+async function readGallerySizeBench(resultsDir: string): Promise<GallerySizeBench | null> {
+  const file = join(resultsDir, 'bench', 'gallery-size.json');
+  const text = await readFile(file, 'utf8').catch(() => null);
+  return text === null ? null : parseGallerySizeBench(text, file);
 }
 
 /** Deletes chart files under charts/ that no current row produced (a row file was removed or renamed). */
@@ -89,7 +97,19 @@ export async function regenerateLeaderboard(
           }
         }
       }
-      const markdown = leaderboardMarkdown(rows, { sweeps, overlays, joints }, await compareWithBest(rows, resultsDir));
+      const gallerySizes = await readGallerySizeBench(resultsDir);
+      const gallerySizeCharts = new Map<string, ChartLink>();
+      for (const run of gallerySizes?.runs ?? []) {
+        for (const e of run.experiments) {
+          const chart = plan(resultsDir, run.dataset.name, gallerySizeChartName(e.experiment), gallerySizeChartSpec(run, e));
+          gallerySizeCharts.set(`${run.dataset.name}/${gallerySizeChartName(e.experiment)}`, chart.link);
+          planned.push(chart);
+        }
+      }
+      const section = gallerySizeMarkdown(gallerySizes, gallerySizeCharts);
+      const markdown =
+        leaderboardMarkdown(rows, { sweeps, overlays, joints }, await compareWithBest(rows, resultsDir)) +
+        (section.length > 0 ? `\n${section.join('\n').replace(/\n+$/, '')}\n` : '');
       const rendered: { chart: PlannedChart; files: RenderedChart }[] = [];
       for (const chart of planned) {
         if (!(await chartIsCurrent(chart.spec, chart.base))) rendered.push({ chart, files: await renderChartFiles(chart.spec) });
