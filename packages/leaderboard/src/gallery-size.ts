@@ -6,7 +6,8 @@ import type { TopLevelSpec } from './charts.ts';
 import type { ChartLink } from './markdown.ts';
 
 /** Chart name under charts/<dataset>/ for one experiment's curve. */
-export const gallerySizeChartName = (experiment: string): string => `gallery-size.${experiment}`;
+export const gallerySizeChartName = (experiment: string, disjoint = false): string =>
+  `gallery-size${disjoint ? '-disjoint' : ''}.${experiment}`;
 
 const tunedLabel = (e: GallerySizeExperiment, tunedSize: number): string => {
   if (tunedSize === 0) return `split row (val ${e.splitRow?.valRows ?? '?'} rows)`;
@@ -116,13 +117,13 @@ export function gallerySizeMarkdown(bench: GallerySizeBench | null, charts: Read
   ];
   for (const run of bench.runs) {
     lines.push(
-      `### ${run.dataset.name} (${run.dataset.rows} rows)`,
+      `### ${run.dataset.name} (${run.dataset.rows} rows)${run.disjoint ? ', tuned and scored on disjoint halves of the groups' : ''}`,
       '',
       `\`${run.command}\` at ${run.gitCommit ?? 'an unknown commit'}, ${run.finishedAt.slice(0, 16).replace('T', ' ')}Z; ${run.seconds.toFixed(0)} s at load ${run.load.start.toFixed(1)} -> ${run.load.end.toFixed(1)}.`,
       '',
     );
     for (const e of run.experiments)
-      lines.push(...experimentLines(run, e, charts.get(`${run.dataset.name}/${gallerySizeChartName(e.experiment)}`)));
+      lines.push(...experimentLines(run, e, charts.get(`${run.dataset.name}/${gallerySizeChartName(e.experiment, run.disjoint)}`)));
   }
   return lines;
 }

@@ -101,8 +101,9 @@ export async function regenerateLeaderboard(
       const gallerySizeCharts = new Map<string, ChartLink>();
       for (const run of gallerySizes?.runs ?? []) {
         for (const e of run.experiments) {
-          const chart = plan(resultsDir, run.dataset.name, gallerySizeChartName(e.experiment), gallerySizeChartSpec(run, e));
-          gallerySizeCharts.set(`${run.dataset.name}/${gallerySizeChartName(e.experiment)}`, chart.link);
+          const name = gallerySizeChartName(e.experiment, run.disjoint);
+          const chart = plan(resultsDir, run.dataset.name, name, gallerySizeChartSpec(run, e));
+          gallerySizeCharts.set(`${run.dataset.name}/${name}`, chart.link);
           planned.push(chart);
         }
       }

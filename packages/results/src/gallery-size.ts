@@ -65,6 +65,8 @@ export interface GallerySizeExperiment {
 
 export interface GallerySizeRun {
   dataset: DatasetIdentity;
+  /** Tuned and scored on disjoint halves of the groups (`--disjoint`); absent or false: both from the whole pool. */
+  disjoint?: boolean;
   /** Seed of the tuning draws; scoring galleries are drawn with seed + 1 (at all rows both are every row). */
   seed: number;
   sizes: number[];
@@ -80,7 +82,7 @@ export interface GallerySizeRun {
 export interface GallerySizeBench {
   format: typeof GALLERY_SIZE_FORMAT;
   version: typeof GALLERY_SIZE_VERSION;
-  /** One run per dataset (a new run on a dataset replaces its old one). */
+  /** One run per dataset and --disjoint (a new run replaces the old one of both). */
   runs: GallerySizeRun[];
 }
 

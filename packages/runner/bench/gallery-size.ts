@@ -47,6 +47,11 @@ const args = yargs(hideBin(process.argv))
     describe: 'sizes left out of the fit, one at a time, to measure the fitted thresholds on [default: 12000,all; synthetic 700]',
   })
   .option('seed', { type: 'number', default: 42 })
+  .option('disjoint', {
+    type: 'boolean',
+    default: false,
+    describe: 'tune and score on disjoint halves of the groups (no scoring posting in any tuning gallery); sizes stop at a half',
+  })
   .strict()
   .parseSync();
 
@@ -79,6 +84,7 @@ for (const name of names) {
       heldOut: sizeList('held-out', args['held-out'] ?? (synthetic ? '700' : '12000,all')),
       seed: args.seed,
       splitRow,
+      disjoint: args.disjoint,
     }),
   );
 }
@@ -87,6 +93,7 @@ const previous: GallerySizeBench = existsSync(GALLERY_SIZE_FILE)
   : { format: GALLERY_SIZE_FORMAT, version: GALLERY_SIZE_VERSION, runs: [] };
 const run = {
   dataset: first.dataset.identity,
+  disjoint: args.disjoint,
   seed: args.seed,
   sizes: [...new Set(experiments.flatMap((e) => e.tuned.map((t) => t.size)))].sort((a, b) => a - b),
   experiments,
@@ -98,7 +105,7 @@ const run = {
 };
 const bench: GallerySizeBench = {
   ...previous,
-  runs: [...previous.runs.filter((r) => r.dataset.name !== run.dataset.name), run].sort((a, b) =>
+  runs: [...previous.runs.filter((r) => r.dataset.name !== run.dataset.name || (r.disjoint ?? false) !== run.disjoint), run].sort((a, b) =>
     a.dataset.name.localeCompare(b.dataset.name),
   ),
 };

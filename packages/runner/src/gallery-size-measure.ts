@@ -18,6 +18,11 @@ export interface GallerySizeOptions {
   /** The split row's thresholds (one per source, in order) and its val gallery's rows; null without a row. */
   splitRow: { values: number[]; valRows: number } | null;
   resamples?: number;
+  /**
+   * Tune and score on two disjoint halves of the pool's groups (drawn with the seed), so that no scoring
+   * gallery shares a posting with any gallery the thresholds were tuned or fitted on; sizes stop at a half.
+   */
+  disjoint?: boolean;
 }
 
 const named = (names: readonly string[], values: readonly number[]): Record<string, number> =>
@@ -45,13 +50,17 @@ export async function measureGallerySizes(prepared: PreparedExperiment, options:
     pool = [...split.val, ...split.test].sort((a, b) => a - b).map((i) => all[i]);
   }
   const poolGroups = new Set(pool.map((p) => p.labelGroup)).size;
-  const clamp = (size: number): number => Math.min(size, pool.length);
+  const half = options.disjoint ? new Set(groupSample(pool, Math.floor(pool.length / 2), drawSeed(options.seed, 0))) : null;
+  const tunePool = half ? pool.filter((_, i) => half.has(i)) : pool;
+  const scorePool = half ? pool.filter((_, i) => !half.has(i)) : pool;
+  const clamp = (size: number): number => Math.min(size, tunePool.length, scorePool.length);
   const sizes = [...new Set([...options.sizes, ...options.heldOut].map(clamp))].sort((a, b) => a - b);
   const heldOut = new Set(options.heldOut.map(clamp));
   const names = sources.map((s) => s.name);
 
-  const evaluate = async (size: number, seed: number, role: string): Promise<EvaluatedGallery> => {
-    const gallery = groupSample(pool, size, drawSeed(seed, size)).map((i) => pool[i]);
+  const evaluate = async (size: number, seed: number, role: 'tune' | 'score'): Promise<EvaluatedGallery> => {
+    const from = role === 'tune' ? tunePool : scorePool;
+    const gallery = groupSample(from, size, drawSeed(seed, size)).map((i) => from[i]);
     const { matcher } = await embedGallery(channels, combiner, gallery, context, timings, `${role} ${gallery.length}`);
     return evaluateGallery(matcher, gallery, { minMatches: prepared.minMatches }, null);
   };
@@ -116,9 +125,11 @@ export async function measureGallerySizes(prepared: PreparedExperiment, options:
     pool: {
       rows: pool.length,
       groups: poolGroups,
-      what: fitsNothing
-        ? 'all rows (the experiment fits nothing)'
-        : `the val and test groups of the split (seed ${run.seed}); fitted on its train groups`,
+      what:
+        (fitsNothing
+          ? 'all rows (the experiment fits nothing)'
+          : `the val and test groups of the split (seed ${run.seed}); fitted on its train groups`) +
+        (half ? `; tuned on one half of its groups (${tunePool.length} rows), scored on the other (${scorePool.length} rows)` : ''),
     },
     splitRow: options.splitRow ? { thresholds: named(names, options.splitRow.values), valRows: options.splitRow.valRows } : null,
     cells,

@@ -87,3 +87,15 @@ test('measureGallerySizes tunes at every size, scores every set at every size an
   const splitCell = e.cells.find((c) => c.tunedSize === 0 && c.scoredSize === 27);
   assert.equal(splitCell?.f1, h.splitRow.f1, 'the split row scores the same on the held-out gallery in both places');
 });
+
+test('measureGallerySizes --disjoint tunes on one half of the groups and scores on the other, sizes stopping at a half', async () => {
+  const data = miniTextDataset();
+  const prepared = await prepareExperiment(await loadExperimentSpec('fused-text'), ['--data', data, '--no-progress']);
+  const e = await measureGallerySizes(prepared, { sizes: [6, 1000], heldOut: [], seed: 3, splitRow: null, disjoint: true });
+  assert.deepEqual(
+    e.tuned.map((t) => t.rows),
+    [6, 18],
+  );
+  assert.deepEqual([...new Set(e.cells.map((c) => c.scoredRows))], [6, 18]);
+  assert.match(e.pool.what, /tuned on one half of its groups \(18 rows\), scored on the other \(18 rows\)/);
+});

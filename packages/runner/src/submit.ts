@@ -44,9 +44,12 @@ function submissionThresholds(prepared: PreparedExperiment, resultsDir: string, 
   const names = prepared.sources.map((s) => s.name);
   const benchPath = gallerySizeFile(resultsDir);
   const bench = existsSync(benchPath) ? parseGallerySizeBench(readFileSync(benchPath, 'utf8'), benchPath) : null;
+  // The run over the whole pool reaches the largest galleries; a --disjoint run (sizes up to half) only if it is the one there is.
   const entry = bench?.runs
-    .find((r) => r.dataset.sha256 === prepared.dataset.identity.sha256)
-    ?.experiments.find((e) => e.experiment === prepared.spec.name);
+    .filter((r) => r.dataset.sha256 === prepared.dataset.identity.sha256)
+    .sort((a, b) => Number(a.disjoint ?? false) - Number(b.disjoint ?? false))
+    .flatMap((r) => r.experiments)
+    .find((e) => e.experiment === prepared.spec.name);
   if (entry) {
     const sized = thresholdsForSize(entry, names, testRows);
     return { values: sized.values, from: `the gallery-size curve in ${benchPath}, sized for test.csv: ${sized.how}` };
