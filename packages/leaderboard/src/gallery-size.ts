@@ -24,14 +24,25 @@ export function gallerySizeChartSpec(run: GallerySizeRun, e: GallerySizeExperime
     f1: c.f1,
   }));
   const domain = order.map((size) => tunedLabel(e, size));
-  const x = { field: 'rows', type: 'quantitative' as const, title: 'scored gallery (rows)', scale: { type: 'log' as const } };
+  const x = { field: 'rows', type: 'quantitative' as const, title: 'scored gallery (rows)', scale: { type: 'log' as const, nice: false } };
   const y = { field: 'f1', type: 'quantitative' as const, title: 'mean row F1', scale: { zero: false } };
-  const color = { field: 'tuned', type: 'nominal' as const, title: 'thresholds', scale: { domain, scheme: 'viridis' }, sort: domain };
+  const color = {
+    field: 'tuned',
+    type: 'nominal' as const,
+    title: 'thresholds',
+    scale: { domain, scheme: 'viridis' },
+    sort: domain,
+    legend: { labelLimit: 320 },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `${e.experiment} on ${run.dataset.name}: thresholds tuned at one gallery size, scored at another`,
-      subtitle: `galleries drawn by label group from ${e.pool.what}; tuning and scoring galleries drawn independently (seeds ${run.seed}, ${run.seed + 1})`,
+      // One line per clause of the pool's description, so that a long one does not widen the chart.
+      subtitle: [
+        ...`galleries drawn by label group from ${e.pool.what}`.split('; '),
+        `tuning and scoring galleries drawn independently (seeds ${run.seed}, ${run.seed + 1})`,
+      ],
     },
     width: 480,
     height: 300,
