@@ -2,7 +2,9 @@
 // of several sizes, every tuned set (and the split row's) scored on an independent gallery of every size,
 // and for each held-out size the fitted curve's thresholds against the split row's, paired.
 import { groupSplit, type Posting } from '@prodmatch/data';
-import { embedGallery, evaluateGallery, seconds, tuneThresholds, type EvaluatedGallery } from '@prodmatch/match';
+import { embedGallery, seconds } from '@prodmatch/match/channel';
+import { evaluateGallery, type EvaluatedGallery } from '@prodmatch/match/evaluate';
+import { tuneThresholds } from '@prodmatch/match/tune';
 import { pairedGroupBootstrap } from '@prodmatch/metrics';
 import type { GallerySizeCell, GallerySizeExperiment, GallerySizeHeldOut, GallerySizeTuned } from '@prodmatch/results';
 import { drawSeed, groupSample, thresholdsForSize } from './gallery-size.ts';

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hideBin } from 'yargs/helpers';
 import { assertImagesPresent, DataError } from '@prodmatch/data';
-import { embedGallery, seconds } from '@prodmatch/match';
+import { embedGallery, seconds } from '@prodmatch/match/channel';
 import { installInterruptCleanup, parseGallerySizeBench, parseResultRow, writeSubmission } from '@prodmatch/results';
 import { thresholdsForSize } from './gallery-size.ts';
 import { REPO_ROOT } from './paths.ts';
