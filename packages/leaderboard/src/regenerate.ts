@@ -1,11 +1,12 @@
 import type { Dirent } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { chartIsCurrent, jointGridSpec, sweepChartSpec, sweepOverlaySpec, type TopLevelSpec } from './charts.ts';
 import type { RenderedChart } from './render-chart.ts';
 import { chartKey, leaderboardMarkdown, orderRows, type ChartLink } from './markdown.ts';
 import { readResultRows, rowLabel } from './read-rows.ts';
-import { writeFileAtomic, withDirectoryLock, type LockOptions } from '@prodmatch/results';
+import { parseGallerySizeBench, writeFileAtomic, withDirectoryLock, type GallerySizeBench, type LockOptions } from '@prodmatch/results';
+import { gallerySizeChartName, gallerySizeChartSpec, gallerySizeMarkdown } from './gallery-size.ts';
 import { compareWithBest } from './ties.ts';
 
 export const LEADERBOARD_FILE = 'LEADERBOARD.md';
@@ -23,6 +24,13 @@ function plan(resultsDir: string, dataset: string, name: string, spec: TopLevelS
   const base = join(resultsDir, CHARTS_DIR, dataset, name);
   const rel = relative(resultsDir, base).split('\\').join('/');
   return { base, spec, link: { image: `${rel}.png`, spec: `${rel}.vl.json` } };
+}
+
+/** results/bench/gallery-size.json, or null when the benchmark has not run. */
+async function readGallerySizeBench(resultsDir: string): Promise<GallerySizeBench | null> {
+  const file = join(resultsDir, 'bench', 'gallery-size.json');
+  const text = await readFile(file, 'utf8').catch(() => null);
+  return text === null ? null : parseGallerySizeBench(text, file);
 }
 
 /** Deletes chart files under charts/ that no current row produced (a row file was removed or renamed). */
@@ -95,12 +103,25 @@ export async function regenerateLeaderboard(resultsDir: string, options: Regener
           }
         }
       }
+      const gallerySizes = await readGallerySizeBench(resultsDir);
+      const gallerySizeCharts = new Map<string, ChartLink>();
+      for (const run of gallerySizes?.runs ?? []) {
+        for (const e of run.experiments) {
+          const name = gallerySizeChartName(e.experiment, run.disjoint);
+          const chart = plan(resultsDir, run.dataset.name, name, gallerySizeChartSpec(run, e));
+          gallerySizeCharts.set(`${run.dataset.name}/${name}`, chart.link);
+          planned.push(chart);
+        }
+      }
+      const section = gallerySizeMarkdown(gallerySizes, gallerySizeCharts);
       const markdownPath = join(resultsDir, LEADERBOARD_FILE);
       const stale: PlannedChart[] = [];
       for (const chart of planned) if (!(await chartIsCurrent(chart.spec, chart.base))) stale.push(chart);
       if (stale.length > 0 && options.renderCharts === false)
         return { markdownPath, charts: planned.length, stale: stale.length, written: false };
-      const markdown = leaderboardMarkdown(rows, { sweeps, overlays, joints }, await compareWithBest(rows, resultsDir));
+      const markdown =
+        leaderboardMarkdown(rows, { sweeps, overlays, joints }, await compareWithBest(rows, resultsDir)) +
+        (section.length > 0 ? `\n${section.join('\n').replace(/\n+$/, '')}\n` : '');
       if (stale.length > 0) {
         const { renderChartFiles, writeChartFiles } = await import('./render-chart.ts');
         const rendered: { chart: PlannedChart; files: RenderedChart }[] = [];

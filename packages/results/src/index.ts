@@ -32,5 +32,21 @@ export {
   PREDICTIONS_VERSION,
 } from './predictions.ts';
 export type { PredictionsHeader, PredictionRow, ListInfo } from './predictions.ts';
+export {
+  parseGallerySizeBench,
+  GallerySizeError,
+  GALLERY_SIZE_FORMAT,
+  GALLERY_SIZE_VERSION,
+} from './gallery-size.ts';
+export type {
+  GallerySizeBench,
+  GallerySizeRun,
+  GallerySizeExperiment,
+  GallerySizeTuned,
+  GallerySizeCell,
+  GallerySizeHeldOut,
+  GallerySizeSource,
+  HeldOutScore,
+} from './gallery-size.ts';
 export { validateSubmission, writeSubmission, submissionCsv, SubmissionError } from './submission.ts';
 export type { SubmissionRow } from './submission.ts';

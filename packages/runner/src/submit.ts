@@ -1,12 +1,14 @@
 // `pnpm submit <experiment> --data DIR [--out FILE]`: fit on all of train.csv, predict test.csv, write a
-// validated Kaggle submission.csv.
+// validated Kaggle submission.csv, at thresholds sized for test.csv's rows where `pnpm bench:gallery-size`
+// measured the experiment (else the split row's).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hideBin } from 'yargs/helpers';
 import { assertImagesPresent, DataError } from '@prodmatch/data';
 import { embedGallery, seconds } from '@prodmatch/match/channel';
-import { installInterruptCleanup, parseResultRow, writeSubmission } from '@prodmatch/results';
+import { installInterruptCleanup, parseGallerySizeBench, parseResultRow, writeSubmission } from '@prodmatch/results';
+import { thresholdsForSize } from './gallery-size.ts';
 import { REPO_ROOT } from './paths.ts';
 import { fitExperiment, invocationDir, prepareExperiment, type PreparedExperiment } from './prepare.ts';
 import type { ExperimentSpec } from './spec.ts';
@@ -29,9 +31,29 @@ export async function loadExperimentSpec(name: string): Promise<ExperimentSpec> 
   return spec;
 }
 
-/** Thresholds from --threshold, else from the experiment's split row on this dataset (tuned on val). */
-function submissionThresholds(prepared: PreparedExperiment, resultsDir: string): { values: number[]; from: string } {
+/** Where `pnpm bench:gallery-size` leaves its curves, under a results folder. */
+export const gallerySizeFile = (resultsDir: string): string => join(resultsDir, 'bench', 'gallery-size.json');
+
+/**
+ * Thresholds from --threshold; else sized for test.csv's rows from the gallery-size curve
+ * (results/bench/gallery-size.json) when it measured this experiment on this train.csv; else the
+ * experiment's split row's (tuned on its val gallery). `from` says which, and why.
+ */
+function submissionThresholds(prepared: PreparedExperiment, resultsDir: string, testRows: number): { values: number[]; from: string } {
   if (prepared.fixed) return { values: prepared.fixed, from: '--threshold' };
+  const names = prepared.sources.map((s) => s.name);
+  const benchPath = gallerySizeFile(resultsDir);
+  const bench = existsSync(benchPath) ? parseGallerySizeBench(readFileSync(benchPath, 'utf8'), benchPath) : null;
+  // The run over the whole pool reaches the largest galleries; a --disjoint run (sizes up to half) only if it is the one there is.
+  const entry = bench?.runs
+    .filter((r) => r.dataset.sha256 === prepared.dataset.identity.sha256)
+    .sort((a, b) => Number(a.disjoint ?? false) - Number(b.disjoint ?? false))
+    .flatMap((r) => r.experiments)
+    .find((e) => e.experiment === prepared.spec.name);
+  if (entry) {
+    const sized = thresholdsForSize(entry, names, testRows);
+    return { values: sized.values, from: `the gallery-size curve in ${benchPath}, sized for test.csv: ${sized.how}` };
+  }
   const rowPath = join(resultsDir, prepared.dataset.identity.name, `${prepared.spec.name}.json`);
   const how = `run \`pnpm --filter ${prepared.spec.name} run experiment -- --data ${prepared.run.data ?? '<DIR>'}\` first (its val-tuned thresholds are used), or pass --threshold`;
   if (!existsSync(rowPath))
@@ -45,7 +67,10 @@ function submissionThresholds(prepared: PreparedExperiment, resultsDir: string):
   const missing = prepared.sources.filter((_, i) => values[i] === undefined).map((s) => s.name);
   if (missing.length > 0)
     throw new SubmitError(`${rowPath}: the row has no threshold for ${missing.join(', ')} (made by an older spec); ${how}`);
-  return { values, from: rowPath };
+  return {
+    values,
+    from: `${rowPath}, tuned on its val gallery (no gallery-size curve for ${prepared.spec.name} on this train.csv in ${benchPath}: \`pnpm bench:gallery-size\` makes one, to size the thresholds for test.csv's ${testRows} rows)`,
+  };
 }
 
 export interface SubmitResult {
@@ -53,6 +78,8 @@ export interface SubmitResult {
   rows: number;
   seconds: number;
   peakRssMb: number;
+  /** The thresholds used, one per source, and where they came from. */
+  thresholds: { values: number[]; from: string };
 }
 
 export async function submit(rawArgv: string[]): Promise<SubmitResult> {
@@ -69,7 +96,7 @@ export async function submit(rawArgv: string[]): Promise<SubmitResult> {
   if (test.postings.length === 0) throw new DataError(`${test.path}: no rows to predict`);
   const testImagesDir = join(dataset.dir, 'test_images');
   if (prepared.channels.some((c) => c.feature.extractor.needsImages)) assertImagesPresent(testImagesDir, test.postings);
-  const thresholds = submissionThresholds(prepared, prepared.resultsDir);
+  const thresholds = submissionThresholds(prepared, prepared.resultsDir, test.postings.length);
   const out = resolve(invocationDir(), prepared.run.out ?? 'submission.csv');
   log(
     `fitting on all ${dataset.train.postings.length} train postings; predicting ${test.postings.length} test postings at ${prepared.sources.map((s, i) => `${s.name}=${thresholds.values[i]}`).join(' ')} (from ${thresholds.from})`,
@@ -92,7 +119,7 @@ export async function submit(rawArgv: string[]): Promise<SubmitResult> {
   const samplePath = join(dataset.dir, 'sample_submission.csv');
   const header = existsSync(samplePath) ? readFileSync(samplePath, 'utf8').split(/\r?\n/, 1)[0] : undefined;
   await writeSubmission(out, rows, ids, { header });
-  const result = { out, rows: rows.length, seconds: seconds(started), peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  const result = { out, thresholds, rows: rows.length, seconds: seconds(started), peakRssMb: process.resourceUsage().maxRSS / 1024 };
   log(
     `wrote ${out}: ${result.rows} rows, validated against test.csv${header ? ' and sample_submission.csv' : ''}; ${result.seconds.toFixed(1)} s (embed ${timings.embed.toFixed(1)} s, search ${timings.search.toFixed(1)} s), peak memory ${result.peakRssMb.toFixed(0)} MB`,
   );
