@@ -24,8 +24,30 @@ const synthetic = await ensureSyntheticDataset({ seed: args.seed });
 const results = mkdtempSync(join(tmpdir(), 'prodmatch-calibration-'));
 
 function f1(experiment: string, data: string): { f1: number; threshold: number } {
-  execFileSync('pnpm', ['--silent', '--filter', experiment, 'run', 'experiment', '--', '--data', resolve(data), '--protocol', 'full', '--results', results, '--no-leaderboard', '--no-progress'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  const row = JSON.parse(readFileSync(join(results, basename(resolve(data)), `${experiment}@full.json`), 'utf8')) as { f1: { test: number }; threshold: number };
+  execFileSync(
+    'pnpm',
+    [
+      '--silent',
+      '--filter',
+      experiment,
+      'run',
+      'experiment',
+      '--',
+      '--data',
+      resolve(data),
+      '--protocol',
+      'full',
+      '--results',
+      results,
+      '--no-leaderboard',
+      '--no-progress',
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const row = JSON.parse(readFileSync(join(results, basename(resolve(data)), `${experiment}@full.json`), 'utf8')) as {
+    f1: { test: number };
+    threshold: number;
+  };
   return { f1: row.f1.test, threshold: row.threshold };
 }
 
@@ -37,7 +59,9 @@ for (const experiment of ['phash', 'text-tfidf']) {
   const synth = f1(experiment, synthetic);
   const gap = synth.f1 - real.f1;
   ok &&= Math.abs(gap) <= args.tolerance;
-  console.log(`| ${experiment} | ${real.f1.toFixed(4)} (${real.threshold}) | ${synth.f1.toFixed(4)} (${synth.threshold}) | ${gap >= 0 ? '+' : ''}${gap.toFixed(4)} |`);
+  console.log(
+    `| ${experiment} | ${real.f1.toFixed(4)} (${real.threshold}) | ${synth.f1.toFixed(4)} (${synth.threshold}) | ${gap >= 0 ? '+' : ''}${gap.toFixed(4)} |`,
+  );
 }
 console.log(`synthetic set: ${synthetic}; ${ok ? 'within' : 'OUTSIDE'} ±${args.tolerance}`);
 process.exit(ok ? 0 : 1);

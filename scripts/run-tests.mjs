@@ -15,7 +15,7 @@ function collect(dir, out) {
 const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['packages', 'experiments'];
 const files = roots.flatMap((r) => collect(r, [])).sort();
 if (files.length === 0) {
-  console.error('no *.test.ts files found under ' + roots.join(', '));
+  console.error(`no *.test.ts files found under ${roots.join(', ')}`);
   process.exit(1);
 }
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });

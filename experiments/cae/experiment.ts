@@ -1,4 +1,5 @@
-import { autoencoderFeatures, experiment, imageTrainingOptions, thresholdGrid } from '@prodmatch/runner';
+import { autoencoder } from '@prodmatch/features/autoencoder';
+import { experiment, thresholdGrid } from '@prodmatch/runner';
 
 // Seed 004: a convolutional autoencoder trained on the images; its encoder latents (2,048) are the
 // embedding. The seed took the top-k neighbours with no threshold: that is the grid's last point,
@@ -8,10 +9,9 @@ export default experiment(import.meta, {
   description: 'Convolutional autoencoder latents (2048), exact cosine kNN; top-k (threshold 2) and thresholded sweep',
   channels: {
     main: {
-      features: (options) => autoencoderFeatures(options),
+      features: autoencoder(),
       knn: { k: 50 },
       thresholds: [...thresholdGrid(0.005, 0.3, 0.005), 2],
     },
   },
-  options: imageTrainingOptions,
 });

@@ -1,4 +1,5 @@
-import { autoencoderFeatures, clusteringEnsemble, experiment, imageTrainingOptions, thresholdGrid } from '@prodmatch/runner';
+import { autoencoder } from '@prodmatch/features/autoencoder';
+import { clusteringEnsemble, experiment, thresholdGrid } from '@prodmatch/runner';
 
 // Seed 004: CAE latents -> dense autoencoder (2048 -> 64, LeakyReLU 0.3); per eps, DBSCAN and OPTICS
 // (min_samples 2, cosine) and kNN within eps each give match lists, and every row keeps the longest.
@@ -7,11 +8,10 @@ export default experiment(import.meta, {
   description: 'CAE latents -> dense AE (64-d) -> DBSCAN / OPTICS / kNN ensemble, longest list per row (eps sweep)',
   channels: {
     main: {
-      features: (options) => autoencoderFeatures(options, { dense: true }),
+      features: autoencoder({ dense: true }),
       knn: { k: 50 },
       thresholds: thresholdGrid(0.001, 0.06, 0.001),
     },
   },
-  options: imageTrainingOptions,
   combiner: clusteringEnsemble(),
 });

@@ -1,4 +1,5 @@
-import { experiment, textArcfaceFeatures, textArcfaceOptions, thresholdGrid } from '@prodmatch/runner';
+import { titleEncoder } from '@prodmatch/features/title-encoder';
+import { experiment, thresholdGrid } from '@prodmatch/runner';
 import fusedTextNb from '../fused-text-nb/experiment.ts';
 
 // fused-text-nb plus the learned title encoder (text-arcface) as a fourth channel. Chosen on val among
@@ -12,7 +13,6 @@ export default experiment(import.meta, {
   description: 'fused-text-nb + the text-arcface title encoder as a fourth channel, per-channel thresholds, union, min2',
   channels: {
     ...fusedTextNb.channels,
-    arcface: { features: (options) => textArcfaceFeatures({ sampler: 'uniform' }, { ...options, resume: true }), knn: { k: 50 }, thresholds: thresholdGrid(0.3, 0.7, 0.025) },
+    arcface: { features: titleEncoder({ resume: true }), knn: { k: 50 }, thresholds: thresholdGrid(0.3, 0.7, 0.025) },
   },
-  options: textArcfaceOptions,
 });

@@ -1,4 +1,7 @@
-import { charTfidfFeatures, experiment, phashFeatures, tfidfFeatures, thresholdGrid, union } from '@prodmatch/runner';
+import { charTfidf } from '@prodmatch/features/char-tfidf';
+import { phash } from '@prodmatch/features/phash';
+import { wordTfidf } from '@prodmatch/features/word-tfidf';
+import { experiment, thresholdGrid, union } from '@prodmatch/runner';
 
 // No CNN, so it runs on a Kaggle folder without images: word IDF (text-idf's features), char_wb 2-4
 // TF-IDF and Kaggle's image_phash, each thresholded on its own, united, then min2. The char channel
@@ -9,17 +12,17 @@ export default experiment(import.meta, {
   description: 'word IDF + char_wb 2-4 TF-IDF + image_phash, per-channel thresholds, union, min2 (no CNN)',
   channels: {
     text: {
-      features: () => tfidfFeatures({ tokenizer: 'title', title: { keepGlued: true }, weighting: 'binary', idf: { minDf: 2 } }),
+      features: wordTfidf({ tokenizer: 'title', title: { keepGlued: true }, weighting: 'binary', idf: { minDf: 2 } }),
       knn: { k: 50 },
       thresholds: thresholdGrid(0.2, 0.8, 0.025),
     },
     char: {
-      features: () => charTfidfFeatures({ ngramRange: [2, 4], tf: 'count' }),
+      features: charTfidf({ ngramRange: [2, 4], tf: 'count' }),
       knn: { k: 50, candidatesFrom: ['text', 'phash'] },
       thresholds: thresholdGrid(0.1, 0.7, 0.025),
     },
     phash: {
-      features: () => phashFeatures(),
+      features: phash(),
       // Only neighbours within the grid's 16 bits can match: a multi-index search finds exactly those.
       knn: { k: 50, maxDistance: 16 },
       thresholds: thresholdGrid(0, 16, 1),

@@ -1,4 +1,6 @@
-import { arcFaceOptions, experiment, imageEmbeddingFeatures, imageTrainingOptions, tfidfFeatures, thresholdGrid, union } from '@prodmatch/runner';
+import { imageEmbedding } from '@prodmatch/features/image-embedding';
+import { wordTfidf } from '@prodmatch/features/word-tfidf';
+import { experiment, thresholdGrid, union } from '@prodmatch/runner';
 
 // Seed 000's best row (0.74): the arcface-weighted image embedding and the seed's TF-IDF title
 // embedding, each with its own threshold, match lists united. The image channel is arcface-weighted's
@@ -9,16 +11,15 @@ export default experiment(import.meta, {
   description: 'arcface-weighted image embedding + text-tfidf title embedding, per-channel thresholds, union',
   channels: {
     image: {
-      features: (options) => imageEmbeddingFeatures({ head: 'arcface', sampler: 'weighted' }, { ...options, resume: true }),
+      features: imageEmbedding({ head: 'arcface', sampler: 'weighted', resume: true }),
       knn: { k: 50 },
       thresholds: thresholdGrid(0.05, 0.8, 0.025),
     },
     text: {
-      features: () => tfidfFeatures({ tokenizer: 'sklearn', weighting: 'binary' }),
+      features: wordTfidf({ tokenizer: 'sklearn', weighting: 'binary' }),
       knn: { k: 50 },
       thresholds: thresholdGrid(0.2, 0.8, 0.025),
     },
   },
   combiner: union(),
-  options: { ...imageTrainingOptions, ...arcFaceOptions },
 });

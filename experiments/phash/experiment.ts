@@ -1,4 +1,5 @@
-import { experiment, phashFeatures, thresholdGrid } from '@prodmatch/runner';
+import { phash } from '@prodmatch/features/phash';
+import { experiment, thresholdGrid } from '@prodmatch/runner';
 
 // Beyond the seeds: Kaggle's own image_phash column, matched by Hamming distance (bits of 64).
 // Reposted images keep their hash exactly, so small thresholds are precise and cheap.
@@ -7,7 +8,7 @@ export default experiment(import.meta, {
   description: 'image_phash Hamming distance (bits of 64), exact search',
   channels: {
     main: {
-      features: () => phashFeatures(),
+      features: phash(),
       knn: { k: 50 },
       thresholds: thresholdGrid(0, 20, 1),
     },

@@ -1,4 +1,5 @@
-import { experiment, tfidfFeatures, thresholdGrid } from '@prodmatch/runner';
+import { wordTfidf } from '@prodmatch/features/word-tfidf';
+import { experiment, thresholdGrid } from '@prodmatch/runner';
 
 // text-idf plus "min2": every Shopee posting has at least one other posting of its product, so each
 // row keeps its nearest neighbour even beyond the threshold.
@@ -7,7 +8,7 @@ export default experiment(import.meta, {
   description: 'text-idf features, each posting keeps at least its nearest other posting (min2)',
   channels: {
     main: {
-      features: () => tfidfFeatures({ tokenizer: 'title', title: { keepGlued: true }, weighting: 'binary', idf: { minDf: 2 } }),
+      features: wordTfidf({ tokenizer: 'title', title: { keepGlued: true }, weighting: 'binary', idf: { minDf: 2 } }),
       knn: { k: 50 },
       thresholds: thresholdGrid(0.2, 0.8, 0.025),
     },

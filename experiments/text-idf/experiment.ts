@@ -1,4 +1,5 @@
-import { experiment, tfidfFeatures, thresholdGrid } from '@prodmatch/runner';
+import { wordTfidf } from '@prodmatch/features/word-tfidf';
+import { experiment, thresholdGrid } from '@prodmatch/runner';
 
 // IDF-weighted token presence over our title tokenizer: units split from numbers (150ml -> 150 ml)
 // while keeping the glued form, unit spellings unified, and terms seen in only one title dropped
@@ -8,7 +9,7 @@ export default experiment(import.meta, {
   description: 'IDF-weighted title tokens (title tokenizer, glued units kept, min df 2), sparse cosine kNN',
   channels: {
     main: {
-      features: () => tfidfFeatures({ tokenizer: 'title', title: { keepGlued: true }, weighting: 'binary', idf: { minDf: 2 } }),
+      features: wordTfidf({ tokenizer: 'title', title: { keepGlued: true }, weighting: 'binary', idf: { minDf: 2 } }),
       knn: { k: 50 },
       thresholds: thresholdGrid(0.2, 0.8, 0.025),
     },

@@ -18,7 +18,32 @@ const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(ran
 const int = (random: Random, lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
 
 // Title pieces: words, separators CSV must quote, and Unicode (accents, CJK, emoji = surrogate pairs).
-const PIECES = ['kopi', 'Sabun', 'tas', '500ml', 'promo!', ',', '"', ', "', '\n', '\r\n', 'é', 'Ñandú', '中文标题', 'ไทย', '😀', '👍🏽', '—', ' ', '  ', '\t', "'", ';', '#', '='];
+const PIECES = [
+  'kopi',
+  'Sabun',
+  'tas',
+  '500ml',
+  'promo!',
+  ',',
+  '"',
+  ', "',
+  '\n',
+  '\r\n',
+  'é',
+  'Ñandú',
+  '中文标题',
+  'ไทย',
+  '😀',
+  '👍🏽',
+  '—',
+  ' ',
+  '  ',
+  '\t',
+  "'",
+  ';',
+  '#',
+  '=',
+];
 
 function randomTitle(random: Random): string {
   const long = random() < 0.05;
@@ -29,7 +54,8 @@ function randomTitle(random: Random): string {
   return `${pick(random, PIECES.slice(0, 5))}${parts.join('')}${pick(random, PIECES.slice(0, 5))}`;
 }
 
-const hex = (random: Random, digits: number): string => Array.from({ length: digits }, () => '0123456789abcdef'[int(random, 0, 15)]).join('');
+const hex = (random: Random, digits: number): string =>
+  Array.from({ length: digits }, () => '0123456789abcdef'[int(random, 0, 15)]).join('');
 
 interface Written {
   bytes: Buffer;
@@ -62,8 +88,13 @@ function writeValid(random: Random): Written {
       labelGroup: String(int(random, 1, 1e9)),
     } satisfies Posting;
     postings.push(posting);
-    const fields = [posting.postingId, posting.image, random() < 0.2 ? phash.toUpperCase() : phash, posting.title, posting.labelGroup].map((f) => quote(random, f));
-    const head = fields.slice(0, 4).map((f) => f.text).join(',') + ',';
+    const fields = [posting.postingId, posting.image, random() < 0.2 ? phash.toUpperCase() : phash, posting.title, posting.labelGroup].map(
+      (f) => quote(random, f),
+    );
+    const head = `${fields
+      .slice(0, 4)
+      .map((f) => f.text)
+      .join(',')},`;
     const start = Buffer.byteLength(text);
     const labelStart = start + Buffer.byteLength(head);
     const labelEnd = labelStart + Buffer.byteLength(fields[4].text);
@@ -102,7 +133,11 @@ test('random valid CSVs load to exactly the rows written', () => {
       const path = join(dir, `valid-${f}.csv`);
       writeFileSync(path, written.bytes);
       const loaded = readPostingsCsv(path, { requireLabels: true });
-      assert.deepEqual(loaded.postings, written.postings.map((p) => ({ ...p, title: p.title.trim() })), `file ${f}`);
+      assert.deepEqual(
+        loaded.postings,
+        written.postings.map((p) => ({ ...p, title: p.title.trim() })),
+        `file ${f}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -132,7 +167,12 @@ test('random damage to valid CSVs fails with one DataError line, never a JavaScr
         // a quote open. Only a cut inside an unquoted label (or its line break) is invisible to a loader.
         const mustFail = cut <= row.labelStart || (row.labelQuoted && cut < row.labelEnd);
         if (mustFail) assert.equal(loaded, null, `${what}: cut at byte ${cut} loaded ${loaded?.length} rows`);
-        else if (loaded) assert.deepEqual(loaded.slice(0, r).map((p) => p.postingId), written.postings.slice(0, r).map((p) => p.postingId), what);
+        else if (loaded)
+          assert.deepEqual(
+            loaded.slice(0, r).map((p) => p.postingId),
+            written.postings.slice(0, r).map((p) => p.postingId),
+            what,
+          );
         continue;
       }
       let damaged: Buffer;

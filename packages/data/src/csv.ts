@@ -78,7 +78,8 @@ function scanRecords(path: string, text: string): CsvRecord[] {
         const openLine = line;
         i++;
         for (;;) {
-          if (i >= n) throw new DataError(`${path}:${openLine}: malformed CSV, a quoted field is never closed; fix the quoting of that line`);
+          if (i >= n)
+            throw new DataError(`${path}:${openLine}: malformed CSV, a quoted field is never closed; fix the quoting of that line`);
           const c = text.charCodeAt(i);
           if (c === 34) {
             if (text.charCodeAt(i + 1) === 34) i += 2;
@@ -128,7 +129,9 @@ function checkControlCharacters(path: string, text: string): void {
   const match = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(text);
   if (match) {
     const code = match[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase();
-    throw new DataError(`${path}:${lineAt(text, match.index)}: control character U+${code} in the text; the file is damaged or not a CSV export`);
+    throw new DataError(
+      `${path}:${lineAt(text, match.index)}: control character U+${code} in the text; the file is damaged or not a CSV export`,
+    );
   }
 }
 
@@ -145,7 +148,9 @@ export function readPostingsCsv(path: string, options: { requireLabels?: boolean
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new DataError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check --data points at a Kaggle-layout folder`);
+    throw new DataError(
+      `${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check --data points at a Kaggle-layout folder`,
+    );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   checkUtf8(path, bytes);
@@ -164,24 +169,32 @@ export function readPostingsCsv(path: string, options: { requireLabels?: boolean
   const header = table.columnNames();
   const columns = header.map((c) => c.trim());
   const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
-  if (duplicate !== undefined) throw new DataError(`${path}: column "${duplicate}" appears twice in the header ${showHeader(header)}; keep one`);
+  if (duplicate !== undefined)
+    throw new DataError(`${path}: column "${duplicate}" appears twice in the header ${showHeader(header)}; keep one`);
   const missing: string[] = REQUIRED.filter((c) => !columns.includes(c));
   const hasLabels = columns.includes('label_group');
   if (options.requireLabels && !hasLabels) missing.push('label_group');
   if (missing.length > 0) {
-    throw new DataError(`${path}: missing column(s) ${missing.join(', ')} in header ${showHeader(header)}; expected posting_id,image,image_phash,title${options.requireLabels ? ',label_group' : ''}`);
+    throw new DataError(
+      `${path}: missing column(s) ${missing.join(', ')} in header ${showHeader(header)}; expected posting_id,image,image_phash,title${options.requireLabels ? ',label_group' : ''}`,
+    );
   }
   const wanted = hasLabels ? [...REQUIRED, 'label_group'] : [...REQUIRED];
   const values = wanted.map((c) => table.array(header[columns.indexOf(c)]) as (string | null | undefined)[]);
   const rows = end - 1;
-  if (table.numRows() < rows) throw new DataError(`${path}: arquero read ${table.numRows()} rows where the file has ${rows}; check the quoting of the file`);
+  if (table.numRows() < rows)
+    throw new DataError(`${path}: arquero read ${table.numRows()} rows where the file has ${rows}; check the quoting of the file`);
   for (let r = 1; r < end; r++) {
     const { line, fields } = records[r];
     if (fields < header.length) {
-      throw new DataError(`${path}:${line}: row ${r} has too few fields (no value for ${header[fields]}); every row needs ${header.length} comma-separated values`);
+      throw new DataError(
+        `${path}:${line}: row ${r} has too few fields (no value for ${header[fields]}); every row needs ${header.length} comma-separated values`,
+      );
     }
     if (fields > header.length) {
-      throw new DataError(`${path}:${line}: row ${r} has ${fields} fields but the header has ${header.length}; quote any field that contains a comma`);
+      throw new DataError(
+        `${path}:${line}: row ${r} has ${fields} fields but the header has ${header.length}; quote any field that contains a comma`,
+      );
     }
   }
   const postings: Posting[] = new Array(rows);

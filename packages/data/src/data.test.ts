@@ -39,7 +39,10 @@ test('bad CSVs fail with one line naming file and row', () => {
   const cases: [string, RegExp][] = [
     [`posting_id,image,title,label_group\na,a.jpg,t,1\n`, /missing column\(s\) image_phash/],
     [`posting_id,image,image_phash,title\na,a.jpg,94974f937d4c2433,t\n`, /missing column\(s\) label_group/],
-    [`${HEADER}\na,a.jpg,94974f937d4c2433,t,1\na,b.jpg,94974f937d4c2433,u,1\n`, /row 2 \(posting_id "a"\): duplicate posting_id, first seen on row 1/],
+    [
+      `${HEADER}\na,a.jpg,94974f937d4c2433,t,1\na,b.jpg,94974f937d4c2433,u,1\n`,
+      /row 2 \(posting_id "a"\): duplicate posting_id, first seen on row 1/,
+    ],
     [`${HEADER}\na,a.jpg,94974f937d4c2433,  ,1\n`, /:2: row 1 \(posting_id "a"\): column title is empty/],
     // Python's csv module and most exporters write an empty field unquoted; both spellings get the same error.
     [`${HEADER}\na,a.jpg,94974f937d4c2433,,1\n`, /:2: row 1 \(posting_id "a"\): column title is empty/],
@@ -50,25 +53,34 @@ test('bad CSVs fail with one line naming file and row', () => {
     [`${HEADER}\na,,94974f937d4c2433,t,1\n`, /:2: row 1 \(posting_id "a"\): column image is empty/],
     [`${HEADER}\na,../a.jpg,94974f937d4c2433,t,1\n`, /image "\.\.\/a\.jpg" is not a plain file name/],
     // An unquoted comma in a title shifts every later field: the label would silently become title text.
-    [`${HEADER}\na,a.jpg,94974f937d4c2433,Kopi, susu,1\n`, /:2: row 1 has 6 fields but the header has 5; quote any field that contains a comma/],
+    [
+      `${HEADER}\na,a.jpg,94974f937d4c2433,Kopi, susu,1\n`,
+      /:2: row 1 has 6 fields but the header has 5; quote any field that contains a comma/,
+    ],
     [`${HEADER}\na,a.jpg,94974f937d4c2433,"Kopi" susu,1\n`, /:2: malformed CSV, text after the closing quote/],
     [`${HEADER}\na,a.jpg,94974f937d4c2433,t,1\n\nb,b.jpg,94974f937d4c2433,u,1\n`, /:3: empty line between rows/],
     [`${HEADER},title\na,a.jpg,94974f937d4c2433,t,1,u\n`, /column "title" appears twice in the header/],
     [`${HEADER}\na,a.jpg,94974f937d4c2433,t\u0000,1\n`, /:2: control character U\+0000/],
     [`${HEADER}\na,a.jpg,94974f937d4c2433,t\n`, /:2: row 1 has too few fields \(no value for label_group\)/],
-    [`${HEADER}\na,a.jpg,94974f937d4c2433,"open title,1\nb,b.jpg,94974f937d4c2433,t,2\n`, /train\.csv:2: malformed CSV, a quoted field is never closed/],
+    [
+      `${HEADER}\na,a.jpg,94974f937d4c2433,"open title,1\nb,b.jpg,94974f937d4c2433,t,2\n`,
+      /train\.csv:2: malformed CSV, a quoted field is never closed/,
+    ],
     [`${HEADER}\na,a.jpg,zz,t,1\n`, /image_phash "zz" is not 16 hex digits/],
     [``, /file is empty/],
     [`${HEADER}\n`, /no data rows/],
   ];
   for (const [body, pattern] of cases) {
     const path = csvFile(body);
-    assert.throws(() => readPostingsCsv(path, { requireLabels: true }), (error: Error) => {
-      assert.match(error.message, pattern);
-      assert.ok(error.message.startsWith(path), `message names the file: ${error.message}`);
-      assert.ok(!error.message.includes('\n'), 'one line');
-      return true;
-    });
+    assert.throws(
+      () => readPostingsCsv(path, { requireLabels: true }),
+      (error: Error) => {
+        assert.match(error.message, pattern);
+        assert.ok(error.message.startsWith(path), `message names the file: ${error.message}`);
+        assert.ok(!error.message.includes('\n'), 'one line');
+        return true;
+      },
+    );
   }
 });
 
@@ -83,14 +95,29 @@ test('a spreadsheet "CSV UTF-8" export (byte-order mark, CRLF, uppercase hex, tr
 
 test('a file that is not UTF-8 text fails on the line that is not', () => {
   const path = csvFile('');
-  writeFileSync(path, Buffer.concat([Buffer.from(`${HEADER}\na,a.jpg,94974f937d4c2433,kopi,1\nb,b.jpg,94974f937d4c2433,caf`), Buffer.from([0xe9]), Buffer.from(',1\n')]));
-  assert.throws(() => readPostingsCsv(path, { requireLabels: true }), (error: Error) => error.name === 'DataError' && error.message === `${path}:3: not UTF-8 text (binary data or another encoding); save the file as CSV UTF-8`);
+  writeFileSync(
+    path,
+    Buffer.concat([
+      Buffer.from(`${HEADER}\na,a.jpg,94974f937d4c2433,kopi,1\nb,b.jpg,94974f937d4c2433,caf`),
+      Buffer.from([0xe9]),
+      Buffer.from(',1\n'),
+    ]),
+  );
+  assert.throws(
+    () => readPostingsCsv(path, { requireLabels: true }),
+    (error: Error) =>
+      error.name === 'DataError' &&
+      error.message === `${path}:3: not UTF-8 text (binary data or another encoding); save the file as CSV UTF-8`,
+  );
 });
 
 test('a folder without images fails with the count and where it looked', () => {
   const path = csvFile(`${HEADER}\na,a.jpg,94974f937d4c2433,t,1\nb,b.jpg,94974f937d4c2433,u,1\nc,c.jpg,94974f937d4c2433,v,2\n`);
   const dataset = loadDataset(join(path, '..'));
-  assert.throws(() => assertImagesPresent(dataset.trainImagesDir, dataset.train.postings), /train_images: 3 of 3 images are missing \(first: a\.jpg\)/);
+  assert.throws(
+    () => assertImagesPresent(dataset.trainImagesDir, dataset.train.postings),
+    /train_images: 3 of 3 images are missing \(first: a\.jpg\)/,
+  );
   mkdirSync(dataset.trainImagesDir);
   writeFileSync(join(dataset.trainImagesDir, 'a.jpg'), '');
   assert.throws(() => assertImagesPresent(dataset.trainImagesDir, dataset.train.postings), /2 of 3 images are missing \(first: b\.jpg\)/);
@@ -99,7 +126,10 @@ test('a folder without images fails with the count and where it looked', () => {
   writeFileSync(join(file, '..', 'train_images'), 'not a folder');
   const single = loadDataset(join(file, '..'));
   assert.throws(() => assertImagesPresent(single.trainImagesDir, single.train.postings), /train_images: is a file, not a folder/);
-  assert.throws(() => groupSplit(single.train.postings, 1), (error: Error) => error.name === 'DataError' && /needs at least 3 label groups, the data has 1; .*--protocol full/.test(error.message));
+  assert.throws(
+    () => groupSplit(single.train.postings, 1),
+    (error: Error) => error.name === 'DataError' && /needs at least 3 label groups, the data has 1; .*--protocol full/.test(error.message),
+  );
   assert.ok(!existsSync(join(path, '..', 'results')));
 });
 

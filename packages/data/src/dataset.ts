@@ -33,7 +33,8 @@ function datasetKind(dir: string): DatasetKind {
   } catch (error) {
     throw new DataError(`${manifest}: not valid JSON (${(error as Error).message}); delete it or regenerate the dataset`);
   }
-  if (kind !== 'real' && kind !== 'synthetic') throw new DataError(`${manifest}: "kind" must be "real" or "synthetic", got ${JSON.stringify(kind)}`);
+  if (kind !== 'real' && kind !== 'synthetic')
+    throw new DataError(`${manifest}: "kind" must be "real" or "synthetic", got ${JSON.stringify(kind)}`);
   return kind;
 }
 

@@ -9,12 +9,16 @@ import { repoRoot } from './synthetic/paths.ts';
 
 const REAL = join(repoRoot(), '..', 'shared', 'datasets', 'shopee');
 
-test('matches the Kaggle image_phash column on the real train images', { skip: !existsSync(join(REAL, 'train_images')) && 'real data not present' }, async () => {
+test('matches the Kaggle image_phash column on the real train images', {
+  skip: !existsSync(join(REAL, 'train_images')) && 'real data not present',
+}, async () => {
   const table = await aq.loadCSV(join(REAL, 'train.csv'), { parse: { image_phash: String } });
   const kaggle = new Map((table.objects() as Array<{ image: string; image_phash: string }>).map((r) => [r.image, r.image_phash]));
   const files = readdirSync(join(REAL, 'train_images')).filter((f) => kaggle.has(f));
   assert.ok(files.length >= 20, `expected the real sample images, found ${files.length}`);
-  const distances = await Promise.all(files.map(async (f) => phashDistance(await phashFromFile(join(REAL, 'train_images', f)), kaggle.get(f)!)));
+  const distances = await Promise.all(
+    files.map(async (f) => phashDistance(await phashFromFile(join(REAL, 'train_images', f)), kaggle.get(f)!)),
+  );
   // Measured: 24 of 25 exact, the other 2 bits off (a JPEG decoder difference).
   assert.ok(distances.filter((d) => d === 0).length >= files.length - 1, `exact matches: ${distances.join(',')}`);
   assert.ok(Math.max(...distances) <= 2, `hamming distances: ${distances.join(',')}`);
@@ -25,7 +29,13 @@ async function pattern(seed: number, size: number): Promise<Buffer> {
     const v = (seed * 7919 + i * 104729) % 997;
     return `<circle cx="${v % 256}" cy="${(v * 3) % 256}" r="${20 + (v % 40)}" fill="hsl(${v % 360},70%,${30 + (v % 40)}%)"/>`;
   }).join('');
-  return sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 256 256"><rect width="256" height="256" fill="#eee"/>${shapes}</svg>`)).png().toBuffer();
+  return sharp(
+    Buffer.from(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 256 256"><rect width="256" height="256" fill="#eee"/>${shapes}</svg>`,
+    ),
+  )
+    .png()
+    .toBuffer();
 }
 
 test('is stable under re-encoding and resizing, and separates different images', async () => {

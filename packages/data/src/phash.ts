@@ -1,5 +1,3 @@
-import sharp from 'sharp';
-
 // The Kaggle image_phash column was made with Python's `imagehash.phash`:
 //   image.convert('L').resize((32, 32), ANTIALIAS) -> 2-D DCT-II -> top-left 8x8 -> bit = coef > median.
 // sharp/libvips can neither reproduce Pillow's fixed-point luma nor its Lanczos coefficients, and a
@@ -70,7 +68,7 @@ function precomputeCoefficients(inSize: number, outSize: number): Coefficients {
 function clip8(value: number): number {
   if (value <= 0) return 0;
   const v = Math.floor(value / (1 << PRECISION_BITS));
-  return v > 255 ? 255 : v;
+  return Math.min(v, 255);
 }
 
 /** Pillow's `Image.resize(size, LANCZOS)` for an 8-bit single-channel image (horizontal pass first). */
@@ -122,7 +120,9 @@ export function resizeLanczosLikePillow(gray: Uint8Array, width: number, height:
 export function lumaLikePillow(pixels: Uint8Array, width: number, height: number, channels: number): Uint8Array {
   const n = width * height;
   if (pixels.length < n * channels) {
-    throw new Error(`phash: expected ${n * channels} values for ${width}x${height}x${channels}, got ${pixels.length}; pass the raw decoded pixels`);
+    throw new Error(
+      `phash: expected ${n * channels} values for ${width}x${height}x${channels}, got ${pixels.length}; pass the raw decoded pixels`,
+    );
   }
   if (channels === 1 || channels === 2) {
     const out = new Uint8Array(n);
@@ -188,6 +188,8 @@ export function phashHex(pixels: Float32Array | Uint8Array, width: number, heigh
 
 /** pHash of an image file or encoded buffer, decoded by sharp without colour management. */
 export async function phashFromFile(input: string | Buffer): Promise<string> {
+  // Imported here, not at the top: reading train.csv's phash column must not load libvips.
+  const { default: sharp } = await import('sharp');
   const { data, info } = await sharp(input).raw().toBuffer({ resolveWithObject: true });
   return phashHex(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);
 }
@@ -195,7 +197,7 @@ export async function phashFromFile(input: string | Buffer): Promise<string> {
 /** Number of differing bits between two 16-hex-digit hashes. */
 export function phashDistance(a: string, b: string): number {
   if (a.length !== 16 || b.length !== 16) throw new Error(`phash: expected two 16-digit hex hashes, got "${a}" and "${b}"`);
-  const x = BigInt.asUintN(64, BigInt('0x' + a) ^ BigInt('0x' + b));
+  const x = BigInt.asUintN(64, BigInt(`0x${a}`) ^ BigInt(`0x${b}`));
   let d = 0;
   for (let v = x; v > 0n; v &= v - 1n) d++;
   return d;

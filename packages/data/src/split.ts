@@ -25,12 +25,19 @@ export function groupSplit(postings: readonly Posting[], seed: number, fractions
   if (!(Math.abs(total - 1) < 1e-9) || fractions.train < 0 || fractions.val <= 0 || fractions.test <= 0) {
     throw new Error(`split fractions must be non-negative, val/test positive, and sum to 1 (got ${JSON.stringify(fractions)})`);
   }
-  const groups = [...new Set(postings.map((p, i) => {
-    if (p.labelGroup === null) throw new Error(`row ${i + 1} (posting_id "${p.postingId}") has no label_group; a group split needs labelled data (train.csv)`);
-    return p.labelGroup;
-  }))].sort();
+  const groups = [
+    ...new Set(
+      postings.map((p, i) => {
+        if (p.labelGroup === null)
+          throw new Error(`row ${i + 1} (posting_id "${p.postingId}") has no label_group; a group split needs labelled data (train.csv)`);
+        return p.labelGroup;
+      }),
+    ),
+  ].sort();
   if (groups.length < 3) {
-    throw new DataError(`a train/val/test split needs at least 3 label groups, the data has ${groups.length}; add labelled postings or use --protocol full`);
+    throw new DataError(
+      `a train/val/test split needs at least 3 label groups, the data has ${groups.length}; add labelled postings or use --protocol full`,
+    );
   }
   const random = seededRandom(seed);
   for (let i = groups.length - 1; i > 0; i--) {

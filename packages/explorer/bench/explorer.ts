@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import type { Browser } from 'puppeteer-core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { writeFileAtomic } from '@prodmatch/leaderboard';
+import { writeFileAtomic } from '@prodmatch/results';
 import type { DatasetSummary, ExperimentDetail, PostingCard, QueryDetail } from '../src/api-types.ts';
 import { CHROMIUM, hasChromium, launchChromium } from '../src/browser.ts';
 import { REPO_ROOT } from '../src/server.ts';
@@ -33,9 +33,18 @@ const argv = await yargs(hideBin(process.argv))
   .option('results', { type: 'string', default: join(REPO_ROOT, 'results'), defaultDescription: '<repo>/results' })
   .option('data', { type: 'string', array: true, default: [] as string[], describe: 'dataset folder(s), as for pnpm explore' })
   .option('dataset', { type: 'string', default: 'shopee' })
-  .option('exp', { type: 'string', array: true, default: [] as string[], describe: "experiments to time (default: every one with a predictions file whose name starts with 'text')" })
+  .option('exp', {
+    type: 'string',
+    array: true,
+    default: [] as string[],
+    describe: "experiments to time (default: every one with a predictions file whose name starts with 'text')",
+  })
   .option('repeats', { type: 'number', default: 40, describe: 'searches and queries per experiment' })
-  .option('browser', { type: 'boolean', default: true, describe: 'also time the slider and search in headless chromium (--no-browser: HTTP only)' })
+  .option('browser', {
+    type: 'boolean',
+    default: true,
+    describe: 'also time the slider and search in headless chromium (--no-browser: HTTP only)',
+  })
   .option('out', { type: 'string', default: join(REPO_ROOT, 'results', 'bench', 'explorer.json') })
   .strict()
   .parseAsync();
@@ -86,7 +95,16 @@ async function bareRoundTrip(repeats: number): Promise<Stats> {
 /** Starts the CLI (as `pnpm explore` does, without pnpm's own start) and waits until the page is served. */
 async function launch(): Promise<{ child: ChildProcess; base: string; ms: number; cpuMs: number }> {
   const start = performance.now();
-  const args = ['--import', 'tsx', join(REPO_ROOT, 'packages/explorer/src/cli.ts'), '--port', '0', '--results', argv.results, ...argv.data.flatMap((d) => ['--data', d])];
+  const args = [
+    '--import',
+    'tsx',
+    join(REPO_ROOT, 'packages/explorer/src/cli.ts'),
+    '--port',
+    '0',
+    '--results',
+    argv.results,
+    ...argv.data.flatMap((d) => ['--data', d]),
+  ];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise<string>((ok, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -113,13 +131,23 @@ function cpuMsOf(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
-const stop = (child: ChildProcess) => new Promise<void>((ok) => { child.once('exit', () => ok()); child.kill('SIGTERM'); });
+const stop = (child: ChildProcess) =>
+  new Promise<void>((ok) => {
+    child.once('exit', () => ok());
+    child.kill('SIGTERM');
+  });
 
 /**
  * What a user waits for, in headless chromium: from a slider's input event to the gallery F1 line's next
  * answer (the query grid re-renders before that), over every stop; from typing a search to its results list.
  */
-async function inPage(browser: Browser, base: string, dataset: string, exp: string, searches: string[]): Promise<{ slider: Stats; search: Stats }> {
+async function inPage(
+  browser: Browser,
+  base: string,
+  dataset: string,
+  exp: string,
+  searches: string[],
+): Promise<{ slider: Stats; search: Stats }> {
   const page = await browser.newPage();
   await page.goto(`${base}#${new URLSearchParams({ dataset, a: exp })}`);
   await page.waitForSelector('.side .scores[data-answers]');
@@ -165,7 +193,8 @@ async function inPage(browser: Browser, base: string, dataset: string, exp: stri
 }
 
 /** Deterministic picks spread over the gallery. */
-const spread = <T>(items: T[], count: number): T[] => Array.from({ length: Math.min(count, items.length) }, (_, i) => items[Math.floor((i * items.length) / Math.min(count, items.length))]);
+const spread = <T>(items: T[], count: number): T[] =>
+  Array.from({ length: Math.min(count, items.length) }, (_, i) => items[Math.floor((i * items.length) / Math.min(count, items.length))]);
 
 const reference = await bareRoundTrip(argv.repeats);
 const launches: number[] = [];
@@ -184,15 +213,20 @@ if (argv.browser && !browser) console.log(`no browser at ${CHROMIUM}: in-page ti
 try {
   const dataset = (await getJson<DatasetSummary[]>(base, '/api/datasets')).find((d) => d.name === argv.dataset);
   if (!dataset) fail(`no dataset "${argv.dataset}" in ${argv.results}`);
-  const ids = argv.exp.length > 0 ? argv.exp : dataset.experiments.filter((e) => e.unavailable === null && e.id.startsWith('text')).map((e) => e.id);
-  if (ids.length === 0) fail(`no experiment on ${argv.dataset} has a predictions file; run e.g. pnpm --filter text-idf run experiment -- --data ../shared/datasets/shopee --protocol full`);
+  const ids =
+    argv.exp.length > 0 ? argv.exp : dataset.experiments.filter((e) => e.unavailable === null && e.id.startsWith('text')).map((e) => e.id);
+  if (ids.length === 0)
+    fail(
+      `no experiment on ${argv.dataset} has a predictions file; run e.g. pnpm --filter text-idf run experiment -- --data ../shared/datasets/shopee --protocol full`,
+    );
   const experiments = [];
   for (const exp of ids) {
     const params = { dataset: argv.dataset, exp };
     const cpuBefore = cpuMsOf(child.pid!);
     const [detail, openMs] = await timed(() => getJson<ExperimentDetail>(base, '/api/experiment', params));
     const openCpuMs = cpuMsOf(child.pid!) - cpuBefore;
-    const worst = (await getJson<{ worst: { postingId: string; title: string }[] }>(base, '/api/gallery', { ...params, limit: '500' })).worst;
+    const worst = (await getJson<{ worst: { postingId: string; title: string }[] }>(base, '/api/gallery', { ...params, limit: '500' }))
+      .worst;
     const picks = spread(worst, argv.repeats);
     /** Wall times of each call, and the server's CPU time per call (its CPU clock before and after the batch). */
     const batch = async (calls: (() => Promise<unknown>)[]): Promise<(Stats & { serverCpuMsPerCall: number }) | null> => {
@@ -205,32 +239,76 @@ try {
     const search = await batch(
       picks.map((row, i) => async () => {
         const q = i % 4 === 3 ? row.postingId : row.title.split(/\s+/).slice(0, 2).join(' ');
-        if ((await getJson<PostingCard[]>(base, '/api/search', { ...params, q })).length === 0) fail(`search "${q}" found nothing in ${exp}`);
+        if ((await getJson<PostingCard[]>(base, '/api/search', { ...params, q })).length === 0)
+          fail(`search "${q}" found nothing in ${exp}`);
       }),
     );
     const query = await batch(picks.map((row) => () => getJson<QueryDetail>(base, '/api/query', { ...params, posting: row.postingId })));
     const source = detail.lists.find((l) => l.source);
     // Every stop of the first source list's slider, each a threshold not asked for before (no cached answer).
-    const slider = await batch(detail.recomputable && source ? source.stops.filter((t) => t !== source.threshold).map((t) => () => getJson(base, '/api/gallery', { ...params, [`t.${source.name}`]: String(t), limit: '40' })) : []);
-    const page = browser ? await inPage(browser, base, argv.dataset, exp, picks.map((row, i) => (i % 4 === 3 ? row.postingId : row.title.split(/\s+/).slice(0, 2).join(' ')))) : null;
-    experiments.push({ id: exp, rows: detail.rows, lists: detail.lists.map((l) => l.name), firstOpenMs: Number(openMs.toFixed(1)), firstOpenServerCpuMs: openCpuMs, search: search!, query: query!, slider, page });
+    const slider = await batch(
+      detail.recomputable && source
+        ? source.stops
+            .filter((t) => t !== source.threshold)
+            .map((t) => () => getJson(base, '/api/gallery', { ...params, [`t.${source.name}`]: String(t), limit: '40' }))
+        : [],
+    );
+    const page = browser
+      ? await inPage(
+          browser,
+          base,
+          argv.dataset,
+          exp,
+          picks.map((row, i) => (i % 4 === 3 ? row.postingId : row.title.split(/\s+/).slice(0, 2).join(' '))),
+        )
+      : null;
+    experiments.push({
+      id: exp,
+      rows: detail.rows,
+      lists: detail.lists.map((l) => l.name),
+      firstOpenMs: Number(openMs.toFixed(1)),
+      firstOpenServerCpuMs: openCpuMs,
+      search: search!,
+      query: query!,
+      slider,
+      page,
+    });
   }
 
   const startup = stats(launches);
   const ratio = (ms: number, goal: number) => `${(ms / goal).toFixed(2)}x goal`;
   const overHttp = (ms: number) => `${(ms / reference.medianMs).toFixed(1)}x a bare HTTP round trip`;
   console.log(`bare node:http round trip: median ${reference.medianMs} ms (reference)`);
-  console.log(`start-up (launch -> page, script, dataset list served; median of 3): ${startup.medianMs} ms, ${ratio(startup.medianMs, START_GOAL_MS)} (goal < ${START_GOAL_MS} ms); launches ${launches.map((m) => m.toFixed(0)).join(', ')} ms; CPU time of the server process by then: ${launchCpu.join(', ')} ms`);
+  console.log(
+    `start-up (launch -> page, script, dataset list served; median of 3): ${startup.medianMs} ms, ${ratio(startup.medianMs, START_GOAL_MS)} (goal < ${START_GOAL_MS} ms); launches ${launches.map((m) => m.toFixed(0)).join(', ')} ms; CPU time of the server process by then: ${launchCpu.join(', ')} ms`,
+  );
   for (const e of experiments) {
-    console.log(`${e.id} (${e.rows} rows, lists ${e.lists.join(', ')}): first open ${e.firstOpenMs} ms, server CPU ${e.firstOpenServerCpuMs} ms (reads the predictions file and train.csv once)`);
-    if (e.page) console.log(`  in the page (chromium): slider median ${e.page.slider.medianMs} ms, p95 ${e.page.slider.p95Ms} ms over ${e.page.slider.n} stops; search median ${e.page.search.medianMs} ms, p95 ${e.page.search.p95Ms} ms over ${e.page.search.n}`);
-    for (const [name, s] of [['search', e.search], ['query', e.query], ['slider', e.slider]] as const) {
-      if (s) console.log(`  ${name.padEnd(6)} median ${s.medianMs} ms, p95 ${s.p95Ms} ms, max ${s.maxMs} ms over ${s.n}: ${ratio(s.p95Ms, LATENCY_GOAL_MS)} at p95 (goal < ${LATENCY_GOAL_MS} ms), median ${overHttp(s.medianMs)}; server CPU ${s.serverCpuMsPerCall} ms per call`);
+    console.log(
+      `${e.id} (${e.rows} rows, lists ${e.lists.join(', ')}): first open ${e.firstOpenMs} ms, server CPU ${e.firstOpenServerCpuMs} ms (reads the predictions file and train.csv once)`,
+    );
+    if (e.page)
+      console.log(
+        `  in the page (chromium): slider median ${e.page.slider.medianMs} ms, p95 ${e.page.slider.p95Ms} ms over ${e.page.slider.n} stops; search median ${e.page.search.medianMs} ms, p95 ${e.page.search.p95Ms} ms over ${e.page.search.n}`,
+      );
+    for (const [name, s] of [
+      ['search', e.search],
+      ['query', e.query],
+      ['slider', e.slider],
+    ] as const) {
+      if (s)
+        console.log(
+          `  ${name.padEnd(6)} median ${s.medianMs} ms, p95 ${s.p95Ms} ms, max ${s.maxMs} ms over ${s.n}: ${ratio(s.p95Ms, LATENCY_GOAL_MS)} at p95 (goal < ${LATENCY_GOAL_MS} ms), median ${overHttp(s.medianMs)}; server CPU ${s.serverCpuMsPerCall} ms per call`,
+        );
     }
   }
-  const verdict = startup.medianMs < START_GOAL_MS && experiments.every((e) => [e.search, e.query, e.slider, e.page?.slider, e.page?.search].every((s) => !s || s.p95Ms < LATENCY_GOAL_MS));
+  const verdict =
+    startup.medianMs < START_GOAL_MS &&
+    experiments.every((e) => [e.search, e.query, e.slider, e.page?.slider, e.page?.search].every((s) => !s || s.p95Ms < LATENCY_GOAL_MS));
   console.log(verdict ? 'all goals met' : 'NOT all goals met (see above)');
-  await writeFileAtomic(argv.out, JSON.stringify({ bench: 'explorer', dataset: argv.dataset, goals: { startupMs: START_GOAL_MS, latencyMs: LATENCY_GOAL_MS }, reference: { bareHttp: reference }, startup: { ...startup, launchesMs: launches.map((m) => Number(m.toFixed(1))), serverCpuMs: launchCpu }, experiments, goalsMet: verdict, finishedAt: new Date().toISOString() }, null, 2) + '\n');
+  await writeFileAtomic(
+    argv.out,
+    `${JSON.stringify({ bench: 'explorer', dataset: argv.dataset, goals: { startupMs: START_GOAL_MS, latencyMs: LATENCY_GOAL_MS }, reference: { bareHttp: reference }, startup: { ...startup, launchesMs: launches.map((m) => Number(m.toFixed(1))), serverCpuMs: launchCpu }, experiments, goalsMet: verdict, finishedAt: new Date().toISOString() }, null, 2)}\n`,
+  );
   console.log(`wrote ${argv.out}`);
 } finally {
   await browser?.close();

@@ -4,10 +4,17 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 // Start-up reads rows only: the leaderboard's charts (vega) and the dataset loader (arquero, sharp) are
 // imported when an experiment is first opened, which keeps `pnpm explore` starting fast.
-import type { ResultRow } from '@prodmatch/leaderboard';
 import { readResultRows, rowLabel } from '@prodmatch/leaderboard/read-rows';
-import { DISTANCE_RANGE, predictionsPathFor } from '@prodmatch/results';
-import type { DatasetSummary, ExperimentDetail, ExperimentSummary, GalleryScores, ListSummary, PostingCard, QueryDetail } from './api-types.ts';
+import { DISTANCE_RANGE, predictionsPathFor, type ResultRow } from '@prodmatch/results';
+import type {
+  DatasetSummary,
+  ExperimentDetail,
+  ExperimentSummary,
+  GalleryScores,
+  ListSummary,
+  PostingCard,
+  QueryDetail,
+} from './api-types.ts';
 import { Gallery, type GalleryOutcome } from './gallery.ts';
 import type { DatasetPostings } from './postings.ts';
 
@@ -50,7 +57,8 @@ const SEARCH_LIMIT = 20;
 function worstRows(scores: GalleryOutcome, filter: WorstFilter, limit: number): number[] {
   const { rowF1, falsePositives: fp, falseNegatives: fn } = scores;
   const heavier = filter === 'fn' ? fn : fp;
-  const before = (a: number, b: number) => rowF1[a] < rowF1[b] || (rowF1[a] === rowF1[b] && (heavier[a] > heavier[b] || (heavier[a] === heavier[b] && a < b)));
+  const before = (a: number, b: number) =>
+    rowF1[a] < rowF1[b] || (rowF1[a] === rowF1[b] && (heavier[a] > heavier[b] || (heavier[a] === heavier[b] && a < b)));
   const kept: number[] = [];
   for (let i = 0; i < rowF1.length; i++) {
     if (rowF1[i] >= 1 || (filter === 'fp' && !(fp[i] > fn[i])) || (filter === 'fn' && !(fn[i] > fp[i]))) continue;
@@ -70,7 +78,10 @@ function worstRows(scores: GalleryOutcome, filter: WorstFilter, limit: number): 
 
 /** Words of a search box: lower-cased, split on white space. */
 function searchWords(query: string): string[] {
-  return query.toLowerCase().split(/\s+/).filter((w) => w.length > 0);
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
 }
 
 export class Explorer {
@@ -84,7 +95,11 @@ export class Explorer {
 
   /** Reads the result rows only; predictions and datasets wait until an experiment is opened. */
   static async open(sources: ExplorerSources): Promise<Explorer> {
-    if (!existsSync(sources.resultsDir)) throw new ExplorerRequestError(500, `${sources.resultsDir}: no such results folder; pass --results DIR (a folder of <dataset>/<experiment>.json rows)`);
+    if (!existsSync(sources.resultsDir))
+      throw new ExplorerRequestError(
+        500,
+        `${sources.resultsDir}: no such results folder; pass --results DIR (a folder of <dataset>/<experiment>.json rows)`,
+      );
     const rows = new Map<string, Map<string, ResultRow>>();
     for (const row of await readResultRows(sources.resultsDir)) {
       const byId = rows.get(row.dataset.name) ?? new Map<string, ResultRow>();
@@ -114,7 +129,9 @@ export class Explorer {
     // Real data first, as on the leaderboard.
     const all = [...this.rows.values()].map((byId) => {
       const first = [...byId.values()][0];
-      const experiments = [...byId.values()].map((r) => this.summary(r)).sort((a, b) => Number(a.unavailable !== null) - Number(b.unavailable !== null) || b.f1Test - a.f1Test);
+      const experiments = [...byId.values()]
+        .map((r) => this.summary(r))
+        .sort((a, b) => Number(a.unavailable !== null) - Number(b.unavailable !== null) || b.f1Test - a.f1Test);
       return { name: first.dataset.name, kind: first.dataset.kind, rows: first.dataset.rows, groups: first.dataset.groups, experiments };
     });
     return all.sort((a, b) => Number(a.kind !== 'real') - Number(b.kind !== 'real') || a.name.localeCompare(b.name));
@@ -122,7 +139,11 @@ export class Explorer {
 
   private row(dataset: string, id: string): ResultRow {
     const byId = this.rows.get(dataset);
-    if (!byId) throw new ExplorerRequestError(404, `unknown dataset "${dataset}"; the results folder has ${[...this.rows.keys()].join(', ') || 'none'}`);
+    if (!byId)
+      throw new ExplorerRequestError(
+        404,
+        `unknown dataset "${dataset}"; the results folder has ${[...this.rows.keys()].join(', ') || 'none'}`,
+      );
     const row = byId.get(id);
     if (!row) throw new ExplorerRequestError(404, `unknown experiment "${id}" on dataset "${dataset}"; see /api/datasets for the list`);
     return row;
@@ -137,7 +158,8 @@ export class Explorer {
     let load = this.datasetLoads.get(dir);
     if (!load) {
       load = (async () => {
-        if (!existsSync(join(dir, 'train.csv'))) throw new ExplorerRequestError(409, `dataset "${row.dataset.name}": no train.csv in ${dir}; pass --data DIR pointing at it`);
+        if (!existsSync(join(dir, 'train.csv')))
+          throw new ExplorerRequestError(409, `dataset "${row.dataset.name}": no train.csv in ${dir}; pass --data DIR pointing at it`);
         const { DatasetPostings } = await import('./postings.ts');
         return DatasetPostings.load(dir);
       })();
@@ -154,15 +176,23 @@ export class Explorer {
     let load = this.opened.get(key);
     if (!load) {
       const path = this.predictionsPath(row);
-      if (!existsSync(path)) throw new ExplorerRequestError(409, `experiment "${id}" has no predictions file (${path}); re-run it to write one`);
+      if (!existsSync(path))
+        throw new ExplorerRequestError(409, `experiment "${id}" has no predictions file (${path}); re-run it to write one`);
       load = (async () => {
         const [gallery, postings] = await Promise.all([Gallery.load(path), this.postings(row)]);
         if (gallery.header.dataset.sha256 !== postings.sha256) {
-          throw new ExplorerRequestError(409, `${path} was made on another train.csv than the one in ${postings.dataset.dir} (sha256 differs); pass --data DIR for the dataset it ran on`);
+          throw new ExplorerRequestError(
+            409,
+            `${path} was made on another train.csv than the one in ${postings.dataset.dir} (sha256 differs); pass --data DIR for the dataset it ran on`,
+          );
         }
         const titles = gallery.postingIds.map((postingId) => {
           const posting = postings.posting(postingId);
-          if (!posting) throw new ExplorerRequestError(409, `${path}: posting ${postingId} is not in ${postings.dataset.train.path}; re-run the experiment`);
+          if (!posting)
+            throw new ExplorerRequestError(
+              409,
+              `${path}: posting ${postingId} is not in ${postings.dataset.train.path}; re-run the experiment`,
+            );
           return posting.title.toLowerCase();
         });
         return { row, gallery, postings, titles, storedF1: gallery.storedScores().f1 };
@@ -178,7 +208,15 @@ export class Explorer {
     const { header } = open.gallery;
     const lists: ListSummary[] = header.lists.map((l) => {
       const stops = [...new Set([...l.grid, ...(l.threshold === null ? [] : [l.threshold])])].sort((a, b) => a - b);
-      return { name: l.name, unit: l.unit, source: l.source, threshold: l.threshold, minMatches: l.minMatches, stops, range: [...DISTANCE_RANGE[l.unit]] };
+      return {
+        name: l.name,
+        unit: l.unit,
+        source: l.source,
+        threshold: l.threshold,
+        minMatches: l.minMatches,
+        stops,
+        range: [...DISTANCE_RANGE[l.unit]],
+      };
     });
     return {
       ...this.summary(open.row),
@@ -198,7 +236,13 @@ export class Explorer {
   private card(open: OpenExperiment, index: number): PostingCard {
     const postingId = open.gallery.postingIds[index];
     const posting = open.postings.posting(postingId)!;
-    return { index, postingId, title: posting.title, labelGroup: open.gallery.labelGroups[index], hasImage: open.postings.imageOf(postingId) !== null };
+    return {
+      index,
+      postingId,
+      title: posting.title,
+      labelGroup: open.gallery.labelGroups[index],
+      hasImage: open.postings.imageOf(postingId) !== null,
+    };
   }
 
   /** Gallery postings whose id contains the query, or whose title contains every word of it; ids first. */
@@ -221,13 +265,19 @@ export class Explorer {
     const index = open.gallery.postingIds.indexOf(postingId);
     if (index < 0) {
       const inDataset = open.postings.posting(postingId) !== undefined;
-      throw new ExplorerRequestError(404, inDataset ? `posting "${postingId}" is not in ${id}'s gallery (${open.gallery.header.gallery})` : `no posting "${postingId}" in dataset "${dataset}"`);
+      throw new ExplorerRequestError(
+        404,
+        inDataset
+          ? `posting "${postingId}" is not in ${id}'s gallery (${open.gallery.header.gallery})`
+          : `no posting "${postingId}" in dataset "${dataset}"`,
+      );
     }
     const neighbours = open.gallery.neighbours(index);
     const storedMatches = open.gallery.storedMatches(index);
     const truth = open.gallery.truth(index);
     const postings: Record<string, PostingCard> = {};
-    for (const j of [index, ...storedMatches, ...truth, ...Object.values(neighbours).flatMap(([indices]) => indices)]) postings[j] ??= this.card(open, j);
+    for (const j of [index, ...storedMatches, ...truth, ...Object.values(neighbours).flatMap(([indices]) => indices)])
+      postings[j] ??= this.card(open, j);
     return { posting: postings[index], neighbours, storedMatches, truth, postings };
   }
 
@@ -242,16 +292,35 @@ export class Explorer {
     const thresholds = open.gallery.chosenThresholds();
     for (const [name, value] of Object.entries(given)) {
       const list = header.lists.find((l) => l.name === name);
-      if (!list || !list.source) throw new ExplorerRequestError(400, `threshold for "${name}": ${id} has no such source list (it has ${header.lists.filter((l) => l.source).map((l) => l.name).join(', ')})`);
-      if (!header.recomputable && value !== thresholds[name]) throw new ExplorerRequestError(400, `${id}'s matches (combiner ${header.combiner.name}) are not a thresholded union: its thresholds cannot be changed`);
+      if (!list?.source)
+        throw new ExplorerRequestError(
+          400,
+          `threshold for "${name}": ${id} has no such source list (it has ${header.lists
+            .filter((l) => l.source)
+            .map((l) => l.name)
+            .join(', ')})`,
+        );
+      if (!header.recomputable && value !== thresholds[name])
+        throw new ExplorerRequestError(
+          400,
+          `${id}'s matches (combiner ${header.combiner.name}) are not a thresholded union: its thresholds cannot be changed`,
+        );
       const [min, max] = DISTANCE_RANGE[list.unit];
-      if (!(value >= min && value <= max)) throw new ExplorerRequestError(400, `threshold for "${name}" must be within ${min}..${max} (${list.unit}), got ${value}`);
+      if (!(value >= min && value <= max))
+        throw new ExplorerRequestError(400, `threshold for "${name}" must be within ${min}..${max} (${list.unit}), got ${value}`);
       thresholds[name] = value;
     }
     const scores = header.recomputable ? open.gallery.scoresAt(thresholds) : open.gallery.storedScores();
     const worst = worstRows(scores, filter, limit).map((index) => {
       const postingId = open.gallery.postingIds[index];
-      return { index, postingId, title: open.postings.posting(postingId)!.title, f1: scores.rowF1[index], falsePositives: scores.falsePositives[index], falseNegatives: scores.falseNegatives[index] };
+      return {
+        index,
+        postingId,
+        title: open.postings.posting(postingId)!.title,
+        f1: scores.rowF1[index],
+        falsePositives: scores.falsePositives[index],
+        falseNegatives: scores.falseNegatives[index],
+      };
     });
     return { thresholds, f1: scores.f1, precision: scores.precision, recall: scores.recall, worst };
   }

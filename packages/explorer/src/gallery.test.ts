@@ -18,12 +18,30 @@ test('re-scoring only the rows a threshold move can change gives exactly the ful
     const [title, phash] = header.lists;
     const random = seededRandom(3);
     const pick = (grid: number[]) => grid[Math.floor(random() * grid.length)];
-    assert.deepEqual(gallery.storedScores().f1, matchScores(rows.map((r) => r.matches), labels).f1);
+    assert.deepEqual(
+      gallery.storedScores().f1,
+      matchScores(
+        rows.map((r) => r.matches),
+        labels,
+      ).f1,
+    );
     for (let move = 0; move < 25; move++) {
       // Mostly one slider at a time, as on the page; sometimes both, sometimes neither.
-      const t = { title: move % 3 === 1 ? title.threshold! : pick(title.grid), phash: move % 3 === 2 ? phash.threshold! : pick(phash.grid) };
+      const t = {
+        title: move % 3 === 1 ? title.threshold! : pick(title.grid),
+        phash: move % 3 === 2 ? phash.threshold! : pick(phash.grid),
+      };
       const full = matchScores(
-        rows.map((r, i) => matchesWithin(i, [{ indices: r.neighbours.title[0], distances: Float32Array.from(r.neighbours.title[1]), threshold: t.title }, { indices: r.neighbours.phash[0], distances: Float32Array.from(r.neighbours.phash[1]), threshold: t.phash }], { minMatches: header.minMatches, cap: header.cap })),
+        rows.map((r, i) =>
+          matchesWithin(
+            i,
+            [
+              { indices: r.neighbours.title[0], distances: Float32Array.from(r.neighbours.title[1]), threshold: t.title },
+              { indices: r.neighbours.phash[0], distances: Float32Array.from(r.neighbours.phash[1]), threshold: t.phash },
+            ],
+            { minMatches: header.minMatches, cap: header.cap },
+          ),
+        ),
         labels,
       );
       const scores = gallery.scoresAt(t);

@@ -1,6 +1,6 @@
 // One experiment's predictions file, held as flat typed arrays (27k rows x 50 neighbours per list is a few
 // megabytes), so that re-applying thresholds to the whole gallery is one tight pass.
-import { labelIds, matchesWithin, type ThresholdedList } from '@prodmatch/metrics';
+import { labelIds, matchesWithin, rowF1, rowScoring, type ThresholdedList } from '@prodmatch/metrics';
 import { streamPredictions, PredictionsFileError, type ListInfo, type PredictionRow, type PredictionsHeader } from '@prodmatch/results';
 
 /** Rows of variable length back to back: row i is values[offsets[i] .. offsets[i + 1]). */
@@ -18,7 +18,8 @@ interface StoredList {
 }
 
 function rowsAscending(offsets: Int32Array, distances: Float32Array): boolean {
-  for (let row = 0; row + 1 < offsets.length; row++) for (let c = offsets[row] + 1; c < offsets[row + 1]; c++) if (distances[c] < distances[c - 1]) return false;
+  for (let row = 0; row + 1 < offsets.length; row++)
+    for (let c = offsets[row] + 1; c < offsets[row + 1]; c++) if (distances[c] < distances[c - 1]) return false;
   return true;
 }
 
@@ -65,6 +66,7 @@ export class Gallery {
   readonly size: number;
   /** Gallery indices of each label group's rows, so a row's truth set is one slice. */
   private readonly groupOf: Int32Array;
+  private readonly groupSize: Int32Array;
   private readonly groupMembers: Ragged<Int32Array>;
 
   private constructor(
@@ -78,6 +80,7 @@ export class Gallery {
     // A posting without a label is its own group: nothing else counts as its true match.
     const { ids, groupSize } = labelIds(labelGroups.map((g, i) => g ?? `\u0000unlabelled ${i}`));
     this.groupOf = ids;
+    this.groupSize = groupSize;
     const offsets = new Int32Array(groupSize.length + 1);
     for (let g = 0; g < groupSize.length; g++) offsets[g + 1] = offsets[g] + groupSize[g];
     const fill = offsets.slice(0, -1);
@@ -96,26 +99,43 @@ export class Gallery {
     for await (const item of streamPredictions(path)) {
       if (header === null) {
         header = item as PredictionsHeader;
-        lists = header.lists.map((info) => ({ info, indices: new RaggedBuilder((n) => new Int32Array(n)), distances: new RaggedBuilder((n) => new Float32Array(n)) }));
+        lists = header.lists.map((info) => ({
+          info,
+          indices: new RaggedBuilder((n) => new Int32Array(n)),
+          distances: new RaggedBuilder((n) => new Float32Array(n)),
+        }));
         continue;
       }
       const row = item as PredictionRow;
       const line = postingIds.length + 2;
-      if (typeof row.postingId !== 'string' || !Array.isArray(row.matches) || typeof row.neighbours !== 'object' || row.neighbours === null) {
-        throw new PredictionsFileError(`${path}: line ${line} is not a prediction row (needs postingId, neighbours, matches); re-run the experiment`);
+      if (
+        typeof row.postingId !== 'string' ||
+        !Array.isArray(row.matches) ||
+        typeof row.neighbours !== 'object' ||
+        row.neighbours === null
+      ) {
+        throw new PredictionsFileError(
+          `${path}: line ${line} is not a prediction row (needs postingId, neighbours, matches); re-run the experiment`,
+        );
       }
       postingIds.push(row.postingId);
       labelGroups.push(row.labelGroup ?? null);
       stored.push(row.matches);
       for (const list of lists) {
         const pair = row.neighbours[list.info.name];
-        if (!pair || pair[0].length !== pair[1].length) throw new PredictionsFileError(`${path}: line ${line} lacks list "${list.info.name}" (or its indices and distances differ in length); re-run the experiment`);
+        if (!pair || pair[0].length !== pair[1].length)
+          throw new PredictionsFileError(
+            `${path}: line ${line} lacks list "${list.info.name}" (or its indices and distances differ in length); re-run the experiment`,
+          );
         list.indices.push(pair[0]);
         list.distances.push(pair[1]);
       }
     }
     if (header === null) throw new PredictionsFileError(`${path}: empty predictions file; re-run the experiment`);
-    if (postingIds.length !== header.rows) throw new PredictionsFileError(`${path}: header says ${header.rows} rows, file has ${postingIds.length} (truncated?); re-run the experiment`);
+    if (postingIds.length !== header.rows)
+      throw new PredictionsFileError(
+        `${path}: header says ${header.rows} rows, file has ${postingIds.length} (truncated?); re-run the experiment`,
+      );
     const built = lists.map((l) => {
       const indices = l.indices.build();
       const distances = l.distances.build().values;
@@ -130,10 +150,16 @@ export class Gallery {
     const bad = (values: Int32Array) => values.findIndex((j) => j < 0 || j >= this.size);
     for (const list of this.lists) {
       const at = bad(list.indices.values);
-      if (at >= 0) throw new PredictionsFileError(`${path}: list "${list.info.name}" names gallery index ${list.indices.values[at]}, outside 0..${this.size - 1}; re-run the experiment`);
+      if (at >= 0)
+        throw new PredictionsFileError(
+          `${path}: list "${list.info.name}" names gallery index ${list.indices.values[at]}, outside 0..${this.size - 1}; re-run the experiment`,
+        );
     }
     const at = bad(this.stored.values);
-    if (at >= 0) throw new PredictionsFileError(`${path}: a stored match names gallery index ${this.stored.values[at]}, outside 0..${this.size - 1}; re-run the experiment`);
+    if (at >= 0)
+      throw new PredictionsFileError(
+        `${path}: a stored match names gallery index ${this.stored.values[at]}, outside 0..${this.size - 1}; re-run the experiment`,
+      );
   }
 
   private slice<T extends Int32Array | Float32Array>(r: Ragged<Int32Array>, values: T, row: number): T {
@@ -166,13 +192,17 @@ export class Gallery {
     return out;
   }
 
-
   /** Each row's matches under source thresholds (in source-list order), by the runner's own rule. */
   private matchesAt(values: readonly number[]): (row: number) => ArrayLike<number> {
     const sources = this.lists.filter((l) => l.info.source);
     const opts = { minMatches: this.header.minMatches, cap: this.header.cap };
     return (row) => {
-      const lists: ThresholdedList[] = sources.map((l, s) => ({ indices: this.slice(l.indices, l.indices.values, row), distances: this.slice(l.indices, l.distances, row), threshold: values[s], minMatches: l.info.minMatches }));
+      const lists: ThresholdedList[] = sources.map((l, s) => ({
+        indices: this.slice(l.indices, l.indices.values, row),
+        distances: this.slice(l.indices, l.distances, row),
+        threshold: values[s],
+        minMatches: l.info.minMatches,
+      }));
       return matchesWithin(row, lists, opts);
     };
   }
@@ -241,31 +271,22 @@ export class Gallery {
   /** Scores `rows` (all when null) into `into` (new arrays when omitted). */
   private scoreRows(rows: readonly number[] | null, matches: (row: number) => ArrayLike<number>, into?: RowScores): RowScores {
     const n = this.size;
-    const out = into ?? { f1: new Float64Array(n), precision: new Float64Array(n), recall: new Float64Array(n), falsePositives: new Int32Array(n), falseNegatives: new Int32Array(n) };
-    // Per-row stamp instead of a Set: marks which indices this row already counted.
-    const stamp = new Int32Array(n).fill(-1);
-    const { groupOf } = this;
-    const groupStart = this.groupMembers.offsets;
+    const out = into ?? {
+      f1: new Float64Array(n),
+      precision: new Float64Array(n),
+      recall: new Float64Array(n),
+      falsePositives: new Int32Array(n),
+      falseNegatives: new Int32Array(n),
+    };
+    const row = rowScoring(this.groupOf, this.groupSize, this.header.cap);
     const count = rows === null ? n : rows.length;
     for (let r = 0; r < count; r++) {
       const i = rows === null ? r : rows[r];
-      const list = matches(i);
-      stamp[i] = i;
-      let size = 1;
-      let hits = 1;
-      for (let c = 0; c < list.length && size < this.header.cap; c++) {
-        const j = list[c];
-        if (stamp[j] === i) continue;
-        stamp[j] = i;
-        size++;
-        if (groupOf[j] === groupOf[i]) hits++;
-      }
-      const truth = groupStart[groupOf[i] + 1] - groupStart[groupOf[i]];
-      out.f1[i] = (2 * hits) / (size + truth);
-      out.precision[i] = hits / size;
-      out.recall[i] = hits / truth;
-      out.falsePositives[i] = size - hits;
-      out.falseNegatives[i] = truth - hits;
+      out.f1[i] = rowF1(row, i, matches(i));
+      out.precision[i] = row.hits / row.predicted;
+      out.recall[i] = row.hits / row.truth;
+      out.falsePositives[i] = row.predicted - row.hits;
+      out.falseNegatives[i] = row.truth - row.hits;
     }
     return out;
   }
@@ -276,6 +297,13 @@ export class Gallery {
       for (let i = 0; i < values.length; i++) sum += values[i];
       return sum / values.length;
     };
-    return { f1: mean(rows.f1), precision: mean(rows.precision), recall: mean(rows.recall), rowF1: rows.f1, falsePositives: rows.falsePositives, falseNegatives: rows.falseNegatives };
+    return {
+      f1: mean(rows.f1),
+      precision: mean(rows.precision),
+      recall: mean(rows.recall),
+      rowF1: rows.f1,
+      falsePositives: rows.falsePositives,
+      falseNegatives: rows.falseNegatives,
+    };
   }
 }

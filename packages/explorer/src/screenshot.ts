@@ -10,14 +10,26 @@ import { REPO_ROOT, startExplorer } from './server.ts';
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName('pnpm explore:screenshot')
-  .usage('$0 [--dataset NAME] [--exp ID] [--compare ID] [--posting ID] [--out FILE]\n\nOpens the explorer in headless chromium and saves a screenshot of one query.')
-  .option('results', { type: 'string', default: join(REPO_ROOT, 'results'), defaultDescription: '<repo>/results', describe: 'results folder' })
+  .usage(
+    '$0 [--dataset NAME] [--exp ID] [--compare ID] [--posting ID] [--out FILE]\n\nOpens the explorer in headless chromium and saves a screenshot of one query.',
+  )
+  .option('results', {
+    type: 'string',
+    default: join(REPO_ROOT, 'results'),
+    defaultDescription: '<repo>/results',
+    describe: 'results folder',
+  })
   .option('data', { type: 'string', array: true, default: [] as string[], describe: 'dataset folder(s), as for pnpm explore' })
   .option('dataset', { type: 'string', default: basename(syntheticDatasetDir()), describe: 'dataset name' })
   .option('exp', { type: 'string', default: 'text-tfidf', describe: 'experiment (row file stem)' })
   .option('compare', { type: 'string', describe: 'a second experiment, shown beside the first' })
   .option('posting', { type: 'string', describe: 'query posting id; default: the lowest-F1 row with both true and false matches' })
-  .option('out', { type: 'string', default: join(REPO_ROOT, 'docs', 'explorer.png'), defaultDescription: 'docs/explorer.png', describe: 'PNG to write' })
+  .option('out', {
+    type: 'string',
+    default: join(REPO_ROOT, 'docs', 'explorer.png'),
+    defaultDescription: 'docs/explorer.png',
+    describe: 'PNG to write',
+  })
   .version(false)
   .strict()
   .help()
@@ -29,7 +41,9 @@ function fail(message: string): never {
 }
 
 if (!hasChromium()) fail(`no browser at ${CHROMIUM}; install Debian's chromium (apt-get install -y chromium)`);
-const running = await startExplorer({ resultsDir: argv.results, dataDirs: argv.data, port: 0 }).catch((error: Error) => fail(error.message));
+const running = await startExplorer({ resultsDir: argv.results, dataDirs: argv.data, port: 0 }).catch((error: Error) =>
+  fail(error.message),
+);
 const browser = await launchChromium();
 try {
   let posting = argv.posting;
@@ -51,7 +65,9 @@ try {
   const out = resolve(argv.out);
   await mkdir(dirname(out), { recursive: true });
   await page.screenshot({ path: out as `${string}.png` });
-  console.log(`wrote ${relative(process.cwd(), out)} (${argv.dataset}, ${argv.exp}${argv.compare ? ` vs ${argv.compare}` : ''}, query ${posting})`);
+  console.log(
+    `wrote ${relative(process.cwd(), out)} (${argv.dataset}, ${argv.exp}${argv.compare ? ` vs ${argv.compare}` : ''}, query ${posting})`,
+  );
 } finally {
   await browser.close();
   await running.close();

@@ -5,8 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ResultRowError } from '@prodmatch/leaderboard/read-rows';
-import { PredictionsFileError } from '@prodmatch/results';
+import { PredictionsFileError, ResultRowError } from '@prodmatch/results';
 import type { ApiError } from './api-types.ts';
 import { pageScript, WEB_DIR } from './bundle.ts';
 import { Explorer, ExplorerRequestError, type WorstFilter } from './explorer.ts';
@@ -42,7 +41,8 @@ function param(url: URL, name: string): string {
 
 function oneOf<T extends string>(url: URL, name: string, options: readonly T[], fallback: T): T {
   const value = url.searchParams.get(name) ?? fallback;
-  if (!options.includes(value as T)) throw new ExplorerRequestError(400, `parameter "${name}" must be one of ${options.join(', ')}, got "${value}"`);
+  if (!options.includes(value as T))
+    throw new ExplorerRequestError(400, `parameter "${name}" must be one of ${options.join(', ')}, got "${value}"`);
   return value as T;
 }
 
@@ -52,7 +52,8 @@ function thresholds(url: URL): Record<string, number> {
   for (const [key, text] of url.searchParams) {
     if (!key.startsWith('t.')) continue;
     const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value)) throw new ExplorerRequestError(400, `threshold "${key}" must be a number, got "${text}"`);
+    if (text.trim() === '' || !Number.isFinite(value))
+      throw new ExplorerRequestError(400, `threshold "${key}" must be a number, got "${text}"`);
     out[key.slice(2)] = value;
   }
   return out;
@@ -61,7 +62,8 @@ function thresholds(url: URL): Record<string, number> {
 function limit(url: URL): number {
   const text = url.searchParams.get('limit') ?? '50';
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > MAX_WORST) throw new ExplorerRequestError(400, `parameter "limit" must be an integer in 1..${MAX_WORST}, got "${text}"`);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_WORST)
+    throw new ExplorerRequestError(400, `parameter "limit" must be an integer in 1..${MAX_WORST}, got "${text}"`);
   return value;
 }
 
@@ -84,7 +86,8 @@ export function explorerHandler(explorer: Explorer, cacheDir: string): ExplorerH
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://explorer.invalid');
     try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new ExplorerRequestError(405, `method ${req.method} not allowed; the explorer only answers GET`);
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        throw new ExplorerRequestError(405, `method ${req.method} not allowed; the explorer only answers GET`);
       switch (url.pathname) {
         case '/':
           return send(res, 200, 'text/html; charset=utf-8', await readFile(join(WEB_DIR, 'index.html')));
@@ -101,12 +104,22 @@ export function explorerHandler(explorer: Explorer, cacheDir: string): ExplorerH
         case '/api/query':
           return json(res, await explorer.query(param(url, 'dataset'), param(url, 'exp'), param(url, 'posting')));
         case '/api/gallery':
-          return json(res, await explorer.gallery(param(url, 'dataset'), param(url, 'exp'), thresholds(url), oneOf(url, 'filter', WORST_FILTERS, 'all'), limit(url)));
+          return json(
+            res,
+            await explorer.gallery(
+              param(url, 'dataset'),
+              param(url, 'exp'),
+              thresholds(url),
+              oneOf(url, 'filter', WORST_FILTERS, 'all'),
+              limit(url),
+            ),
+          );
         case '/api/image': {
           const size = oneOf(url, 'size', Object.keys(THUMBNAIL_SIZES) as ThumbnailSize[], 'thumb');
           const postingId = param(url, 'posting');
           const image = await explorer.imageFile(param(url, 'dataset'), postingId);
-          if (image === null) throw new ExplorerRequestError(404, `posting "${postingId}" has no image file in its dataset's train_images/`);
+          if (image === null)
+            throw new ExplorerRequestError(404, `posting "${postingId}" has no image file in its dataset's train_images/`);
           return send(res, 200, 'image/jpeg', await thumbnail(thumbnails, image.sha256, image.dir, image.file, size), 'max-age=3600');
         }
         default:
@@ -115,9 +128,15 @@ export function explorerHandler(explorer: Explorer, cacheDir: string): ExplorerH
     } catch (error) {
       const known = error instanceof ExplorerRequestError;
       // Data-file errors (predictions, rows, train.csv) carry their own one-line, actionable message.
-      const reported = known || error instanceof PredictionsFileError || error instanceof ResultRowError || (error instanceof Error && error.name === 'DataError');
+      const reported =
+        known ||
+        error instanceof PredictionsFileError ||
+        error instanceof ResultRowError ||
+        (error instanceof Error && error.name === 'DataError');
       if (!reported) console.error(`explorer: ${req.method} ${url.pathname}:`, error);
-      const message = reported ? (error as Error).message.split('\n')[0] : `internal error answering ${url.pathname}; the server's log has the details`;
+      const message = reported
+        ? (error as Error).message.split('\n')[0]
+        : `internal error answering ${url.pathname}; the server's log has the details`;
       const body: ApiError = { error: message };
       send(res, known ? (error as ExplorerRequestError).status : 500, 'application/json; charset=utf-8', JSON.stringify(body));
     }
@@ -129,7 +148,11 @@ export function explorerHandler(explorer: Explorer, cacheDir: string): ExplorerH
 export async function startExplorer(options: ExplorerOptions = {}): Promise<RunningExplorer> {
   const dataDirs = new Map((options.dataDirs ?? []).map((dir) => [resolve(dir).split(/[\\/]/).pop()!, resolve(dir)]));
   const cacheDir = options.cacheDir ?? join(REPO_ROOT, '.cache', 'explorer');
-  const explorer = await Explorer.open({ resultsDir: resolve(options.resultsDir ?? join(REPO_ROOT, 'results')), dataDirs, repoRoot: REPO_ROOT });
+  const explorer = await Explorer.open({
+    resultsDir: resolve(options.resultsDir ?? join(REPO_ROOT, 'results')),
+    dataDirs,
+    repoRoot: REPO_ROOT,
+  });
   const handler = explorerHandler(explorer, cacheDir);
   const server: Server = createServer((req, res) => void handler(req, res));
   const host = options.host ?? '127.0.0.1';

@@ -24,13 +24,23 @@ export interface Fixture {
 
 function topK(n: number, distance: (i: number, j: number) => number): [number[], number[]][] {
   return Array.from({ length: n }, (_, i) => {
-    const order = Array.from({ length: n }, (_, j) => [j, distance(i, j)] as const).sort((a, b) => a[1] - b[1] || a[0] - b[0]).slice(0, K);
+    const order = Array.from({ length: n }, (_, j) => [j, distance(i, j)] as const)
+      .sort((a, b) => a[1] - b[1] || a[0] - b[0])
+      .slice(0, K);
     return [order.map(([j]) => j), order.map(([, d]) => Math.fround(d))];
   });
 }
 
 function titleCosine(postings: Posting[]): (i: number, j: number) => number {
-  const words = postings.map((p) => new Set(p.title.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean)));
+  const words = postings.map(
+    (p) =>
+      new Set(
+        p.title
+          .toLowerCase()
+          .split(/[^\p{L}\p{N}]+/u)
+          .filter(Boolean),
+      ),
+  );
   return (i, j) => {
     let shared = 0;
     for (const w of words[i]) if (words[j].has(w)) shared++;
@@ -38,7 +48,8 @@ function titleCosine(postings: Posting[]): (i: number, j: number) => number {
   };
 }
 
-const grid = (from: number, to: number, step: number): number[] => Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => Number((from + i * step).toFixed(6)));
+const grid = (from: number, to: number, step: number): number[] =>
+  Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => Number((from + i * step).toFixed(6)));
 
 export async function makeFixture(): Promise<Fixture> {
   const root = await mkdtemp(join(tmpdir(), 'explorer-'));
@@ -54,7 +65,14 @@ export async function makeFixture(): Promise<Fixture> {
     { name: 'phash', unit: 'Hamming bits', source: true, threshold: 4, minMatches: 1, grid: grid(0, 16, 2) },
   ];
   const at = (t: Record<string, number>) => (i: number) =>
-    matchesWithin(i, [{ indices: title[i][0], distances: title[i][1], threshold: t.title }, { indices: phash[i][0], distances: phash[i][1], threshold: t.phash }], { minMatches: 1, cap: 50 });
+    matchesWithin(
+      i,
+      [
+        { indices: title[i][0], distances: title[i][1], threshold: t.title },
+        { indices: phash[i][0], distances: phash[i][1], threshold: t.phash },
+      ],
+      { minMatches: 1, cap: 50 },
+    );
   const chosen = { title: 0.5, phash: 4 };
   const resultsDir = join(root, 'results');
   await mkdir(join(resultsDir, FIXTURE_DATASET), { recursive: true });
@@ -62,7 +80,14 @@ export async function makeFixture(): Promise<Fixture> {
   const write = async (id: string, recomputable: boolean, withPredictions: boolean) => {
     const matches = postings.map((_, i) => at(chosen)(i));
     const scores = matchScores(matches, labels);
-    const sweep = lists[0].grid.map((threshold) => ({ threshold, f1Val: null, f1Test: matchScores(postings.map((_, i) => at({ ...chosen, title: threshold })(i)), labels).f1 }));
+    const sweep = lists[0].grid.map((threshold) => ({
+      threshold,
+      f1Val: null,
+      f1Test: matchScores(
+        postings.map((_, i) => at({ ...chosen, title: threshold })(i)),
+        labels,
+      ).f1,
+    }));
     const experiment = id.split('@')[0];
     const row = {
       experiment,
@@ -100,7 +125,12 @@ export async function makeFixture(): Promise<Fixture> {
       minMatches: 1,
       cap: 50,
     };
-    const rows: PredictionRow[] = postings.map((p, i) => ({ postingId: p.postingId, labelGroup: p.labelGroup, neighbours: { title: title[i], phash: phash[i] }, matches: matches[i] }));
+    const rows: PredictionRow[] = postings.map((p, i) => ({
+      postingId: p.postingId,
+      labelGroup: p.labelGroup,
+      neighbours: { title: title[i], phash: phash[i] },
+      matches: matches[i],
+    }));
     await writePredictions(predictionsPathFor(rowPath), header, rows);
   };
   await write(RECOMPUTABLE, true, true);

@@ -1,7 +1,7 @@
 // The explorer page: plain DOM. The query's matches are recomputed here with the runner's own rule
 // (matchesWithin); the gallery's mean F1 and worst rows come from the server, which holds every row.
-import { matchesWithin } from '@prodmatch/metrics';
-import embed from 'vega-embed';
+import { matchesWithin, rowF1, rowScoring } from '@prodmatch/metrics';
+import embed, { type VisualizationSpec } from 'vega-embed';
 import type { DatasetSummary, ExperimentDetail, GalleryScores, PostingCard, QueryDetail, RowScore } from '../src/api-types.ts';
 
 type WorstFilter = 'all' | 'fp' | 'fn';
@@ -29,7 +29,11 @@ const state = {
   filter: 'all' as WorstFilter,
 };
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<Record<string, string>> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<Record<string, string>> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) if (value !== undefined) node.setAttribute(key, value);
   node.append(...children);
@@ -53,13 +57,20 @@ const fmt = (x: number, digits = 4): string => x.toFixed(digits);
 
 function image(card: PostingCard, size: 'thumb' | 'large'): HTMLElement {
   if (!card.hasImage) return el('div', { class: 'placeholder' }, 'no image');
-  return el('img', { src: `/api/image?${new URLSearchParams({ dataset: state.dataset, posting: card.postingId, size })}`, alt: card.title, loading: 'lazy' });
+  return el('img', {
+    src: `/api/image?${new URLSearchParams({ dataset: state.dataset, posting: card.postingId, size })}`,
+    alt: card.title,
+    loading: 'lazy',
+  });
 }
 
-/** Per-row F1 as Kaggle scores it: 2|P∩T| / (|P| + |T|), self in both. */
-function rowF1(matches: number[], truth: ReadonlySet<number>): number {
-  const hits = matches.filter((j) => truth.has(j)).length;
-  return (2 * hits) / (matches.length + truth.size);
+/** The query's F1 under its matches, by metrics' rowF1 (the runner's and the server's definition). */
+function queryF1(side: Side, query: QueryDetail, matches: readonly number[]): number {
+  const { rows, cap } = side.detail;
+  // The page knows the query's label group by its members: label 1 for them, 0 for every other posting.
+  const group = new Int32Array(rows);
+  for (const j of query.truth) group[j] = 1;
+  return rowF1(rowScoring(group, Int32Array.of(rows - query.truth.length, query.truth.length), cap), query.posting.index, matches);
 }
 
 function currentMatches(side: Side, query: QueryDetail): number[] {
@@ -90,7 +101,12 @@ function card(side: Side, query: QueryDetail, j: number, kind: 'tp' | 'fp' | 'mi
   const label = j === query.posting.index ? 'self' : kind === 'tp' ? 'true' : kind === 'fp' ? 'false' : 'missed';
   return el(
     'div',
-    { class: `card ${kind}`, 'data-index': String(j), 'data-posting': posting.postingId, title: `label group ${posting.labelGroup ?? '—'}` },
+    {
+      class: `card ${kind}`,
+      'data-index': String(j),
+      'data-posting': posting.postingId,
+      title: `label group ${posting.labelGroup ?? '—'}`,
+    },
     image(posting, 'thumb'),
     el('span', { class: 'mark' }, label),
     el('div', { class: 'title' }, posting.title),
@@ -105,13 +121,16 @@ function renderQueryCard(): void {
   if (!query) return;
   const scores = state.sides.map((side) => {
     if (typeof side.query !== 'object' || side.query === null) return el('dd', {}, typeof side.query === 'string' ? side.query : '—');
-    const f1 = rowF1(currentMatches(side, side.query), new Set(side.query.truth));
+    const f1 = queryF1(side, side.query, currentMatches(side, side.query));
     return el('dd', { class: 'row-f1', 'data-row-f1': String(f1), 'data-experiment': side.detail.id }, fmt(f1, 3));
   });
   const rows: HTMLElement[] = [
-    el('dt', {}, 'posting'), el('dd', {}, query.posting.postingId),
-    el('dt', {}, 'title'), el('dd', { id: 'query-title' }, query.posting.title),
-    el('dt', {}, 'label group'), el('dd', {}, query.posting.labelGroup ?? '—'),
+    el('dt', {}, 'posting'),
+    el('dd', {}, query.posting.postingId),
+    el('dt', {}, 'title'),
+    el('dd', { id: 'query-title' }, query.posting.title),
+    el('dt', {}, 'label group'),
+    el('dd', {}, query.posting.labelGroup ?? '—'),
   ];
   state.sides.forEach((side, i) => rows.push(el('dt', {}, `row F1, ${side.detail.id}`), scores[i]));
   box.append(el('div', { class: 'card query' }, image(query.posting, 'large'), el('dl', {}, ...rows)));
@@ -165,7 +184,12 @@ async function refreshGallery(side: Side): Promise<void> {
   try {
     while (side.stale) {
       side.stale = false;
-      const params: Record<string, string> = { dataset: state.dataset, exp: side.detail.id, filter: state.filter, limit: side === state.sides[0] ? '40' : '1' };
+      const params: Record<string, string> = {
+        dataset: state.dataset,
+        exp: side.detail.id,
+        filter: state.filter,
+        limit: side === state.sides[0] ? '40' : '1',
+      };
       if (side.detail.recomputable) for (const [name, value] of Object.entries(side.thresholds)) params[`t.${name}`] = String(value);
       try {
         const scores = await api<GalleryScores>('/api/gallery', params);
@@ -187,7 +211,15 @@ async function refreshGallery(side: Side): Promise<void> {
 
 function slider(side: Side, list: ExperimentDetail['lists'][number]): HTMLElement {
   const start = Math.max(0, list.stops.indexOf(side.thresholds[list.name]));
-  const input = el('input', { type: 'range', min: '0', max: String(list.stops.length - 1), step: '1', value: String(start), 'data-list': list.name, 'aria-label': `${list.name} threshold` });
+  const input = el('input', {
+    type: 'range',
+    min: '0',
+    max: String(list.stops.length - 1),
+    step: '1',
+    value: String(start),
+    'data-list': list.name,
+    'aria-label': `${list.name} threshold`,
+  });
   const output = el('output', {}, String(list.stops[start]));
   input.disabled = !side.detail.recomputable;
   input.addEventListener('input', () => {
@@ -201,22 +233,58 @@ function slider(side: Side, list: ExperimentDetail['lists'][number]): HTMLElemen
   return el('div', { class: 'slider' }, el('label', {}, `${list.name} (${list.unit})`), input, output);
 }
 
+/**
+ * The leaderboard's sweep chart, fitted to its column (one of two side by side when comparing): as wide as
+ * the column (at most 760 px, style.css; vega-embed follows resizes), legend and axes included (autosize
+ * fit-x), and shorter than on the leaderboard so the match grid stays in view. Its title, which names the
+ * held thresholds and can be wider than a column, breaks after the experiment's name and is cut (with an
+ * ellipsis) at the column's width.
+ */
+function fittedChart(chart: unknown, columnWidth: number): VisualizationSpec {
+  const spec: Record<string, unknown> = {
+    ...(chart as Record<string, unknown>),
+    width: 'container',
+    height: 170,
+    autosize: { type: 'fit-x', contains: 'padding' },
+  };
+  const title = spec.title as { text?: unknown; subtitle?: unknown } | undefined;
+  if (title && typeof title.text === 'string') {
+    const at = title.text.indexOf(': ');
+    const text = at < 0 ? title.text : [title.text.slice(0, at + 1), title.text.slice(at + 2)];
+    const limit = Math.max(120, columnWidth - 16);
+    spec.title = { ...title, text, limit, subtitleLimit: limit };
+  }
+  return spec as VisualizationSpec;
+}
+
 function renderSide(side: Side): void {
   const { detail } = side;
   const sliders = detail.lists.filter((l) => l.source).map((l) => slider(side, l));
   const chart = el('div', { class: 'chart' });
   side.element.replaceChildren(
     el('h2', {}, detail.id),
-    el('p', { class: 'description' }, `${detail.description} · protocol ${detail.protocol} · combiner ${detail.combiner.name} · stored F1 ${fmt(detail.storedF1)} (row: test F1 ${fmt(detail.f1Test)})`),
+    el(
+      'p',
+      { class: 'description' },
+      `${detail.description} · protocol ${detail.protocol} · combiner ${detail.combiner.name} · stored F1 ${fmt(detail.storedF1)} (row: test F1 ${fmt(detail.f1Test)})`,
+    ),
     ...sliders,
-    ...(detail.recomputable ? [] : [el('p', { class: 'note' }, `The ${detail.combiner.name} combiner is not a thresholded union: the stored matches are shown and the sliders are off.`)]),
+    ...(detail.recomputable
+      ? []
+      : [
+          el(
+            'p',
+            { class: 'note' },
+            `The ${detail.combiner.name} combiner is not a thresholded union: the stored matches are shown and the sliders are off.`,
+          ),
+        ]),
     el('p', { class: 'scores' }),
     chart,
     el('div', { class: 'matches' }),
   );
-  // The leaderboard's chart, drawn smaller here so the match grid stays in view.
-  const spec = { ...(detail.chart as object), width: 330, height: 170 } as Parameters<typeof embed>[1];
-  void embed(chart, spec, { actions: false, renderer: 'svg' }).catch((error: Error) => chart.append(el('p', { class: 'note' }, `chart: ${error.message}`)));
+  void embed(chart, fittedChart(detail.chart, chart.clientWidth), { actions: false, renderer: 'svg' }).catch((error: Error) =>
+    chart.append(el('p', { class: 'note' }, `chart: ${error.message}`)),
+  );
 }
 
 async function loadQuery(side: Side): Promise<void> {
@@ -255,7 +323,14 @@ async function openExperiments(ids: string[]): Promise<void> {
     state.sides = details.map((detail) => {
       const thresholds: Record<string, number> = {};
       for (const l of detail.lists) if (l.source && l.threshold !== null) thresholds[l.name] = l.threshold;
-      return { detail, thresholds, query: null, element: el('div', { class: 'side', 'data-experiment': detail.id }), busy: false, stale: false };
+      return {
+        detail,
+        thresholds,
+        query: null,
+        element: el('div', { class: 'side', 'data-experiment': detail.id }),
+        busy: false,
+        stale: false,
+      };
     });
   } catch (error) {
     state.sides = [];
@@ -271,19 +346,29 @@ async function openExperiments(ids: string[]): Promise<void> {
 }
 
 function fillSelect(select: HTMLSelectElement, options: { value: string; label: string; disabled?: boolean }[], value: string): void {
-  select.replaceChildren(...options.map((o) => {
-    const option = el('option', { value: o.value }, o.label);
-    option.disabled = Boolean(o.disabled);
-    return option;
-  }));
+  select.replaceChildren(
+    ...options.map((o) => {
+      const option = el('option', { value: o.value }, o.label);
+      option.disabled = Boolean(o.disabled);
+      return option;
+    }),
+  );
   select.value = value;
 }
 
 async function chooseDataset(name: string, a?: string, b?: string): Promise<void> {
   const dataset = state.datasets.find((d) => d.name === name) ?? state.datasets[0];
   state.dataset = dataset.name;
-  fillSelect($('dataset'), state.datasets.map((d) => ({ value: d.name, label: `${d.name} (${d.kind}, ${d.rows} rows)` })), dataset.name);
-  const options = dataset.experiments.map((e) => ({ value: e.id, label: `${e.id} · F1 ${fmt(e.f1Test, 3)}${e.unavailable ? ' · no predictions' : ''}`, disabled: e.unavailable !== null }));
+  fillSelect(
+    $('dataset'),
+    state.datasets.map((d) => ({ value: d.name, label: `${d.name} (${d.kind}, ${d.rows} rows)` })),
+    dataset.name,
+  );
+  const options = dataset.experiments.map((e) => ({
+    value: e.id,
+    label: `${e.id} · F1 ${fmt(e.f1Test, 3)}${e.unavailable ? ' · no predictions' : ''}`,
+    disabled: e.unavailable !== null,
+  }));
   const openable = dataset.experiments.filter((e) => e.unavailable === null).map((e) => e.id);
   const first = a && openable.includes(a) ? a : openable[0];
   fillSelect($('exp-a'), options, first ?? '');
@@ -301,8 +386,10 @@ async function search(text: string): Promise<void> {
   const side = state.sides[0];
   if (!side) return;
   const found = text.trim() === '' ? [] : await api<PostingCard[]>('/api/search', { dataset: state.dataset, exp: side.detail.id, q: text });
-  if ((($('search') as HTMLInputElement).value) !== text) return;
-  $('search-results').replaceChildren(...found.map((p) => el('li', { 'data-posting': p.postingId }, el('div', { class: 'id' }, p.postingId), p.title)));
+  if (($('search') as HTMLInputElement).value !== text) return;
+  $('search-results').replaceChildren(
+    ...found.map((p) => el('li', { 'data-posting': p.postingId }, el('div', { class: 'id' }, p.postingId), p.title)),
+  );
   $('search-results').dataset.query = text;
 }
 

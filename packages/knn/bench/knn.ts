@@ -20,7 +20,14 @@ import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { initTf, type TfRuntime } from '@prodmatch/tf';
-import { exactCosineTopK, hnswCosineTopK, l2Normalize, type DenseMatrix, type ExactSearchProfile, type NeighbourLists } from '../src/index.ts';
+import {
+  exactCosineTopK,
+  hnswCosineTopK,
+  l2Normalize,
+  type DenseMatrix,
+  type ExactSearchProfile,
+  type NeighbourLists,
+} from '../src/index.ts';
 import { randomMatrix } from '../src/testing.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,7 +49,8 @@ const argv = yargs(hideBin(process.argv))
     for (const flag of ['rows', 'dim', 'k'] as const) {
       if (!Number.isInteger(a[flag]) || a[flag] < 1) throw new Error(`--${flag} must be a positive integer, got ${a[flag]}`);
     }
-    if (!Number.isInteger(a['check-rows']) || a['check-rows'] < 0) throw new Error(`--check-rows must be a non-negative integer, got ${a['check-rows']}`);
+    if (!Number.isInteger(a['check-rows']) || a['check-rows'] < 0)
+      throw new Error(`--check-rows must be a non-negative integer, got ${a['check-rows']}`);
     return true;
   })
   .strict()
@@ -66,12 +74,27 @@ function runNumpy(bin: string, out: string): NumpyRun {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const args = [join(here, 'knn_reference.py'), '--bin', bin, '--rows', String(argv.rows), '--dim', String(argv.dim), '--k', String(argv.k), '--out', out];
+  const args = [
+    join(here, 'knn_reference.py'),
+    '--bin',
+    bin,
+    '--rows',
+    String(argv.rows),
+    '--dim',
+    String(argv.dim),
+    '--k',
+    String(argv.k),
+    '--out',
+    out,
+  ];
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', env, cwd: root, timeout: 30 * 60_000, maxBuffer: 16 << 20 });
   if (r.error) throw new Error(`numpy reference: ${PYTHON} could not run (${r.error.message}); install Debian's python3`);
   if (r.status !== 0) {
     const missing = /No module named '(\w+)'/.exec(r.stderr)?.[1];
-    if (missing) throw new Error(`numpy reference: ${PYTHON} has no ${missing}; apt-get install python3-numpy libopenblas0-pthread python3-threadpoolctl`);
+    if (missing)
+      throw new Error(
+        `numpy reference: ${PYTHON} has no ${missing}; apt-get install python3-numpy libopenblas0-pthread python3-threadpoolctl`,
+      );
     throw new Error(`numpy reference (${args[0]}) exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
   }
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as NumpyRun;
@@ -94,7 +117,12 @@ function overlap(ours: NeighbourLists, other: Int32Array, k: number): number {
  * transposed gallery, then tf.topk. Kernels run synchronously on wasm and tfjs-node, so the two
  * phases are timed apart.
  */
-function previousSearch(runtime: TfRuntime, points: DenseMatrix, rows: number, k: number): { lists: NeighbourLists; matMulSeconds: number; topkSeconds: number } {
+function previousSearch(
+  runtime: TfRuntime,
+  points: DenseMatrix,
+  rows: number,
+  k: number,
+): { lists: NeighbourLists; matMulSeconds: number; topkSeconds: number } {
   const { tf } = runtime;
   const unit = l2Normalize(points);
   const { dim } = unit;
@@ -127,7 +155,9 @@ async function main(): Promise<void> {
   const { rows, dim } = argv;
   const k = Math.min(argv.k, rows);
   const loadStart = loadavg();
-  console.log(`exact cosine top-${k}, ${rows} x ${dim} random unit vectors against themselves; loadavg ${loadStart.join(' ')} on ${os.availableParallelism()} cpus`);
+  console.log(
+    `exact cosine top-${k}, ${rows} x ${dim} random unit vectors against themselves; loadavg ${loadStart.join(' ')} on ${os.availableParallelism()} cpus`,
+  );
   const points = l2Normalize(randomMatrix(rows, dim, argv.seed));
   const temp = mkdtempSync(join(os.tmpdir(), 'bench-knn-'));
   try {
@@ -136,23 +166,31 @@ async function main(): Promise<void> {
     const runtime = await initTf();
 
     const numpyBefore = runNumpy(bin, join(temp, 'numpy-top.i32'));
-    console.log(`numpy (before): ${numpyBefore.seconds.toFixed(2)} s (matmul ${numpyBefore.matmul_seconds.toFixed(2)} s, argpartition + sort ${numpyBefore.select_seconds.toFixed(2)} s)`);
+    console.log(
+      `numpy (before): ${numpyBefore.seconds.toFixed(2)} s (matmul ${numpyBefore.matmul_seconds.toFixed(2)} s, argpartition + sort ${numpyBefore.select_seconds.toFixed(2)} s)`,
+    );
 
     const start = performance.now();
     const profile: ExactSearchProfile = { threads: 0, tiles: 0, multiplySeconds: 0, selectSeconds: 0 };
     const exact = await exactCosineTopK(points, points, k, { runtime, profile });
     const oursSeconds = seconds(start);
-    console.log(`ours (exactCosineTopK, ${runtime.backend.name} backend): ${oursSeconds.toFixed(2)} s on ${profile.threads} thread(s), ${profile.tiles} tiles; ` +
-      `thread-seconds: matrix products ${profile.multiplySeconds.toFixed(2)}, top-k selection ${profile.selectSeconds.toFixed(2)}`);
+    console.log(
+      `ours (exactCosineTopK, ${runtime.backend.name} backend): ${oursSeconds.toFixed(2)} s on ${profile.threads} thread(s), ${profile.tiles} tiles; ` +
+        `thread-seconds: matrix products ${profile.multiplySeconds.toFixed(2)}, top-k selection ${profile.selectSeconds.toFixed(2)}`,
+    );
 
     const numpyAfter = runNumpy(bin, join(temp, 'numpy-top.i32'));
-    console.log(`numpy (after): ${numpyAfter.seconds.toFixed(2)} s (matmul ${numpyAfter.matmul_seconds.toFixed(2)} s, argpartition + sort ${numpyAfter.select_seconds.toFixed(2)} s)`);
+    console.log(
+      `numpy (after): ${numpyAfter.seconds.toFixed(2)} s (matmul ${numpyAfter.matmul_seconds.toFixed(2)} s, argpartition + sort ${numpyAfter.select_seconds.toFixed(2)} s)`,
+    );
     const numpySeconds = (numpyBefore.seconds + numpyAfter.seconds) / 2;
     const numpyTop = new Int32Array(readFileSync(join(temp, 'numpy-top.i32')).buffer.slice(0));
     if (numpyTop.length !== rows * k) throw new Error(`numpy reference wrote ${numpyTop.length} indices, expected ${rows} x ${k}`);
     const agreement = overlap(exact, numpyTop, k);
 
-    let previous: { rows: number; identical_rows: number; matmul_seconds: number; topk_seconds: number; extrapolated_all_rows_seconds: number } | undefined;
+    let previous:
+      | { rows: number; identical_rows: number; matmul_seconds: number; topk_seconds: number; extrapolated_all_rows_seconds: number }
+      | undefined;
     const checkRows = Math.min(argv['check-rows'], rows);
     if (checkRows > 0) {
       const old = previousSearch(runtime, points, checkRows, k);
@@ -187,35 +225,55 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`| search | seconds | vs numpy |`);
     console.log(`| --- | ---: | ---: |`);
-    console.log(`| numpy ${numpyAfter.numpy} (${blas ? `${blas.internal_api} ${blas.version}, kernel ${blas.architecture}, ${blas.num_threads} threads` : 'BLAS unknown: no threadpoolctl'}), mean of before/after | ${numpySeconds.toFixed(2)} | 1.00x |`);
+    console.log(
+      `| numpy ${numpyAfter.numpy} (${blas ? `${blas.internal_api} ${blas.version}, kernel ${blas.architecture}, ${blas.num_threads} threads` : 'BLAS unknown: no threadpoolctl'}), mean of before/after | ${numpySeconds.toFixed(2)} | 1.00x |`,
+    );
     console.log(`| ours: exactCosineTopK (${runtime.backend.name}) | ${oursSeconds.toFixed(2)} | ${ratio.toFixed(2)}x |`);
-    if (hnsw) console.log(`| hnswlib build + search (M 16, efConstruction 200, efSearch 100), recall@${k} ${hnsw.recall.toFixed(4)} | ${hnsw.seconds.toFixed(2)} | ${(hnsw.seconds / numpySeconds).toFixed(2)}x |`);
+    if (hnsw)
+      console.log(
+        `| hnswlib build + search (M 16, efConstruction 200, efSearch 100), recall@${k} ${hnsw.recall.toFixed(4)} | ${hnsw.seconds.toFixed(2)} | ${(hnsw.seconds / numpySeconds).toFixed(2)}x |`,
+      );
     console.log('');
     console.log(`goal: ours within 1.5x of numpy: ${ratio <= 1.5 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}x)`);
     console.log(`numpy's top-${k} holds ${(agreement * 100).toFixed(3)}% of ours`);
     if (previous) {
-      console.log(`previous search (batch x whole transposed gallery, tf.topk) on the first ${previous.rows} queries: matMul ${previous.matmul_seconds.toFixed(2)} s, ` +
-        `topk ${previous.topk_seconds.toFixed(2)} s (~${previous.extrapolated_all_rows_seconds.toFixed(1)} s for all ${rows} rows); ` +
-        `${previous.identical_rows} of ${previous.rows} rows identical to ours (indices and distances)`);
+      console.log(
+        `previous search (batch x whole transposed gallery, tf.topk) on the first ${previous.rows} queries: matMul ${previous.matmul_seconds.toFixed(2)} s, ` +
+          `topk ${previous.topk_seconds.toFixed(2)} s (~${previous.extrapolated_all_rows_seconds.toFixed(1)} s for all ${rows} rows); ` +
+          `${previous.identical_rows} of ${previous.rows} rows identical to ours (indices and distances)`,
+      );
     }
     console.log(`loadavg at start ${loadStart.join(' ')}, at end ${loadEnd.join(' ')}`);
 
     const outPath = resolve(root, argv.out);
     mkdirSync(dirname(outPath), { recursive: true });
-    writeFileSync(outPath, JSON.stringify({
-      bench: 'knn',
-      command: `pnpm bench:knn --rows ${rows} --dim ${dim} --k ${argv.k} --seed ${argv.seed}`,
-      data: { rows, dim, k, seed: argv.seed, kind: 'uniform [-1, 1) per coordinate, rows scaled to unit length' },
-      ours: { seconds: oursSeconds, backend: runtime.backend, profile },
-      numpy: { seconds: numpySeconds, before: numpyBefore, after: numpyAfter },
-      ratio_ours_to_numpy: ratio,
-      goal: { max_ratio: 1.5, met: ratio <= 1.5 },
-      numpy_holds_share_of_ours: agreement,
-      previous_implementation_check: previous,
-      hnsw,
-      host: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, loadavg_start: loadStart, loadavg_end: loadEnd, node: process.version },
-      date: new Date().toISOString(),
-    }, null, 2) + '\n');
+    writeFileSync(
+      outPath,
+      `${JSON.stringify(
+        {
+          bench: 'knn',
+          command: `pnpm bench:knn --rows ${rows} --dim ${dim} --k ${argv.k} --seed ${argv.seed}`,
+          data: { rows, dim, k, seed: argv.seed, kind: 'uniform [-1, 1) per coordinate, rows scaled to unit length' },
+          ours: { seconds: oursSeconds, backend: runtime.backend, profile },
+          numpy: { seconds: numpySeconds, before: numpyBefore, after: numpyAfter },
+          ratio_ours_to_numpy: ratio,
+          goal: { max_ratio: 1.5, met: ratio <= 1.5 },
+          numpy_holds_share_of_ours: agreement,
+          previous_implementation_check: previous,
+          hnsw,
+          host: {
+            cpus: os.availableParallelism(),
+            model: os.cpus()[0]?.model,
+            loadavg_start: loadStart,
+            loadavg_end: loadEnd,
+            node: process.version,
+          },
+          date: new Date().toISOString(),
+        },
+        null,
+        2,
+      )}\n`,
+    );
     console.log(`wrote ${argv.out}`);
   } finally {
     rmSync(temp, { recursive: true, force: true });

@@ -40,8 +40,12 @@ exact.indices.forEach((truth, i) => {
 console.log(`hnsw recall@10 vs exact: ${(hits / (ROWS * 10)).toFixed(4)}`);
 const median = [...exact.distances.map((d) => d[1])].sort((a, b) => a - b)[ROWS >> 1];
 const threshold = median;
-await timed(`neighboursWithin (threshold ${threshold.toFixed(3)} = median nearest-other distance, min2)`, () => neighboursWithin(exact, threshold, { minMatches: 2 }));
+await timed(`neighboursWithin (threshold ${threshold.toFixed(3)} = median nearest-other distance, min2)`, () =>
+  neighboursWithin(exact, threshold, { minMatches: 2 }),
+);
 const dbscan = await timed('dbscanLabels (same eps, min_samples 2)', () => dbscanLabels(exact, threshold, 2));
 console.log(`  ${new Set(dbscan).size - (dbscan.includes(-1) ? 1 : 0)} clusters, ${dbscan.filter((l) => l === -1).length} noise rows`);
-const optics = await timed('opticsLabels (min_samples 2, max_eps 2 * eps, xi)', () => opticsLabels(exact, { minSamples: 2, maxEps: 2 * threshold }));
+const optics = await timed('opticsLabels (min_samples 2, max_eps 2 * eps, xi)', () =>
+  opticsLabels(exact, { minSamples: 2, maxEps: 2 * threshold }),
+);
 console.log(`  ${new Set(optics).size - (optics.includes(-1) ? 1 : 0)} clusters, ${optics.filter((l) => l === -1).length} noise rows`);

@@ -1,5 +1,5 @@
 import type { Tf } from '@prodmatch/tf';
-import { TopKAccumulator } from './topk.ts';
+import type { TopKAccumulator } from './topk.ts';
 
 /**
  * One exact search cut into tiles of the similarity matrix. With `symmetric` (the gallery is the
@@ -91,7 +91,9 @@ export class TileSearcher {
     }
     const gallery = right;
     const start = performance.now();
-    const product = tf.tidy(() => tf.matMul(tf.tensor2d(this.queries.subarray(tile.rowStart * dim, tile.rowEnd * dim), [rows, dim]), gallery));
+    const product = tf.tidy(() =>
+      tf.matMul(tf.tensor2d(this.queries.subarray(tile.rowStart * dim, tile.rowEnd * dim), [rows, dim]), gallery),
+    );
     const sims = product.dataSync() as Float32Array;
     product.dispose();
     const multiplied = performance.now();

@@ -91,12 +91,36 @@ test('DBSCAN: a border row between two clusters joins the one whose lowest core 
 test('DBSCAN: min_samples counts the row itself', () => {
   // Chain 0-1-2 and 4-3 within eps 0.1; row 2 borders both cores 1 and 3; row 5 is alone.
   const lists = listsFrom([
-    [[0, 0], [1, 0.05], [2, 0.5]],
-    [[1, 0], [0, 0.05], [2, 0.08]],
-    [[2, 0], [1, 0.08], [3, 0.09]],
-    [[3, 0], [4, 0.02], [2, 0.09]],
-    [[4, 0], [3, 0.02], [2, 0.6]],
-    [[5, 0], [4, 0.7], [0, 0.8]],
+    [
+      [0, 0],
+      [1, 0.05],
+      [2, 0.5],
+    ],
+    [
+      [1, 0],
+      [0, 0.05],
+      [2, 0.08],
+    ],
+    [
+      [2, 0],
+      [1, 0.08],
+      [3, 0.09],
+    ],
+    [
+      [3, 0],
+      [4, 0.02],
+      [2, 0.09],
+    ],
+    [
+      [4, 0],
+      [3, 0.02],
+      [2, 0.6],
+    ],
+    [
+      [5, 0],
+      [4, 0.7],
+      [0, 0.8],
+    ],
   ]);
   assert.deepEqual(Array.from(dbscanLabels(lists, 0.1, 2)), [0, 0, 0, 0, 0, -1]);
   // With min_samples 3 only rows 1 (0, 1, 2), 2 (1, 2, 3) and 3 (2, 3, 4) are core: one chain.
@@ -112,25 +136,67 @@ test('OPTICS ties: the smaller row is visited first and reachability only improv
   // Distance matrix checked with sklearn OPTICS(min_samples=2, metric='precomputed'):
   // ordering [0 1 2 3], reachability [inf .1 .2 .2], predecessor [-1 0 0 0].
   const lists = listsFrom([
-    [[0, 0], [1, 0.1], [2, 0.2], [3, 0.2]],
-    [[1, 0], [0, 0.1], [2, 0.2], [3, 0.5]],
-    [[2, 0], [0, 0.2], [1, 0.2], [3, 0.3]],
-    [[3, 0], [0, 0.2], [2, 0.3], [1, 0.5]],
+    [
+      [0, 0],
+      [1, 0.1],
+      [2, 0.2],
+      [3, 0.2],
+    ],
+    [
+      [1, 0],
+      [0, 0.1],
+      [2, 0.2],
+      [3, 0.5],
+    ],
+    [
+      [2, 0],
+      [0, 0.2],
+      [1, 0.2],
+      [3, 0.3],
+    ],
+    [
+      [3, 0],
+      [0, 0.2],
+      [2, 0.3],
+      [1, 0.5],
+    ],
   ]);
   const graph = opticsGraph(lists, { minSamples: 2, maxEps: 1 });
   assert.deepEqual(Array.from(graph.ordering), [0, 1, 2, 3]);
-  assert.deepEqual(Array.from(graph.reachability, (r) => Math.fround(r)), [Infinity, 0.1, 0.2, 0.2].map(Math.fround));
+  assert.deepEqual(
+    Array.from(graph.reachability, (r) => Math.fround(r)),
+    [Infinity, 0.1, 0.2, 0.2].map(Math.fround),
+  );
   assert.deepEqual(Array.from(graph.predecessor), [-1, 0, 0, 0]);
-  assert.deepEqual(Array.from(graph.coreDistances, (r) => Math.fround(r)), [0.1, 0.1, 0.2, 0.2].map(Math.fround));
+  assert.deepEqual(
+    Array.from(graph.coreDistances, (r) => Math.fround(r)),
+    [0.1, 0.1, 0.2, 0.2].map(Math.fround),
+  );
 });
 
 test('a neighbour only one side listed still counts (the graph is made symmetric)', () => {
   // Row 1's list is truncated and misses row 0, but row 0 found row 1 within eps.
   const lists = listsFrom([
-    [[0, 0], [1, 0.01], [2, 0.02]],
-    [[1, 0], [2, 0.01], [3, 0.5]],
-    [[2, 0], [1, 0.01], [0, 0.02]],
-    [[3, 0], [1, 0.5], [0, 0.6]],
+    [
+      [0, 0],
+      [1, 0.01],
+      [2, 0.02],
+    ],
+    [
+      [1, 0],
+      [2, 0.01],
+      [3, 0.5],
+    ],
+    [
+      [2, 0],
+      [1, 0.01],
+      [0, 0.02],
+    ],
+    [
+      [3, 0],
+      [1, 0.5],
+      [0, 0.6],
+    ],
   ]);
   // Row 1 is core (itself, 2, and 0 from row 0's list); without the reverse edge it would have 2 rows.
   assert.deepEqual(Array.from(dbscanLabels(lists, 0.05, 3)), [0, 0, 0, -1]);
@@ -142,8 +208,29 @@ test('clustering rejects lists that are too short or not a self-search', () => {
   assert.throws(() => dbscanLabels(short, 0.1, 2), /row 0 has 1 neighbours but 2 are needed; search with k >= minSamples/);
   assert.throws(() => opticsLabels(short, { minSamples: 2, maxEps: 1 }), /row 0 has 1 neighbours but 2 are needed/);
   assert.throws(() => opticsLabels(short, { minSamples: 4, maxEps: 1 }), /minSamples \(4\) exceeds the number of rows \(3\)/);
-  const foreign = listsFrom([[[0, 0], [7, 0.1]], [[1, 0], [0, 0.1]]]);
+  const foreign = listsFrom([
+    [
+      [0, 0],
+      [7, 0.1],
+    ],
+    [
+      [1, 0],
+      [0, 0.1],
+    ],
+  ]);
   assert.throws(() => dbscanLabels(foreign, 0.1, 2), /row 0 lists neighbour 7, outside 0..1; search the set against itself/);
-  const full = listsFrom([[[0, 0], [1, 0.1]], [[1, 0], [0, 0.1]]]);
-  assert.throws(() => opticsLabels(full, { minSamples: 2, maxEps: 0.2, clusterMethod: 'dbscan', eps: 0.3 }), /eps \(0.3\) must not exceed maxEps \(0.2\)/);
+  const full = listsFrom([
+    [
+      [0, 0],
+      [1, 0.1],
+    ],
+    [
+      [1, 0],
+      [0, 0.1],
+    ],
+  ]);
+  assert.throws(
+    () => opticsLabels(full, { minSamples: 2, maxEps: 0.2, clusterMethod: 'dbscan', eps: 0.3 }),
+    /eps \(0.3\) must not exceed maxEps \(0.2\)/,
+  );
 });

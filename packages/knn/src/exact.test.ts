@@ -11,7 +11,9 @@ test('exactCosineTopK matches a naive O(n^2) search on odd sizes and batch bound
   const lists = await exactCosineTopK(queries, gallery, k, { batchSize: 8 });
   assert.equal(lists.indices.length, 37);
   lists.indices.forEach((indices, i) => {
-    const expected = Array.from(reference[i].keys()).sort((a, b) => reference[i][a] - reference[i][b]).slice(0, k);
+    const expected = Array.from(reference[i].keys())
+      .sort((a, b) => reference[i][a] - reference[i][b])
+      .slice(0, k);
     assert.equal(indices.length, k);
     for (let c = 0; c < k; c++) {
       // An index may differ from the reference only where two distances tie within float32 precision.
@@ -29,7 +31,10 @@ test('exactCosineTopK with k beyond the gallery ranks the whole gallery, self fi
     assert.equal(indices.length, 9);
     assert.equal(indices[0], i);
     assert.ok(lists.distances[i][0] < 1e-6 && lists.distances[i][0] >= 0);
-    assert.deepEqual([...indices].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      [...indices].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    );
     for (let c = 1; c < 9; c++) assert.ok(lists.distances[i][c] >= lists.distances[i][c - 1]);
   });
 });
@@ -47,7 +52,9 @@ test('exactCosineTopK gives identical lists on worker threads, on one thread, an
   assert.deepEqual(fullGrid, oneThread);
   const reference = naiveCosineDistances(points, points);
   oneThread.indices.forEach((indices, i) => {
-    const expected = Array.from(reference[i].keys()).sort((a, b) => reference[i][a] - reference[i][b]).slice(0, 6);
+    const expected = Array.from(reference[i].keys())
+      .sort((a, b) => reference[i][a] - reference[i][b])
+      .slice(0, 6);
     for (let c = 0; c < 6; c++) assert.ok(Math.abs(reference[i][indices[c]] - reference[i][expected[c]]) < 1e-5, `row ${i} rank ${c}`);
   });
   for (const i of [0, 20, 41]) {
@@ -59,7 +66,11 @@ test('exactCosineTopK with k = gallery rows returns every row, ranked', async ()
   const points = randomMatrix(11, 5, 8);
   const lists = await exactCosineTopK(points, points, 11, { batchSize: 4 });
   lists.indices.forEach((indices, i) => {
-    assert.deepEqual([...indices].sort((a, b) => a - b), Array.from({ length: 11 }, (_, j) => j), `row ${i} holds the whole gallery`);
+    assert.deepEqual(
+      [...indices].sort((a, b) => a - b),
+      Array.from({ length: 11 }, (_, j) => j),
+      `row ${i} holds the whole gallery`,
+    );
     assert.equal(indices[0], i);
     for (let c = 1; c < 11; c++) assert.ok(lists.distances[i][c] >= lists.distances[i][c - 1]);
   });
@@ -67,7 +78,10 @@ test('exactCosineTopK with k = gallery rows returns every row, ranked', async ()
 
 test('exactCosineTopK on an empty gallery returns empty lists', async () => {
   const lists = await exactCosineTopK(randomMatrix(3, 4, 4), { rows: 0, dim: 4, data: new Float32Array(0) }, 5);
-  assert.deepEqual(lists.indices.map((x) => x.length), [0, 0, 0]);
+  assert.deepEqual(
+    lists.indices.map((x) => x.length),
+    [0, 0, 0],
+  );
 });
 
 test('l2Normalize scales rows to unit length and keeps zero rows zero', () => {
@@ -88,6 +102,12 @@ test('non-finite input fails with a message naming the row', async () => {
 test('bad shapes and k are rejected', async () => {
   await assert.rejects(exactCosineTopK(randomMatrix(2, 3, 5), randomMatrix(2, 4, 6), 1), /queries have dim 3 but the gallery has dim 4/);
   await assert.rejects(exactCosineTopK(randomMatrix(2, 3, 5), randomMatrix(2, 3, 6), 0), /k must be a positive integer/);
-  await assert.rejects(exactCosineTopK({ rows: 2, dim: 3, data: new Float32Array(5) }, randomMatrix(2, 3, 6), 1), /data has 5 values but rows \* dim = 6/);
-  await assert.rejects(exactCosineTopK(randomMatrix(2, 3, 5), randomMatrix(2, 3, 6), 1, { threads: 0 }), /threads must be an integer in 1\.\.8, got 0/);
+  await assert.rejects(
+    exactCosineTopK({ rows: 2, dim: 3, data: new Float32Array(5) }, randomMatrix(2, 3, 6), 1),
+    /data has 5 values but rows \* dim = 6/,
+  );
+  await assert.rejects(
+    exactCosineTopK(randomMatrix(2, 3, 5), randomMatrix(2, 3, 6), 1, { threads: 0 }),
+    /threads must be an integer in 1\.\.8, got 0/,
+  );
 });

@@ -51,7 +51,10 @@ export function knnRuntime(runtime?: TfRuntime): Promise<TfRuntime> {
 
 /** An empty gallery (or k = 0) finds nothing for every query. */
 export function emptyNeighbourLists(rows: number): NeighbourLists {
-  return { indices: Array.from({ length: rows }, () => new Int32Array(0)), distances: Array.from({ length: rows }, () => new Float32Array(0)) };
+  return {
+    indices: Array.from({ length: rows }, () => new Int32Array(0)),
+    distances: Array.from({ length: rows }, () => new Float32Array(0)),
+  };
 }
 
 export function checkSearchInputs(queries: DenseMatrix, gallery: DenseMatrix, k: number): void {
@@ -88,10 +91,19 @@ export async function exactCosineTopK(
   if (kEff === 0) return emptyNeighbourLists(queries.rows);
   const runtime = await knnRuntime(opts.runtime);
   const symmetric = gallery === queries;
-  const plan: BlockPlan = { queryRows: queries.rows, galleryRows: gallery.rows, dim: queries.dim, k: kEff, blockSize: batchSize, symmetric };
+  const plan: BlockPlan = {
+    queryRows: queries.rows,
+    galleryRows: gallery.rows,
+    dim: queries.dim,
+    k: kEff,
+    blockSize: batchSize,
+    symmetric,
+  };
   const multiplyAdds = (queries.rows * gallery.rows * queries.dim) / (symmetric ? 2 : 1);
-  const threads = runtime.backend.name !== 'wasm' ? 1
-    : opts.threads ?? (multiplyAdds >= WORKER_MIN_MULTIPLY_ADDS ? Math.min(os.availableParallelism(), MAX_THREADS) : 1);
+  const threads =
+    runtime.backend.name !== 'wasm'
+      ? 1
+      : (opts.threads ?? (multiplyAdds >= WORKER_MIN_MULTIPLY_ADDS ? Math.min(os.availableParallelism(), MAX_THREADS) : 1));
   if (opts.profile) Object.assign(opts.profile, { threads, tiles: tileCount(plan), multiplySeconds: 0, selectSeconds: 0 });
   if (threads > 1) return searchOnWorkers(plan, queries, symmetric ? undefined : gallery, threads, opts.profile);
   const q = l2Normalize(queries);
@@ -126,14 +138,26 @@ async function searchOnWorkers(
   profile: ExactSearchProfile | undefined,
 ): Promise<NeighbourLists> {
   const q = sharedNormalized(queries);
-  const job: WorkerJob = { plan, queries: q, gallery: gallery ? sharedNormalized(gallery) : q, nextTile: new Int32Array(new SharedArrayBuffer(4)) };
+  const job: WorkerJob = {
+    plan,
+    queries: q,
+    gallery: gallery ? sharedNormalized(gallery) : q,
+    nextTile: new Int32Array(new SharedArrayBuffer(4)),
+  };
   const workers = Array.from({ length: threads }, () => startWorker(job));
   try {
-    const results = await Promise.all(workers.map((worker, i) => new Promise<WorkerResult>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', (error) => reject(new Error(`exact kNN search thread ${i + 1} of ${threads} failed: ${error.message}`)));
-      worker.once('exit', (code) => reject(new Error(`exact kNN search thread ${i + 1} of ${threads} exited (code ${code}) before returning its neighbours`)));
-    })));
+    const results = await Promise.all(
+      workers.map(
+        (worker, i) =>
+          new Promise<WorkerResult>((resolve, reject) => {
+            worker.once('message', resolve);
+            worker.once('error', (error) => reject(new Error(`exact kNN search thread ${i + 1} of ${threads} failed: ${error.message}`)));
+            worker.once('exit', (code) =>
+              reject(new Error(`exact kNN search thread ${i + 1} of ${threads} exited (code ${code}) before returning its neighbours`)),
+            );
+          }),
+      ),
+    );
     const acc = new TopKAccumulator(plan.queryRows, plan.k, results[0].state);
     for (const { state } of results.slice(1)) acc.merge(state);
     if (profile) {

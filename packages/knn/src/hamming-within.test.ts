@@ -22,14 +22,27 @@ function clusteredHashes(rows: number, seed: number): Hash64Matrix {
 }
 
 test('hammingWithin equals the all-pairs top-k cut at the radius, ties and self included', () => {
-  for (const [rows, seed] of [[400, 1], [1000, 2]]) {
+  for (const [rows, seed] of [
+    [400, 1],
+    [1000, 2],
+  ]) {
     const hashes = clusteredHashes(rows, seed);
-    for (const [k, radius] of [[50, 16], [50, 17], [5, 10], [1, 16], [50, 0]]) {
+    for (const [k, radius] of [
+      [50, 16],
+      [50, 17],
+      [5, 10],
+      [1, 16],
+      [50, 0],
+    ]) {
       const all = hammingTopK(hashes, hashes, k, { sameSet: true });
       const within = hammingWithin(hashes, k, radius);
       for (let i = 0; i < rows; i++) {
         const keep = Array.from(all.distances[i]).filter((d) => d <= radius).length;
-        assert.deepEqual(Array.from(within.indices[i]), Array.from(all.indices[i].subarray(0, keep)), `rows ${rows}, k ${k}, radius ${radius}, row ${i}`);
+        assert.deepEqual(
+          Array.from(within.indices[i]),
+          Array.from(all.indices[i].subarray(0, keep)),
+          `rows ${rows}, k ${k}, radius ${radius}, row ${i}`,
+        );
         assert.deepEqual(Array.from(within.distances[i]), Array.from(all.distances[i].subarray(0, keep)));
       }
     }

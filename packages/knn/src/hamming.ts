@@ -20,7 +20,7 @@ export function hash64FromHex(hexes: readonly string[]): Hash64Matrix {
 function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /**
@@ -101,7 +101,8 @@ function keysWithin(value: number, bits: number, radius: number): number[] {
  * all-pairs time.
  */
 export function hammingWithin(gallery: Hash64Matrix, k: number, maxDistance: number): NeighbourLists {
-  if (!(Number.isInteger(maxDistance) && maxDistance >= 0 && maxDistance <= 17)) throw new Error(`hammingWithin: maxDistance must be an integer in 0..17 bits, got ${maxDistance}`);
+  if (!(Number.isInteger(maxDistance) && maxDistance >= 0 && maxDistance <= 17))
+    throw new Error(`hammingWithin: maxDistance must be an integer in 0..17 bits, got ${maxDistance}`);
   const n = gallery.rows;
   const words = gallery.words;
   const chunkOf = (row: number, c: number): number => (words[2 * row + CHUNKS[c].word] >>> CHUNKS[c].shift) & ((1 << CHUNKS[c].bits) - 1);
@@ -160,11 +161,13 @@ export function hammingWithin(gallery: Hash64Matrix, k: number, maxDistance: num
 export async function hammingWithinOnWorker(gallery: Hash64Matrix, k: number, maxDistance: number): Promise<NeighbourLists> {
   const worker = startPackageWorker('hamming-worker', { gallery, k, maxDistance });
   try {
-    const { offsets, indices, distances } = await new Promise<{ offsets: Int32Array; indices: Int32Array; distances: Float32Array }>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`hammingWithinOnWorker: the worker exited with code ${code} before answering`)));
-    });
+    const { offsets, indices, distances } = await new Promise<{ offsets: Int32Array; indices: Int32Array; distances: Float32Array }>(
+      (resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`hammingWithinOnWorker: the worker exited with code ${code} before answering`)));
+      },
+    );
     const rows = offsets.length - 1;
     return {
       indices: Array.from({ length: rows }, (_, i) => indices.subarray(offsets[i], offsets[i + 1])),

@@ -1,7 +1,16 @@
 export type { DenseMatrix, CsrMatrix, NeighbourLists } from './types.ts';
+export { DISTANCE_RANGE, type DistanceUnit } from './units.ts';
 export { l2Normalize } from './normalize.ts';
 export { exactCosineTopK, type ExactSearchOptions, type ExactSearchProfile } from './exact.ts';
-export { hnswCosineTopK, type HnswSearchOptions } from './hnsw.ts';
+export {
+  hnswCosineTopK,
+  buildHnswIndex,
+  HNSW_DEFAULTS,
+  HNSW_WORKER_MIN_ROWS,
+  type HnswSearchOptions,
+  type HnswBuildOptions,
+  type HnswIndex,
+} from './hnsw.ts';
 export { cosineTopK, type KnnMethod, type CosineTopKOptions } from './search.ts';
 export { neighboursWithin, clusterMatches, type NeighboursWithinOptions } from './matches.ts';
 export { dbscanLabels } from './dbscan.ts';
@@ -16,3 +25,4 @@ export {
 } from './optics.ts';
 export { hammingTopK, hammingWithin, hammingWithinOnWorker, hash64FromHex, type Hash64Matrix } from './hamming.ts';
 export { sparseCosineTopK } from './sparse.ts';
+export { sparseCosineWithin, type SparseWithinProfile } from './sparse-within.ts';

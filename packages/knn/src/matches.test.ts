@@ -7,16 +7,49 @@ const asArrays = (rows: Int32Array[]) => rows.map((r) => Array.from(r));
 
 test('neighboursWithin keeps rows within the threshold, self first even when not ranked first', () => {
   const lists = listsFrom([
-    [[0, 0], [1, 0.1], [2, 0.3], [3, 0.6]],
-    [[2, 0], [1, 0], [0, 0.1], [3, 0.9]], // a duplicate of row 1 ranked before row 1 itself
-    [[2, 0], [1, 0.2], [0, 0.3]],
-    [[3, 0], [0, 0.6], [1, 0.9]],
+    [
+      [0, 0],
+      [1, 0.1],
+      [2, 0.3],
+      [3, 0.6],
+    ],
+    [
+      [2, 0],
+      [1, 0],
+      [0, 0.1],
+      [3, 0.9],
+    ], // a duplicate of row 1 ranked before row 1 itself
+    [
+      [2, 0],
+      [1, 0.2],
+      [0, 0.3],
+    ],
+    [
+      [3, 0],
+      [0, 0.6],
+      [1, 0.9],
+    ],
   ]);
   assert.deepEqual(asArrays(neighboursWithin(lists, 0.3)), [[0, 1, 2], [1, 2, 0], [2, 1, 0], [3]]);
   // min2: row 3 keeps its nearest other row beyond the threshold; the others already have 2.
-  assert.deepEqual(asArrays(neighboursWithin(lists, 0.3, { minMatches: 2 })), [[0, 1, 2], [1, 2, 0], [2, 1, 0], [3, 0]]);
-  assert.deepEqual(asArrays(neighboursWithin(lists, 0.05, { minMatches: 3 })), [[0, 1, 2], [1, 2, 0], [2, 1, 0], [3, 0, 1]]);
-  assert.deepEqual(asArrays(neighboursWithin(lists, 1, { cap: 2 })), [[0, 1], [1, 2], [2, 1], [3, 0]]);
+  assert.deepEqual(asArrays(neighboursWithin(lists, 0.3, { minMatches: 2 })), [
+    [0, 1, 2],
+    [1, 2, 0],
+    [2, 1, 0],
+    [3, 0],
+  ]);
+  assert.deepEqual(asArrays(neighboursWithin(lists, 0.05, { minMatches: 3 })), [
+    [0, 1, 2],
+    [1, 2, 0],
+    [2, 1, 0],
+    [3, 0, 1],
+  ]);
+  assert.deepEqual(asArrays(neighboursWithin(lists, 1, { cap: 2 })), [
+    [0, 1],
+    [1, 2],
+    [2, 1],
+    [3, 0],
+  ]);
 });
 
 test('neighboursWithin caps at 50 matches by default', () => {

@@ -191,7 +191,13 @@ function extendRegion(steep: Uint8Array, otherWay: Uint8Array, start: number, mi
  * the end's predecessor lies inside it. This is sklearn >= 1.3's version (PR #26459), which fixed 1.2's
  * lookup of the predecessor through the ordering.
  */
-function correctPredecessor(plot: Float64Array, predecessorPlot: Int32Array, ordering: Int32Array, s: number, e: number): [number, number] | null {
+function correctPredecessor(
+  plot: Float64Array,
+  predecessorPlot: Int32Array,
+  ordering: Int32Array,
+  s: number,
+  e: number,
+): [number, number] | null {
   while (s < e) {
     if (plot[s] > plot[e]) return [s, e];
     const p = predecessorPlot[e];

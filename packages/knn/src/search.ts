@@ -4,7 +4,8 @@ import type { DenseMatrix, NeighbourLists } from './types.ts';
 
 export type KnnMethod = 'exact' | 'hnsw';
 
-export type CosineTopKOptions = ExactSearchOptions & HnswSearchOptions;
+/** Either method's options; `threads` sets both methods' thread counts. */
+export type CosineTopKOptions = Omit<ExactSearchOptions, 'profile'> & HnswSearchOptions;
 
 /** Cosine top-k by a method named in an experiment's parameters; each method reads only its own options. */
 export async function cosineTopK(
@@ -23,6 +24,7 @@ export async function cosineTopK(
         M: opts.M,
         efSearch: opts.efSearch,
         seed: opts.seed,
+        threads: opts.threads,
       });
     default:
       throw new Error(`unknown kNN method '${String(method)}'; use 'exact' or 'hnsw'`);

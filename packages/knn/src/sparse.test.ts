@@ -42,13 +42,19 @@ function bruteTopK(q: number[][], g: number[][], k: number): { indices: number[]
 /** Deterministic sparse matrix with small integer values. */
 function randomRows(seed: number, rows: number, cols: number, density: number, signed: boolean): number[][] {
   let state = seed;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   return Array.from({ length: rows }, () =>
-    Array.from({ length: cols }, () => (next() < density ? Math.floor(next() * 3) + 1 : 0) * (signed && next() < 0.3 ? -1 : 1)));
+    Array.from({ length: cols }, () => (next() < density ? Math.floor(next() * 3) + 1 : 0) * (signed && next() < 0.3 ? -1 : 1)),
+  );
 }
 
 test('matches brute-force cosine top-k on random sparse data, including negative values', () => {
-  for (const [seed, signed] of [[1, false], [2, false], [3, true], [4, true]] as const) {
+  for (const [seed, signed] of [
+    [1, false],
+    [2, false],
+    [3, true],
+    [4, true],
+  ] as const) {
     const g = randomRows(seed, 60, 12, 0.15, signed);
     const q = randomRows(seed + 100, 25, 12, 0.2, signed);
     const all = bruteTopK(q, g, g.length);
@@ -60,7 +66,10 @@ test('matches brute-force cosine top-k on random sparse data, including negative
         assert.equal(got.indices[i].length, k, where);
         // Same distances rank by rank (the top-k is exact) ...
         for (let j = 0; j < k; j++) {
-          assert.ok(Math.abs(got.distances[i][j] - want.distances[i][j]) < 1e-5, `${where} rank ${j}: ${got.distances[i][j]} vs ${want.distances[i][j]}`);
+          assert.ok(
+            Math.abs(got.distances[i][j] - want.distances[i][j]) < 1e-5,
+            `${where} rank ${j}: ${got.distances[i][j]} vs ${want.distances[i][j]}`,
+          );
         }
         // ... and each returned index really is at its reported distance. (Which of two rows tied up to float
         // rounding comes first is not compared here; exact ties are tested below.)
@@ -74,8 +83,23 @@ test('matches brute-force cosine top-k on random sparse data, including negative
 });
 
 test('exact ties go to the lower gallery index', () => {
-  const g = csr([[0, 1, 0], [1, 1, 0], [0, 2, 0], [1, 1, 0], [0, 1, 0]], 3);
-  const q = csr([[0, 1, 0], [2, 2, 0]], 3);
+  const g = csr(
+    [
+      [0, 1, 0],
+      [1, 1, 0],
+      [0, 2, 0],
+      [1, 1, 0],
+      [0, 1, 0],
+    ],
+    3,
+  );
+  const q = csr(
+    [
+      [0, 1, 0],
+      [2, 2, 0],
+    ],
+    3,
+  );
   const { indices } = sparseCosineTopK(q, g, 5);
   assert.deepEqual(Array.from(indices[0]), [0, 2, 4, 1, 3]);
   assert.deepEqual(Array.from(indices[1]), [1, 3, 0, 2, 4]);
@@ -83,7 +107,15 @@ test('exact ties go to the lower gallery index', () => {
 });
 
 test('self comes first at distance 0 when the gallery is the query set; short lists are padded at distance 1', () => {
-  const m = csr([[1, 0, 0], [1, 1, 0], [0, 0, 2], [0, 0, 0]], 3);
+  const m = csr(
+    [
+      [1, 0, 0],
+      [1, 1, 0],
+      [0, 0, 2],
+      [0, 0, 0],
+    ],
+    3,
+  );
   const { indices, distances } = sparseCosineTopK(m, m, 4);
   assert.deepEqual(Array.from(indices[0]), [0, 1, 2, 3]);
   assert.ok(Math.abs(distances[0][1] - (1 - Math.SQRT1_2)) < 1e-6);
@@ -96,7 +128,13 @@ test('self comes first at distance 0 when the gallery is the query set; short li
 });
 
 test('k larger than the gallery returns every gallery row; bad input is refused with a clear message', () => {
-  const g = csr([[1, 0], [0, 1]], 2);
+  const g = csr(
+    [
+      [1, 0],
+      [0, 1],
+    ],
+    2,
+  );
   assert.equal(sparseCosineTopK(g, g, 10).indices[0].length, 2);
   assert.throws(() => sparseCosineTopK(csr([[1, 0, 0]], 3), g, 1), /3 columns but gallery has 2/);
   assert.throws(() => sparseCosineTopK(g, g, 0), /positive integer/);

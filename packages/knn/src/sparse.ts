@@ -25,7 +25,7 @@ function invert(m: CsrMatrix, scale: Float64Array): InvertedIndex {
 }
 
 /** 1 / L2 norm of every row; 0 for an empty row, whose cosine similarity to anything is then 0 (as scikit-learn). */
-function inverseNorms(m: CsrMatrix): Float64Array {
+export function inverseNorms(m: CsrMatrix): Float64Array {
   const out = new Float64Array(m.rows);
   for (let r = 0; r < m.rows; r++) {
     let s = 0;
@@ -35,9 +35,9 @@ function inverseNorms(m: CsrMatrix): Float64Array {
   return out;
 }
 
-function checkCsr(m: CsrMatrix, name: string): void {
+export function checkCsr(m: CsrMatrix, name: string, caller = 'sparseCosineTopK'): void {
   if (m.indptr.length !== m.rows + 1 || m.indices.length < m.indptr[m.rows] || m.values.length < m.indptr[m.rows]) {
-    throw new Error(`sparseCosineTopK: ${name} is not a valid CSR matrix (indptr needs rows + 1 entries ending at nnz)`);
+    throw new Error(`${caller}: ${name} is not a valid CSR matrix (indptr needs rows + 1 entries ending at nnz)`);
   }
 }
 
@@ -52,7 +52,9 @@ export function sparseCosineTopK(queries: CsrMatrix, gallery: CsrMatrix, k: numb
   checkCsr(queries, 'queries');
   checkCsr(gallery, 'gallery');
   if (queries.cols !== gallery.cols) {
-    throw new Error(`sparseCosineTopK: queries have ${queries.cols} columns but gallery has ${gallery.cols}; build both with one vocabulary`);
+    throw new Error(
+      `sparseCosineTopK: queries have ${queries.cols} columns but gallery has ${gallery.cols}; build both with one vocabulary`,
+    );
   }
   if (!Number.isInteger(k) || k < 1) throw new Error(`sparseCosineTopK: k must be a positive integer, got ${k}`);
   const kk = Math.min(k, gallery.rows);
@@ -110,7 +112,8 @@ export function sparseCosineTopK(queries: CsrMatrix, gallery: CsrMatrix, k: numb
 
     for (let i = 0; i < size; i++) order[i] = i;
     const sorted = Array.from(order.subarray(0, size)).sort((x, y) =>
-      better(heapScores[x], heapRows[x], heapScores[y], heapRows[y]) ? -1 : 1);
+      better(heapScores[x], heapRows[x], heapScores[y], heapRows[y]) ? -1 : 1,
+    );
     const ids = new Int32Array(size);
     const dist = new Float32Array(size);
     for (let i = 0; i < size; i++) {

@@ -6,17 +6,22 @@ import { seededRandom } from './testing.ts';
 
 /** The reference: every candidate of a row sorted by similarity (desc), then index (asc). */
 function bruteForce(sims: number[], k: number): { indices: number[]; sims: number[] } {
-  const order = sims.map((_, j) => j).sort((a, b) => sims[b] - sims[a] || a - b).slice(0, k);
+  const order = sims
+    .map((_, j) => j)
+    .sort((a, b) => sims[b] - sims[a] || a - b)
+    .slice(0, k);
   return { indices: order, sims: order.map((j) => sims[j]) };
 }
 
 /** Rows of float32 similarities; with `levels` the values come from that few distinct ones (many ties). */
 function randomRows(rows: number, cols: number, seed: number, levels?: number): number[][] {
   const random = seededRandom(seed);
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => {
-    const x = levels ? Math.floor(random() * levels) / levels : random() * 2 - 1;
-    return Math.fround(x);
-  }));
+  return Array.from({ length: rows }, () =>
+    Array.from({ length: cols }, () => {
+      const x = levels ? Math.floor(random() * levels) / levels : random() * 2 - 1;
+      return Math.fround(x);
+    }),
+  );
 }
 
 function shuffled(n: number, seed: number): number[] {
@@ -34,7 +39,11 @@ function assertMatchesBruteForce(acc: TopKAccumulator, rows: number[][], k: numb
   rows.forEach((sims, r) => {
     const expected = bruteForce(sims, k);
     assert.deepEqual(Array.from(lists.indices[r]), expected.indices, `row ${r} indices`);
-    assert.deepEqual(Array.from(lists.distances[r]), expected.sims.map((s) => Math.fround(Math.min(2, Math.max(0, 1 - s)))), `row ${r} distances`);
+    assert.deepEqual(
+      Array.from(lists.distances[r]),
+      expected.sims.map((s) => Math.fround(Math.min(2, Math.max(0, 1 - s)))),
+      `row ${r} distances`,
+    );
   });
 }
 
@@ -79,10 +88,12 @@ test('merging two accumulators over halves of the candidates equals one over all
   const whole = new TopKAccumulator(rows.length, k);
   const first = new TopKAccumulator(rows.length, k);
   const second = new TopKAccumulator(rows.length, k);
-  rows.forEach((sims, r) => sims.forEach((s, j) => {
-    whole.offer(r, s, j);
-    (j % 3 === 0 ? first : second).offer(r, s, j);
-  }));
+  rows.forEach((sims, r) =>
+    sims.forEach((s, j) => {
+      whole.offer(r, s, j);
+      (j % 3 === 0 ? first : second).offer(r, s, j);
+    }),
+  );
   const merged = new TopKAccumulator(rows.length, k, first.state());
   merged.merge(second.state());
   assert.deepEqual(merged.toNeighbourLists(), whole.toNeighbourLists());
@@ -111,7 +122,13 @@ test('scanBlock over the upper-triangle tiles of a symmetric matrix equals scann
 });
 
 test('tileAt covers every tile once: the upper triangle when symmetric, the whole grid otherwise', () => {
-  for (const [queryRows, galleryRows, blockSize, symmetric] of [[10, 10, 3, true], [9, 9, 3, true], [1, 1, 5, true], [7, 12, 5, false], [5, 2, 5, false]] as const) {
+  for (const [queryRows, galleryRows, blockSize, symmetric] of [
+    [10, 10, 3, true],
+    [9, 9, 3, true],
+    [1, 1, 5, true],
+    [7, 12, 5, false],
+    [5, 2, 5, false],
+  ] as const) {
     const plan: BlockPlan = { queryRows, galleryRows, dim: 1, k: 1, blockSize, symmetric };
     const covered = Array.from({ length: queryRows }, () => new Array<number>(galleryRows).fill(0));
     for (let t = 0; t < tileCount(plan); t++) {
@@ -124,7 +141,10 @@ test('tileAt covers every tile once: the upper triangle when symmetric, the whol
         }
       }
     }
-    assert.ok(covered.every((row) => row.every((n) => n === 1)), `${queryRows}x${galleryRows} block ${blockSize} symmetric ${symmetric}`);
+    assert.ok(
+      covered.every((row) => row.every((n) => n === 1)),
+      `${queryRows}x${galleryRows} block ${blockSize} symmetric ${symmetric}`,
+    );
   }
 });
 

@@ -34,7 +34,13 @@ export class TopKAccumulator {
     this.rows = rows;
     this.k = k;
     if (state) {
-      if (state.rows !== rows || state.k !== k || state.sims.length !== rows * k || state.indices.length !== rows * k || state.sizes.length !== rows) {
+      if (
+        state.rows !== rows ||
+        state.k !== k ||
+        state.sims.length !== rows * k ||
+        state.indices.length !== rows * k ||
+        state.sizes.length !== rows
+      ) {
         throw new Error(`TopKAccumulator: state for ${state.rows} rows x k ${state.k} does not fit ${rows} rows x k ${k}`);
       }
       this.sims = state.sims;

@@ -3,8 +3,7 @@ import sharp from 'sharp';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { rowLabel } from './read-rows.ts';
-import type { ResultRow } from './row.ts';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic, type ResultRow } from '@prodmatch/results';
 
 export type { TopLevelSpec };
 
@@ -31,6 +30,7 @@ const THRESHOLD_ORIGIN: Record<ResultRow['protocol'], string> = {
   split: 'chosen on val groups',
   full: 'chosen on all rows',
   fixed: 'given on the command line',
+  cv: 'chosen on all out-of-fold rows',
 };
 
 function fmt(value: number): string {
@@ -49,7 +49,10 @@ export function jointGridSpec(row: ResultRow): TopLevelSpec {
   const y = { field: 'y', type: 'ordinal' as const, title: `${grid.y} threshold (${grid.yUnit})`, sort: 'descending' as const };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${rowLabel(row)} on ${row.dataset.name}: F1 on ${grid.on} over both thresholds`, subtitle: `protocol ${row.protocol}; chosen ${grid.x}=${fmt(chosen[0]?.x ?? NaN)}, ${grid.y}=${fmt(chosen[0]?.y ?? NaN)}; test F1 ${fmt(row.f1.test)}` },
+    title: {
+      text: `${rowLabel(row)} on ${row.dataset.name}: F1 on ${grid.on} over both thresholds`,
+      subtitle: `protocol ${row.protocol}; chosen ${grid.x}=${fmt(chosen[0]?.x ?? NaN)}, ${grid.y}=${fmt(chosen[0]?.y ?? NaN)}; test F1 ${fmt(row.f1.test)}`,
+    },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
@@ -57,7 +60,16 @@ export function jointGridSpec(row: ResultRow): TopLevelSpec {
       {
         data: { values: grid.points },
         mark: { type: 'rect' },
-        encoding: { x, y, color: { field: 'f1', type: 'quantitative', title: `F1 (${grid.on})`, scale: { scheme: 'viridis' } }, tooltip: [{ field: 'x', title: grid.x }, { field: 'y', title: grid.y }, { field: 'f1', format: '.4f' }] },
+        encoding: {
+          x,
+          y,
+          color: { field: 'f1', type: 'quantitative', title: `F1 (${grid.on})`, scale: { scheme: 'viridis' } },
+          tooltip: [
+            { field: 'x', title: grid.x },
+            { field: 'y', title: grid.y },
+            { field: 'f1', format: '.4f' },
+          ],
+        },
       },
       {
         data: { values: chosen },
@@ -68,7 +80,28 @@ export function jointGridSpec(row: ResultRow): TopLevelSpec {
   };
 }
 
-/** F1 on val and test against the threshold, with the chosen threshold marked by a rule. */
+/** An error bar from the row's interval at its chosen threshold; none for rows without an interval. */
+function intervalLayers(row: ResultRow): NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> {
+  if (!row.f1Interval || row.threshold === null) return [];
+  const values = [{ threshold: row.threshold, low: row.f1Interval.low, high: row.f1Interval.high }];
+  return [
+    {
+      data: { values },
+      mark: { type: 'errorbar', ticks: { size: 12, thickness: 2 }, color: '#222', thickness: 2 },
+      encoding: {
+        x: { field: 'threshold', type: 'quantitative' },
+        y: { ...F1_AXIS, field: 'low' },
+        y2: { field: 'high' },
+        tooltip: [
+          { field: 'low', format: '.4f' },
+          { field: 'high', format: '.4f' },
+        ],
+      },
+    },
+  ];
+}
+
+/** F1 on val and test against the threshold, with the chosen threshold marked by a rule and the test F1's interval there. */
 export function sweepChartSpec(row: ResultRow): TopLevelSpec {
   const points = row.sweep.flatMap((p) => [
     ...(p.f1Val === null ? [] : [{ threshold: p.threshold, split: 'val', f1: p.f1Val }]),
@@ -76,12 +109,18 @@ export function sweepChartSpec(row: ResultRow): TopLevelSpec {
   ]);
   const chosenLabel = row.threshold === null ? [] : [{ threshold: row.threshold, label: `chosen ${fmt(row.threshold)}` }];
   const sources = row.thresholds ? Object.keys(row.thresholds) : [];
-  const which = sources.length > 1 ? `${sources[0]} threshold (${sources.slice(1).map((s) => `${s}=${fmt((row.thresholds as Record<string, number>)[s])}`).join(', ')} held)` : 'threshold';
+  const which =
+    sources.length > 1
+      ? `${sources[0]} threshold (${sources
+          .slice(1)
+          .map((s) => `${s}=${fmt((row.thresholds as Record<string, number>)[s])}`)
+          .join(', ')} held)`
+      : 'threshold';
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `${rowLabel(row)} on ${row.dataset.name}: F1 vs ${which}`,
-      subtitle: `protocol ${row.protocol} (threshold ${THRESHOLD_ORIGIN[row.protocol]}); test F1 ${fmt(row.f1.test)}`,
+      subtitle: `protocol ${row.protocol} (threshold ${THRESHOLD_ORIGIN[row.protocol]}); test F1 ${fmt(row.f1.test)}${row.f1Interval ? ` [${fmt(row.f1Interval.low)}, ${fmt(row.f1Interval.high)}] (95%, bootstrap over label groups)` : ''}`,
     },
     width: WIDTH,
     height: HEIGHT,
@@ -102,6 +141,8 @@ export function sweepChartSpec(row: ResultRow): TopLevelSpec {
           tooltip: [{ field: 'split' }, { field: 'threshold' }, { field: 'f1', format: '.3f' }],
         },
       },
+      // The test F1's 95% interval (bootstrap over label groups) at the chosen threshold.
+      ...intervalLayers(row),
       {
         data: { values: chosenLabel },
         mark: { type: 'rule', strokeDash: [4, 3], color: '#555' },
@@ -120,8 +161,24 @@ export function sweepChartSpec(row: ResultRow): TopLevelSpec {
 // Tableau 10, then eight strong hues unlike any of them (navy, maroon, olive, magenta, cyan, lime, black,
 // violet): lighter twins of the first ten would be told apart from them only with effort on a white ground.
 const SERIES_COLOURS = [
-  '#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac',
-  '#000075', '#800000', '#808000', '#f032e6', '#42d4f4', '#bfef45', '#222222', '#911eb4',
+  '#4c78a8',
+  '#f58518',
+  '#e45756',
+  '#72b7b2',
+  '#54a24b',
+  '#eeca3b',
+  '#b279a2',
+  '#ff9da6',
+  '#9d755d',
+  '#bab0ac',
+  '#000075',
+  '#800000',
+  '#808000',
+  '#f032e6',
+  '#42d4f4',
+  '#bfef45',
+  '#222222',
+  '#911eb4',
 ];
 
 /** One colour per series: the palette above, then evenly spaced hues once it runs out, never a repeat. */
@@ -137,15 +194,34 @@ export function sweepOverlaySpec(rows: ResultRow[]): TopLevelSpec {
   // One panel per threshold unit (cosine distance, Hamming bits), each with its own x scale.
   const values = rows.flatMap((r) => [
     ...r.sweep.map((p) => ({ kind: 'sweep', unit: thresholdUnit(r), experiment: rowLabel(r), threshold: p.threshold, f1: p.f1Test })),
-    ...(r.threshold !== null && r.sweep.length > 0 ? [{ kind: 'chosen', unit: thresholdUnit(r), experiment: rowLabel(r), threshold: r.threshold, f1: r.f1.test }] : []),
+    ...(r.threshold !== null && r.sweep.length > 0
+      ? [
+          {
+            kind: 'chosen',
+            unit: thresholdUnit(r),
+            experiment: rowLabel(r),
+            threshold: r.threshold,
+            f1: r.f1.test,
+            ...(r.f1Interval ? { low: r.f1Interval.low, high: r.f1Interval.high } : {}),
+          },
+        ]
+      : []),
   ]);
   // An explicit domain and range: the default 10-colour scheme repeats from the 11th series on.
   const series = [...new Set(values.map((v) => v.experiment))];
-  const color = { field: 'experiment', type: 'nominal', title: 'experiment', scale: { domain: series, range: seriesColours(series.length) } } as const;
+  const color = {
+    field: 'experiment',
+    type: 'nominal',
+    title: 'experiment',
+    scale: { domain: series, range: seriesColours(series.length) },
+  } as const;
   const x = { ...THRESHOLD_AXIS, title: null };
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${datasets[0]}: test F1 vs threshold, all experiments`, subtitle: "dots: each experiment's chosen threshold; one panel per threshold unit" },
+    title: {
+      text: `${datasets[0]}: test F1 vs threshold, all experiments`,
+      subtitle: "dots: each experiment's chosen threshold, with its test F1's 95% interval; one panel per threshold unit",
+    },
     config: CONFIG,
     data: { values },
     facet: { column: { field: 'unit', type: 'nominal', title: null, header: { labelFontSize: 13 } } },
@@ -163,6 +239,11 @@ export function sweepOverlaySpec(rows: ResultRow[]): TopLevelSpec {
           transform: [{ filter: "datum.kind === 'chosen'" }],
           mark: { type: 'point', filled: true, size: 60 },
           encoding: { x, y: F1_AXIS, color },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'chosen' && isValid(datum.low)" }],
+          mark: { type: 'errorbar', ticks: true },
+          encoding: { x, y: { ...F1_AXIS, field: 'low' }, y2: { field: 'high' }, color },
         },
       ],
     },
@@ -182,7 +263,7 @@ export async function renderChartFiles(spec: TopLevelSpec): Promise<RenderedChar
   try {
     const svg = await view.toSVG();
     const png = await sharp(Buffer.from(svg), { density: PNG_DENSITY }).png().toBuffer();
-    return { spec: JSON.stringify(spec, null, 2) + '\n', svg, png };
+    return { spec: `${JSON.stringify(spec, null, 2)}\n`, svg, png };
   } finally {
     view.finalize();
   }
@@ -204,7 +285,7 @@ export async function writeChartFiles(chart: RenderedChart, outBase: string): Pr
 export async function chartIsCurrent(spec: TopLevelSpec, outBase: string): Promise<boolean> {
   try {
     const existing = await readFile(`${outBase}.vl.json`, 'utf8');
-    if (existing !== JSON.stringify(spec, null, 2) + '\n') return false;
+    if (existing !== `${JSON.stringify(spec, null, 2)}\n`) return false;
     await Promise.all([access(`${outBase}.svg`), access(`${outBase}.png`)]);
     return true;
   } catch {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { relative, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { installInterruptCleanup } from '@prodmatch/results';
 import { regenerateLeaderboard } from './regenerate.ts';
 
 const repoResults = fileURLToPath(new URL('../../../results', import.meta.url));
@@ -10,7 +11,12 @@ const repoResults = fileURLToPath(new URL('../../../results', import.meta.url));
 const argv = await yargs(hideBin(process.argv))
   .scriptName('pnpm leaderboard')
   .usage('$0 [--results DIR]\n\nRegenerates LEADERBOARD.md and charts/ from DIR/<dataset>/<experiment>.json.')
-  .option('results', { type: 'string', default: repoResults, defaultDescription: '<repo>/results', describe: 'results folder holding the row files' })
+  .option('results', {
+    type: 'string',
+    default: repoResults,
+    defaultDescription: '<repo>/results',
+    describe: 'results folder holding the row files',
+  })
   .version(false)
   .wrap(Math.min(100, yargs().terminalWidth()))
   .strict()
@@ -18,6 +24,8 @@ const argv = await yargs(hideBin(process.argv))
   .parseAsync();
 
 const resultsDir = resolve(argv.results);
+// Ctrl-C while the leaderboard is written leaves no temp file and no lock.
+installInterruptCleanup();
 try {
   const { markdownPath, charts } = await regenerateLeaderboard(resultsDir);
   const show = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p));

@@ -5,14 +5,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jointGridSpec } from './charts.ts';
-import { parseResultRow } from './read-rows.ts';
 import { regenerateLeaderboard } from './regenerate.ts';
-import { makeRow, REAL, writeRow } from './test-rows.ts';
-import type { ResultRow } from './row.ts';
+import { parseResultRow, type ResultRow } from '@prodmatch/results';
+import { makeRow, REAL, writeRow } from '@prodmatch/results/testing';
 
 function fusedRow(): ResultRow {
   const points = [];
-  for (const x of [0.3, 0.4, 0.5]) for (const y of [4, 8]) points.push({ x, y, f1: Number((0.8 - (x - 0.4) ** 2 - ((y - 8) / 40) ** 2).toFixed(4)) });
+  for (const x of [0.3, 0.4, 0.5])
+    for (const y of [4, 8]) points.push({ x, y, f1: Number((0.8 - (x - 0.4) ** 2 - ((y - 8) / 40) ** 2).toFixed(4)) });
   return makeRow('fused-mini', REAL, 0.74, {
     threshold: 0.4,
     thresholds: { text: 0.4, phash: 8 },
@@ -45,7 +45,8 @@ test('a two-source row gets a joint-threshold heatmap and a per-channel line on 
   assert.match(markdown, /!\[fused-mini: F1 over both thresholds\]\(charts\/shopee\/fused-mini\.joint\.png\)/);
   assert.ok(existsSync(join(results, 'charts', 'shopee', 'fused-mini.joint.png')));
   assert.ok(!existsSync(join(results, 'charts', 'shopee', 'text-tfidf.joint.png')), 'single-channel rows have no heatmap');
-  const spec = jointGridSpec(fusedRow()) as unknown as { layer: { data: { values: { x: number; y: number }[] } }[] };
+  // The spec as JSON (what the .vl.json file holds), read at the fields this test looks at.
+  const spec: { layer: { data: { values: { x: number; y: number }[] } }[] } = JSON.parse(JSON.stringify(jointGridSpec(fusedRow())));
   assert.equal(spec.layer[0].data.values.length, 6);
   assert.deepEqual(spec.layer[1].data.values, [{ x: 0.4, y: 8, label: 'chosen' }]);
 });

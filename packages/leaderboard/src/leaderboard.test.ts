@@ -1,13 +1,23 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { leaderboardMarkdown, readResultRows, regenerateLeaderboard, renderChart, ResultRowError, rowLabel, SEED_F1, sweepChartSpec, sweepOverlaySpec, withDirectoryLock } from './index.ts';
-import { makeRow, REAL, SYNTHETIC, writeRow } from './test-rows.ts';
+import { ResultRowError } from '@prodmatch/results';
+import { makeRow, REAL, SYNTHETIC, writeRow } from '@prodmatch/results/testing';
+import {
+  leaderboardMarkdown,
+  readResultRows,
+  regenerateLeaderboard,
+  renderChart,
+  rowLabel,
+  SEED_F1,
+  sweepChartSpec,
+  sweepOverlaySpec,
+} from './index.ts';
 
 const tempDirs: string[] = [];
 async function tempResults(): Promise<string> {
@@ -59,7 +69,10 @@ describe('leaderboardMarkdown', () => {
   });
 
   test('shows the seed F1 beside each row, and Δ vs seed only on real data', () => {
-    const header = markdown.split('\n').find((l) => l.startsWith('| # |'))!.split(' | ');
+    const header = markdown
+      .split('\n')
+      .find((l) => l.startsWith('| # |'))!
+      .split(' | ');
     const column = (name: string) => header.indexOf(name);
     const fused = tableRowOf(markdown, 'shopee', 'fused');
     assert.equal(fused[column('seed F1')], '0.740');
@@ -101,18 +114,31 @@ describe('readResultRows', () => {
     await writeFile(join(dir, 'charts', 'shopee', 'overlay.vl.json'), '{}');
     await writeFile(join(dir, 'bench', 'knn.json'), '{}');
     const rows = await readResultRows(dir);
-    assert.deepEqual(rows.map((r) => `${r.dataset.name}/${r.experiment}`), ['shopee/arcface', 'synthetic-small/glove']);
+    assert.deepEqual(
+      rows.map((r) => `${r.dataset.name}/${r.experiment}`),
+      ['shopee/arcface', 'synthetic-small/glove'],
+    );
     assert.deepEqual(rows[0], makeRow('arcface', REAL, 0.7));
   });
 
   const badRows: [string, (row: Record<string, unknown>) => void, string, RegExp][] = [
     ['a string F1', (r) => ((r.f1 as Record<string, unknown>).test = '0.7'), 'f1.test', /must be a finite number in \[0, 1\], got "0.7"/],
-    ['a missing dataset kind', (r) => delete (r.dataset as Record<string, unknown>).kind, 'dataset.kind', /must be one of "real", "synthetic", missing/],
+    [
+      'a missing dataset kind',
+      (r) => delete (r.dataset as Record<string, unknown>).kind,
+      'dataset.kind',
+      /must be one of "real", "synthetic", missing/,
+    ],
     ['a bad sweep point', (r) => ((r.sweep as Record<string, unknown>[])[3].f1Test = null), 'sweep[3].f1Test', /must be a finite number/],
     ['an unknown protocol', (r) => (r.protocol = 'holdout'), 'protocol', /must be one of "split", "full", "fixed"/],
     ['a short sha256', (r) => ((r.dataset as Record<string, unknown>).sha256 = 'abc'), 'dataset.sha256', /64-digit hex/],
     ['a bad date', (r) => (r.finishedAt = 'yesterday'), 'finishedAt', /ISO date-time/],
-    ['a name that disagrees with the file', (r) => (r.experiment = 'arcface-v2'), 'experiment', /must equal the file name "arcface" \(or its part before "@"\)/],
+    [
+      'a name that disagrees with the file',
+      (r) => (r.experiment = 'arcface-v2'),
+      'experiment',
+      /must equal the file name "arcface" \(or its part before "@"\)/,
+    ],
   ];
   for (const [what, corrupt, field, problem] of badRows) {
     test(`rejects ${what} with a one-line error naming file and field`, async () => {
@@ -150,7 +176,8 @@ describe('charts', () => {
     await renderChart(spec, join(dir, 'arcface'));
     const svg = await readFile(join(dir, 'arcface.svg'), 'utf8');
     assert.match(svg, /^<svg/);
-    for (const text of ['threshold', 'mean row F1', 'val', 'test', 'chosen 0.3', 'arcface on shopee']) assert.ok(svg.includes(`>${text}`) || svg.includes(text), text);
+    for (const text of ['threshold', 'mean row F1', 'val', 'test', 'chosen 0.3', 'arcface on shopee'])
+      assert.ok(svg.includes(`>${text}`) || svg.includes(text), text);
     const png = await sharp(join(dir, 'arcface.png')).metadata();
     assert.equal(png.format, 'png');
     assert.ok(png.width! >= 800 && png.height! >= 500, `${png.width}x${png.height}`);
@@ -160,15 +187,22 @@ describe('charts', () => {
   test('the overlay has one line per experiment, coloured by experiment, one panel per threshold unit, and refuses mixed datasets', async () => {
     const hamming = { ...makeRow('phash', REAL, 0.5), params: { distance: 'Hamming bits' } };
     const rows = [makeRow('arcface', REAL, 0.68), makeRow('fused', REAL, 0.75), hamming];
-    const spec = sweepOverlaySpec(rows) as { data: { values: { experiment: string; unit: string; kind: string }[] }; facet: { column: { field: string } } };
+    const spec = sweepOverlaySpec(rows) as {
+      data: { values: { experiment: string; unit: string; kind: string }[] };
+      facet: { column: { field: string } };
+    };
     const sweeps = spec.data.values.filter((v) => v.kind === 'sweep');
     assert.deepEqual([...new Set(sweeps.map((v) => v.experiment))], ['arcface', 'fused', 'phash']);
     assert.equal(spec.facet.column.field, 'unit');
-    assert.deepEqual([...new Set(sweeps.map((v) => `${v.experiment}:${v.unit}`))], ['arcface:cosine distance', 'fused:cosine distance', 'phash:Hamming bits']);
+    assert.deepEqual(
+      [...new Set(sweeps.map((v) => `${v.experiment}:${v.unit}`))],
+      ['arcface:cosine distance', 'fused:cosine distance', 'phash:Hamming bits'],
+    );
     const dir = await tempResults();
     await renderChart(sweepOverlaySpec(rows), join(dir, 'overlay'));
     const svg = await readFile(join(dir, 'overlay.svg'), 'utf8');
-    for (const name of ['arcface', 'fused', 'phash', 'cosine distance', 'Hamming bits']) assert.ok(svg.includes(`>${name}<`), `legend entry or panel header ${name}`);
+    for (const name of ['arcface', 'fused', 'phash', 'cosine distance', 'Hamming bits'])
+      assert.ok(svg.includes(`>${name}<`), `legend entry or panel header ${name}`);
     assert.throws(() => sweepOverlaySpec([rows[0], makeRow('glove', SYNTHETIC, 0.5)]), /one dataset/);
   });
 });
@@ -206,9 +240,16 @@ describe('regenerateLeaderboard', () => {
     const markdown = await readFile(join(dir, 'LEADERBOARD.md'), 'utf8');
     assert.deepEqual(tableOrder(markdown), { shopee: ['arcface@full', 'arcface'] });
     assert.ok(markdown.includes('](charts/shopee/arcface%40full.png)'));
-    const header = markdown.split('\n').find((l) => l.startsWith('| # |'))!.split(' | ');
+    const header = markdown
+      .split('\n')
+      .find((l) => l.startsWith('| # |'))!
+      .split(' | ');
     assert.equal(tableRowOf(markdown, 'shopee', 'arcface@full')[header.indexOf('seed F1')], '0.700', 'the seed is looked up by experiment');
-    assert.deepEqual((await readdir(join(dir, 'charts', 'shopee'))).filter((f) => f.endsWith('.png')).sort(), ['arcface.png', 'arcface@full.png', 'overlay.png']);
+    assert.deepEqual((await readdir(join(dir, 'charts', 'shopee'))).filter((f) => f.endsWith('.png')).sort(), [
+      'arcface.png',
+      'arcface@full.png',
+      'overlay.png',
+    ]);
   });
 
   test('a bad row writes nothing and leaves the previous leaderboard as it was', async () => {
@@ -228,14 +269,17 @@ describe('regenerateLeaderboard', () => {
     await assert.rejects(regenerateLeaderboard(existing), /fused\.json: field "f1\.test"/);
     assert.equal(await readFile(join(existing, 'LEADERBOARD.md'), 'utf8'), before);
     assert.deepEqual(await readdir(join(existing, 'charts', 'shopee')), chartsBefore);
-    assert.ok(!(await readdir(existing, { recursive: true })).some((f) => f.endsWith('.tmp') || f.includes('.lock')), 'no temp files or lock left');
+    assert.ok(
+      !(await readdir(existing, { recursive: true })).some((f) => f.endsWith('.tmp') || f.includes('.lock')),
+      'no temp files or lock left',
+    );
   });
 
   test('4 processes that each write a row and regenerate at once end with every row on the leaderboard', async () => {
     const dir = await tempResults();
     const experiments = ['arcface', 'fused', 'text-idf', 'phash'];
     const regenerate = fileURLToPath(new URL('./index.ts', import.meta.url));
-    const rows = fileURLToPath(new URL('./test-rows.ts', import.meta.url));
+    const rows = fileURLToPath(new URL('../../results/src/test-rows.ts', import.meta.url));
     const script = (experiment: string, f1: number) => `
       import { regenerateLeaderboard } from ${JSON.stringify(regenerate)};
       import { makeRow, writeRow, REAL } from ${JSON.stringify(rows)};
@@ -245,7 +289,9 @@ describe('regenerateLeaderboard', () => {
       experiments.map(
         (experiment, i) =>
           new Promise<number | null>((resolve) => {
-            const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(experiment, 0.5 + i / 10)], { stdio: 'inherit' });
+            const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(experiment, 0.5 + i / 10)], {
+              stdio: 'inherit',
+            });
             child.on('exit', resolve);
           }),
       ),
@@ -253,37 +299,17 @@ describe('regenerateLeaderboard', () => {
     assert.deepEqual(exits, [0, 0, 0, 0]);
     const markdown = await readFile(join(dir, 'LEADERBOARD.md'), 'utf8');
     assert.deepEqual(tableOrder(markdown), { shopee: ['phash', 'text-idf', 'fused', 'arcface'] });
-    assert.deepEqual((await readdir(join(dir, 'charts', 'shopee'))).filter((f) => f.endsWith('.png')).sort(), ['arcface.png', 'fused.png', 'overlay.png', 'phash.png', 'text-idf.png']);
-    assert.ok(!(await readdir(dir, { recursive: true })).some((f) => f.endsWith('.tmp') || f.includes('.lock')), 'no temp files or lock left');
-  });
-});
-
-describe('withDirectoryLock', () => {
-  test('serialises tasks in one process', async () => {
-    const lock = join(await tempResults(), '.lock');
-    const log: string[] = [];
-    const task = (name: string) => withDirectoryLock(lock, async () => {
-      log.push(`${name}+`);
-      await new Promise((r) => setTimeout(r, 20));
-      log.push(`${name}-`);
-    });
-    await Promise.all([task('a'), task('b'), task('c')]);
-    for (let i = 0; i < log.length; i += 2) assert.equal(log[i].slice(0, -1), log[i + 1].slice(0, -1), log.join(' '));
-  });
-
-  test('takes over a lock whose owner process has exited', async () => {
-    const lock = join(await tempResults(), '.lock');
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-    await mkdir(lock);
-    await writeFile(join(lock, 'owner.json'), JSON.stringify({ token: 'x', pid: Number(dead), host: (await import('node:os')).hostname(), since: '' }));
-    assert.equal(await withDirectoryLock(lock, async () => 'ran', { timeoutMs: 2000 }), 'ran');
-  });
-
-  test('waits for a live holder, then gives up with a message naming it', async () => {
-    const lock = join(await tempResults(), '.lock');
-    await mkdir(lock);
-    await writeFile(join(lock, 'owner.json'), JSON.stringify({ token: 'x', pid: process.pid, host: (await import('node:os')).hostname(), since: 'now' }));
-    await assert.rejects(withDirectoryLock(lock, async () => 'ran', { timeoutMs: 200 }), new RegExp(`held by pid ${process.pid}.*remove the directory`));
+    assert.deepEqual((await readdir(join(dir, 'charts', 'shopee'))).filter((f) => f.endsWith('.png')).sort(), [
+      'arcface.png',
+      'fused.png',
+      'overlay.png',
+      'phash.png',
+      'text-idf.png',
+    ]);
+    assert.ok(
+      !(await readdir(dir, { recursive: true })).some((f) => f.endsWith('.tmp') || f.includes('.lock')),
+      'no temp files or lock left',
+    );
   });
 });
 

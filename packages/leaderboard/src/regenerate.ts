@@ -1,9 +1,20 @@
+import type { Dirent } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { chartIsCurrent, jointGridSpec, renderChartFiles, sweepChartSpec, sweepOverlaySpec, writeChartFiles, type RenderedChart, type TopLevelSpec } from './charts.ts';
-import { writeFileAtomic, withDirectoryLock, type LockOptions } from './atomic.ts';
+import {
+  chartIsCurrent,
+  jointGridSpec,
+  renderChartFiles,
+  sweepChartSpec,
+  sweepOverlaySpec,
+  writeChartFiles,
+  type RenderedChart,
+  type TopLevelSpec,
+} from './charts.ts';
 import { chartKey, leaderboardMarkdown, orderRows, type ChartLink } from './markdown.ts';
 import { readResultRows, rowLabel } from './read-rows.ts';
+import { writeFileAtomic, withDirectoryLock, type LockOptions } from '@prodmatch/results';
+import { compareWithBest } from './ties.ts';
 
 export const LEADERBOARD_FILE = 'LEADERBOARD.md';
 export const CHARTS_DIR = 'charts';
@@ -24,7 +35,7 @@ function plan(resultsDir: string, dataset: string, name: string, spec: TopLevelS
 
 /** Deletes chart files under charts/ that no current row produced (a row file was removed or renamed). */
 async function removeOrphanCharts(chartsDir: string, keep: ReadonlySet<string>): Promise<void> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(chartsDir, { recursive: true, withFileTypes: true });
   } catch {
@@ -43,9 +54,15 @@ async function removeOrphanCharts(chartsDir: string, keep: ReadonlySet<string>):
  * All rows are validated and all charts rendered in memory before anything is written, so a bad row
  * leaves the previous leaderboard untouched. Charts whose spec has not changed are not re-rendered.
  */
-export async function regenerateLeaderboard(resultsDir: string, lockOptions?: LockOptions): Promise<{ markdownPath: string; charts: number }> {
+export async function regenerateLeaderboard(
+  resultsDir: string,
+  lockOptions?: LockOptions,
+): Promise<{ markdownPath: string; charts: number }> {
   const found = await stat(resultsDir).catch(() => null);
-  if (!found?.isDirectory()) throw new Error(`no results folder at ${resultsDir}: run an experiment first, or pass the folder that holds <dataset>/<experiment>.json`);
+  if (!found?.isDirectory())
+    throw new Error(
+      `no results folder at ${resultsDir}: run an experiment first, or pass the folder that holds <dataset>/<experiment>.json`,
+    );
   return withDirectoryLock(
     join(resultsDir, LOCK_DIR),
     async () => {
@@ -72,7 +89,7 @@ export async function regenerateLeaderboard(resultsDir: string, lockOptions?: Lo
           }
         }
       }
-      const markdown = leaderboardMarkdown(rows, { sweeps, overlays, joints });
+      const markdown = leaderboardMarkdown(rows, { sweeps, overlays, joints }, await compareWithBest(rows, resultsDir));
       const rendered: { chart: PlannedChart; files: RenderedChart }[] = [];
       for (const chart of planned) {
         if (!(await chartIsCurrent(chart.spec, chart.base))) rendered.push({ chart, files: await renderChartFiles(chart.spec) });

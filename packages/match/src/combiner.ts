@@ -1,6 +1,7 @@
-import type { NeighbourLists } from '@prodmatch/knn';
-import type { DistanceUnit } from '@prodmatch/results';
-import type { FeatureMatrix } from './features.ts';
+import type { Posting } from '@prodmatch/data';
+import type { FeatureMatrix } from '@prodmatch/features';
+import type { DistanceUnit, NeighbourLists } from '@prodmatch/knn';
+import type { MatchScores } from '@prodmatch/metrics';
 
 /** One channel's features and top-k lists on one gallery. */
 export interface ChannelGallery {
@@ -24,14 +25,29 @@ export interface MatchList {
   source: boolean;
 }
 
+export interface PostProcessing {
+  /** min2 after fusion: at least this many matches per row, self included. Default 1. */
+  minMatches?: number;
+  cap?: number;
+}
+
+/** Scores one gallery's matches against its labels, at any thresholds (tuning calls it hundreds of times). */
+export interface GalleryScorer {
+  score(thresholds: readonly number[]): MatchScores;
+  rowF1(thresholds: readonly number[]): Float64Array;
+}
+
 /**
- * What a combiner makes of the channels on one gallery: the lists whose thresholded union is the match
- * set, and, for matchers that are no thresholded union (clustering), the match function itself, called
- * with the sources' thresholds in order.
+ * What a combiner makes of the channels on one gallery. Every matcher answers the same two questions
+ * at the sources' thresholds (in order): which postings match each row, and how well, against labels.
  */
 export interface GalleryMatcher {
+  /** Every list kept: the thresholded sources and the ones shown beside a match. */
   lists: MatchList[];
-  matchesAt?: (thresholds: readonly number[]) => ArrayLike<number>[];
+  /** False when the matches are no thresholded union of `lists` (a clustering): a viewer cannot re-make them. */
+  recomputable: boolean;
+  matches(thresholds: readonly number[], post: PostProcessing): ArrayLike<number>[];
+  scorer(labels: readonly string[], post: PostProcessing): GalleryScorer;
 }
 
 export interface CombineContext {
@@ -39,6 +55,13 @@ export interface CombineContext {
   search(features: FeatureMatrix, k: number): Promise<NeighbourLists>;
   /** Neighbours to keep per row in lists a combiner makes (the first channel's k). */
   k: number;
+  /** The gallery's postings (titles, ids), for combiners that read more than the channels. */
+  postings: readonly Posting[];
+  /**
+   * Set when this gallery is also the one a learning combiner must learn from (protocol full): its
+   * labels, so the combiner can cross-fit by group folds instead of scoring rows it learnt from.
+   */
+  crossFit?: { labels: readonly string[]; seed: number };
 }
 
 export interface Combiner {
@@ -47,6 +70,8 @@ export interface Combiner {
   params: Record<string, unknown>;
   /** Source list names, known before any gallery is embedded, so --threshold flags can be checked up front. */
   sources(channels: readonly { name: string; unit: DistanceUnit }[]): { name: string; unit: DistanceUnit }[];
+  /** Combiners that learn do it here, from the train split's gallery and labels; the others omit it. */
+  fit?(channels: readonly ChannelGallery[], labels: readonly string[], context: CombineContext): Promise<void>;
   combine(channels: readonly ChannelGallery[], context: CombineContext): Promise<GalleryMatcher>;
 }
 

@@ -1,10 +1,12 @@
-export { searchGallery, searchesOffThread, distancesFrom, rankCandidates } from './features.ts';
-export type { FeatureMatrix, KnnSpec } from './features.ts';
-export type { ChannelGallery, MatchList, GalleryMatcher, CombineContext, Combiner } from './combiner.ts';
+export { searchGallery, searchesOffThread, distancesFrom, rankCandidates } from './search.ts';
+export type { KnnSpec } from './search.ts';
+export { channelGalleries, combineContext, embedGallery, assertFinite, seconds } from './channel.ts';
+export type { Channel, StageTimings } from './channel.ts';
+export type { ChannelGallery, MatchList, GalleryMatcher, GalleryScorer, CombineContext, Combiner, PostProcessing } from './combiner.ts';
 export { union } from './combiners/union.ts';
 export { concat, type ConcatOptions } from './combiners/concat.ts';
 export { blend, blendedFeatures, type BlendOptions } from './combiners/blend.ts';
 export { clusteringEnsemble, clusteringEnsembleMatches } from './combiners/clustering.ts';
-export { unionScorer, unionMatches, galleryMatches, type ScoredSource, type PostProcessing } from './score.ts';
+export { unionScorer, unionMatches, unionMatcher, type ScoredSource } from './score.ts';
+export { evaluateGallery, type EvaluatedGallery } from './evaluate.ts';
 export { tuneThresholds, type TuneResult, type TuneOptions } from './tune.ts';
-export * from './rerank/index.ts';

@@ -1,29 +1,24 @@
-import { labelIds, matchesWithin, MATCH_CAP, type MatchScores } from '@prodmatch/metrics';
+import { countMatch, finishRow, labelIds, matchesWithin, rowScoring, startRow, MATCH_CAP, type MatchScores } from '@prodmatch/metrics';
 import type { NeighbourLists } from '@prodmatch/knn';
-import type { GalleryMatcher } from './combiner.ts';
+import type { GalleryMatcher, GalleryScorer, MatchList, PostProcessing } from './combiner.ts';
 
 export interface ScoredSource {
   lists: NeighbourLists;
   minMatches: number;
 }
 
-export interface PostProcessing {
-  /** min2 after fusion: at least this many matches per row, self included. Default 1. */
-  minMatches?: number;
-  cap?: number;
-}
-
 /**
- * Scores the thresholded union (metrics' matchesWithin rule) without building match lists: tuning calls
- * it hundreds of times per gallery, so it counts hits in place with a per-row stamp. Its result equals
+ * Scores the thresholded union (metrics' matchesWithin rule) without building match lists: tuning calls it
+ * hundreds of times per gallery, so each row is counted in place, in one walk over its sources, with the
+ * steps of metrics' rowF1 (startRow, countMatch, finishRow: the one per-row F1). Its result equals
  * matchScores(matchesWithin(...)) exactly (match.test.ts checks that on random lists).
  */
-export function unionScorer(sources: readonly ScoredSource[], labels: readonly string[], post: PostProcessing = {}): { score(thresholds: readonly number[]): MatchScores; rowF1(thresholds: readonly number[]): Float64Array } {
+export function unionScorer(sources: readonly ScoredSource[], labels: readonly string[], post: PostProcessing = {}): GalleryScorer {
   const n = labels.length;
   const cap = post.cap ?? MATCH_CAP;
   const minMatches = Math.min(post.minMatches ?? 1, cap);
   const { ids, groupSize } = labelIds(labels);
-  const stamp = new Int32Array(n).fill(-1);
+  const row = rowScoring(ids, groupSize, cap);
   // Each source's lists flattened into one offsets/indices/distances triple: one typed-array walk per row
   // instead of an array of small arrays, which is what makes hundreds of evaluations per gallery cheap.
   const flat = sources.map((s) => {
@@ -42,15 +37,11 @@ export function unionScorer(sources: readonly ScoredSource[], labels: readonly s
   const run = (thresholds: readonly number[], perRow: Float64Array | null): MatchScores => {
     if (thresholds.length !== sources.length) throw new Error(`unionScorer: ${thresholds.length} thresholds for ${sources.length} sources`);
     const limits = thresholds.map((t) => Math.fround(t));
-    stamp.fill(-1);
     let f1 = 0;
     let precision = 0;
     let recall = 0;
     for (let i = 0; i < n; i++) {
-      stamp[i] = i;
-      let size = 1;
-      let hits = 1;
-      const id = ids[i];
+      startRow(row, i);
       for (let s = 0; s < flat.length; s++) {
         const { offsets, indices, distances, keep } = flat[s];
         const limit = limits[s];
@@ -60,28 +51,19 @@ export function unionScorer(sources: readonly ScoredSource[], labels: readonly s
           if (j === i) continue;
           if (!(distances[c] <= limit) && kept >= keep) break;
           kept++;
-          if (stamp[j] === i || size >= cap) continue;
-          stamp[j] = i;
-          size++;
-          if (ids[j] === id) hits++;
+          countMatch(row, j);
         }
       }
-      if (size < minMatches && flat.length > 0) {
+      // min2 after fusion: top up from the first source's nearest.
+      if (row.predicted < minMatches && flat.length > 0) {
         const { offsets, indices } = flat[0];
-        for (let c = offsets[i], end = offsets[i + 1]; c < end && size < minMatches; c++) {
-          const j = indices[c];
-          if (j === i || stamp[j] === i) continue;
-          stamp[j] = i;
-          size++;
-          if (ids[j] === id) hits++;
-        }
+        for (let c = offsets[i], end = offsets[i + 1]; c < end && row.predicted < minMatches; c++) countMatch(row, indices[c]);
       }
-      const truth = groupSize[id];
-      const rowF1 = (2 * hits) / (size + truth);
-      if (perRow) perRow[i] = rowF1;
-      f1 += rowF1;
-      precision += hits / size;
-      recall += hits / truth;
+      const score = finishRow(row);
+      if (perRow) perRow[i] = score;
+      f1 += score;
+      precision += row.hits / row.predicted;
+      recall += row.hits / row.truth;
     }
     return { f1: f1 / n, precision: precision / n, recall: recall / n };
   };
@@ -101,13 +83,24 @@ export function unionMatches(sources: readonly ScoredSource[], thresholds: reado
   return Array.from({ length: n }, (_, row) =>
     matchesWithin(
       row,
-      sources.map((s, i) => ({ indices: s.lists.indices[row], distances: s.lists.distances[row], threshold: thresholds[i], minMatches: s.minMatches })),
+      sources.map((s, i) => ({
+        indices: s.lists.indices[row],
+        distances: s.lists.distances[row],
+        threshold: thresholds[i],
+        minMatches: s.minMatches,
+      })),
       post,
     ),
   );
 }
 
-/** A matcher's matches at the sources' thresholds: its own rule (clustering) or the thresholded union. */
-export function galleryMatches(matcher: GalleryMatcher, thresholds: readonly number[], post: PostProcessing = {}): ArrayLike<number>[] {
-  return matcher.matchesAt ? matcher.matchesAt(thresholds) : unionMatches(matcher.lists.filter((l) => l.source), thresholds, post);
+/** The thresholded union of a combiner's source lists (the others are kept for display). */
+export function unionMatcher(lists: MatchList[]): GalleryMatcher {
+  const sources = lists.filter((l) => l.source);
+  return {
+    lists,
+    recomputable: true,
+    matches: (thresholds, post) => unionMatches(sources, thresholds, post),
+    scorer: (labels, post) => unionScorer(sources, labels, post),
+  };
 }

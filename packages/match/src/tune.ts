@@ -20,8 +20,13 @@ const EPS = 1e-12;
  * Coordinate ascent starts every source at its smallest threshold and, source by source, moves one to its
  * best grid value with the others fixed, until a whole round changes nothing.
  */
-export function tuneThresholds(f1: (thresholds: readonly number[]) => number, grids: readonly (readonly number[])[], opts: TuneOptions = {}): TuneResult {
-  if (grids.length === 0 || grids.some((g) => g.length === 0)) throw new Error('tuneThresholds: every source needs a non-empty threshold grid');
+export function tuneThresholds(
+  f1: (thresholds: readonly number[]) => number,
+  grids: readonly (readonly number[])[],
+  opts: TuneOptions = {},
+): TuneResult {
+  if (grids.length === 0 || grids.some((g) => g.length === 0))
+    throw new Error('tuneThresholds: every source needs a non-empty threshold grid');
   const cache = new Map<string, number>();
   const evaluate = (t: readonly number[]): number => {
     const key = t.join(',');

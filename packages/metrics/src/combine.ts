@@ -55,6 +55,7 @@ export function matchesWithin(row: number, lists: readonly ThresholdedList[], op
   }
   const first = lists[0];
   const minMatches = opts.minMatches ?? 1;
-  for (let c = 0; first && c < first.indices.length && out.length < Math.min(minMatches, cap); c++) if (first.indices[c] !== row) add(first.indices[c]);
+  for (let c = 0; first && c < first.indices.length && out.length < Math.min(minMatches, cap); c++)
+    if (first.indices[c] !== row) add(first.indices[c]);
   return out;
 }

@@ -1,13 +1,36 @@
+// What a run leaves behind, and how it is written: the result row (the contract the leaderboard reads),
+// the predictions file, the Kaggle submission; the one atomic writer every file goes through; the lock
+// and the interrupt clean-up that keep interrupted or concurrent writers from leaving partial files.
+export type {
+  ResultRow,
+  DatasetIdentity,
+  DatasetKind,
+  Protocol,
+  SweepPoint,
+  Timings,
+  ChannelResult,
+  JointGrid,
+  F1Interval,
+  CvFold,
+  CvSummary,
+  SeedRun,
+  SeedsSummary,
+} from './row.ts';
+export { parseResultRow, ResultRowError } from './parse-row.ts';
+export { writeResultRow, RUN_ONLY_FIELDS } from './write-row.ts';
+export { writeFileAtomic, writeStreamAtomic, WriteFileError, type WriterIo } from './atomic.ts';
+export { withDirectoryLock, type LockOptions } from './lock.ts';
+export { installInterruptCleanup, removeIfInterrupted } from './interrupt.ts';
+export { DISTANCE_RANGE, type DistanceUnit } from '@prodmatch/knn/units';
 export {
   writePredictions,
   readPredictions,
   streamPredictions,
   predictionsPathFor,
   PredictionsFileError,
-  DISTANCE_RANGE,
   PREDICTIONS_FORMAT,
   PREDICTIONS_VERSION,
 } from './predictions.ts';
-export type { PredictionsHeader, PredictionRow, ListInfo, DistanceUnit } from './predictions.ts';
+export type { PredictionsHeader, PredictionRow, ListInfo } from './predictions.ts';
 export { validateSubmission, writeSubmission, submissionCsv, SubmissionError } from './submission.ts';
 export type { SubmissionRow } from './submission.ts';

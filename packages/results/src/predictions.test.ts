@@ -4,7 +4,15 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { predictionsPathFor, readPredictions, streamPredictions, writePredictions, type PredictionRow, type PredictionsHeader } from './predictions.ts';
+import { expectFailedWrite } from './faults.ts';
+import {
+  predictionsPathFor,
+  readPredictions,
+  streamPredictions,
+  writePredictions,
+  type PredictionRow,
+  type PredictionsHeader,
+} from './predictions.ts';
 
 const header = (rows: number): PredictionsHeader => ({
   format: 'prodmatch-predictions',
@@ -32,7 +40,13 @@ test('predictions round trip: header, rows in order, distances to six significan
   const rows: PredictionRow[] = Array.from({ length: 3000 }, (_, i) => ({
     postingId: `p${i}`,
     labelGroup: i % 7 === 0 ? null : `g${i % 100}`,
-    neighbours: { text: [[i, (i + 1) % 3000], [0, Math.fround(0.123456789 + i / 1e5)]], phash: [[i], [0]] },
+    neighbours: {
+      text: [
+        [i, (i + 1) % 3000],
+        [0, Math.fround(0.123456789 + i / 1e5)],
+      ],
+      phash: [[i], [0]],
+    },
     matches: [i, (i + 1) % 3000],
   }));
   await writePredictions(path, header(rows.length), rows);
@@ -49,17 +63,21 @@ test('predictions round trip: header, rows in order, distances to six significan
   });
   // Streaming yields the header first and never needs the whole file.
   let seen = 0;
-  for await (const item of streamPredictions(path)) if (seen++ === 0) assert.equal((item as PredictionsHeader).format, 'prodmatch-predictions');
+  for await (const item of streamPredictions(path))
+    if (seen++ === 0) assert.equal((item as PredictionsHeader).format, 'prodmatch-predictions');
   assert.equal(seen, rows.length + 1);
 });
 
 test('truncated, foreign and missing predictions files get one-line errors', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodmatch-pred-'));
   const short = join(dir, 'short.predictions.jsonl.gz');
-  writeFileSync(short, gzipSync(JSON.stringify(header(5)) + '\n' + JSON.stringify({ postingId: 'a', labelGroup: null, neighbours: {}, matches: [0] }) + '\n'));
+  writeFileSync(
+    short,
+    gzipSync(`${JSON.stringify(header(5))}\n${JSON.stringify({ postingId: 'a', labelGroup: null, neighbours: {}, matches: [0] })}\n`),
+  );
   await assert.rejects(readPredictions(short), /header says 5 rows, file has 1/);
   const cut = join(dir, 'cut.predictions.jsonl.gz');
-  writeFileSync(cut, gzipSync(JSON.stringify(header(1)) + '\n{"postingId":'));
+  writeFileSync(cut, gzipSync(`${JSON.stringify(header(1))}\n{"postingId":`));
   await assert.rejects(readPredictions(cut), /line 2 is not JSON/);
   const foreign = join(dir, 'foreign.predictions.jsonl.gz');
   writeFileSync(foreign, gzipSync('{"hello":1}\n'));
@@ -68,4 +86,40 @@ test('truncated, foreign and missing predictions files get one-line errors', asy
   writeFileSync(notGzip, 'plain text');
   await assert.rejects(readPredictions(notGzip), (e: Error) => /unreadable predictions file/.test(e.message) && !e.message.includes('\n'));
   await assert.rejects(readPredictions(join(dir, 'none.predictions.jsonl.gz')), /no predictions file; run the experiment/);
+});
+
+test('a predictions file whose write fails part-way (a stream of many chunks, or its rename) leaves the previous file byte for byte, no temp file, and a one-line error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prodmatch-pred-'));
+  const path = predictionsPathFor(join(dir, 'mini@full.json'));
+  // Random distances do not compress: the gzip stream reaches the file in many chunks, and the second fails.
+  const rows = (n: number, seed: number): PredictionRow[] =>
+    Array.from({ length: n }, (_, i) => ({
+      postingId: `p${i}`,
+      labelGroup: `g${i % 50}`,
+      neighbours: {
+        text: [
+          [i, (i * seed) % n],
+          [0, Math.sin(i * seed) ** 2],
+        ],
+        phash: [[i], [0]],
+      },
+      matches: [i],
+    }));
+  await writePredictions(path, header(3000), rows(3000, 7));
+  for (const fault of [{ code: 'ENOSPC' }, { code: 'EIO' }, { code: 'EIO', at: 'rename' }] as const) {
+    const error = await expectFailedWrite(path, () => writePredictions(path, header(4000), rows(4000, 11)), fault);
+    assert.match(error.message, /mini@full\.predictions\.jsonl\.gz/);
+  }
+  assert.equal((await readPredictions(path)).rows.length, 3000, 'the previous file still reads whole');
+});
+
+test('an error of the rows being written (not of the disk) is passed on as it is, and leaves no temp file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prodmatch-pred-'));
+  const path = predictionsPathFor(join(dir, 'mini.json'));
+  function* failing(): Generator<PredictionRow> {
+    yield { postingId: 'a', labelGroup: null, neighbours: {}, matches: [0] };
+    throw new RangeError('row 2 could not be made');
+  }
+  await assert.rejects(writePredictions(path, header(2), failing()), /^RangeError: row 2 could not be made$/);
+  assert.deepEqual(readdirSync(dir), []);
 });

@@ -4,23 +4,14 @@
 // Format: gzip-compressed JSON Lines. Line 1 is a PredictionsHeader; then one PredictionRow per gallery
 // posting, in gallery order (row i's neighbours are indices into that order). JSON Lines streams: a reader
 // never holds more than one line of text, and a writer never builds the whole file in memory.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { writeAtomically } from '@prodmatch/leaderboard/atomic';
+import type { DistanceUnit } from '@prodmatch/knn/units';
+import { writeStreamAtomic } from './atomic.ts';
 
 export const PREDICTIONS_FORMAT = 'prodmatch-predictions';
 export const PREDICTIONS_VERSION = 1;
-
-/** What a list's distances measure; the unit fixes the valid threshold range. */
-export type DistanceUnit = 'cosine distance' | 'Hamming bits';
-
-export const DISTANCE_RANGE: Readonly<Record<DistanceUnit, readonly [number, number]>> = {
-  'cosine distance': [0, 2],
-  'Hamming bits': [0, 64],
-};
 
 /** One named neighbour list per posting: a channel's own search, or a combiner's (e.g. blended, concatenated). */
 export interface ListInfo {
@@ -76,26 +67,32 @@ export class PredictionsFileError extends Error {}
 const compactDistance = (d: number): number => Number(d.toPrecision(6));
 
 /**
- * Streams the header and rows through gzip into a temp file and renames it into place, so a reader sees
- * the previous file or the complete new one (no temp file survives an error or SIGINT/SIGTERM).
+ * Streams the header and rows through gzip into a temp file and renames it into place (writeStreamAtomic),
+ * so a reader sees the previous file or the complete new one; a failed write throws WriteFileError.
  */
 export async function writePredictions(path: string, header: PredictionsHeader, rows: Iterable<PredictionRow>): Promise<void> {
   function* lines(): Generator<string> {
-    yield JSON.stringify(header) + '\n';
+    yield `${JSON.stringify(header)}\n`;
     for (const row of rows) {
       const neighbours: Record<string, [number[], number[]]> = {};
-      for (const [name, [indices, distances]] of Object.entries(row.neighbours)) neighbours[name] = [indices, distances.map(compactDistance)];
-      yield JSON.stringify({ ...row, neighbours }) + '\n';
+      for (const [name, [indices, distances]] of Object.entries(row.neighbours))
+        neighbours[name] = [indices, distances.map(compactDistance)];
+      yield `${JSON.stringify({ ...row, neighbours })}\n`;
     }
   }
-  await writeAtomically(path, (temp) => pipeline(Readable.from(lines()), createGzip({ level: 6 }), createWriteStream(temp)));
+  await writeStreamAtomic(path, lines(), createGzip({ level: 6 }));
 }
 
 function checkHeader(value: unknown, path: string): PredictionsHeader {
   const header = value as Partial<PredictionsHeader> | null;
-  if (!header || header.format !== PREDICTIONS_FORMAT) throw new PredictionsFileError(`${path}: not a prodmatch predictions file (first line has no "format": "${PREDICTIONS_FORMAT}")`);
-  if (header.version !== PREDICTIONS_VERSION) throw new PredictionsFileError(`${path}: predictions format version ${String(header.version)}, this reader reads ${PREDICTIONS_VERSION}; re-run the experiment`);
-  if (!Array.isArray(header.lists) || typeof header.rows !== 'number') throw new PredictionsFileError(`${path}: header lacks "lists" or "rows"; re-run the experiment`);
+  if (!header || header.format !== PREDICTIONS_FORMAT)
+    throw new PredictionsFileError(`${path}: not a prodmatch predictions file (first line has no "format": "${PREDICTIONS_FORMAT}")`);
+  if (header.version !== PREDICTIONS_VERSION)
+    throw new PredictionsFileError(
+      `${path}: predictions format version ${String(header.version)}, this reader reads ${PREDICTIONS_VERSION}; re-run the experiment`,
+    );
+  if (!Array.isArray(header.lists) || typeof header.rows !== 'number')
+    throw new PredictionsFileError(`${path}: header lacks "lists" or "rows"; re-run the experiment`);
   return header as PredictionsHeader;
 }
 
@@ -136,11 +133,12 @@ export async function readPredictions(path: string): Promise<{ header: Predictio
     else rows.push(item as PredictionRow);
   }
   if (header === null) throw new PredictionsFileError(`${path}: empty predictions file; re-run the experiment`);
-  if (rows.length !== header.rows) throw new PredictionsFileError(`${path}: header says ${header.rows} rows, file has ${rows.length} (truncated?); re-run the experiment`);
+  if (rows.length !== header.rows)
+    throw new PredictionsFileError(`${path}: header says ${header.rows} rows, file has ${rows.length} (truncated?); re-run the experiment`);
   return { header, rows };
 }
 
 /** The predictions file that sits beside a row file: results/<dataset>/<name>.json -> <name>.predictions.jsonl.gz. */
 export function predictionsPathFor(rowPath: string): string {
-  return rowPath.replace(/\.json$/, '') + '.predictions.jsonl.gz';
+  return `${rowPath.replace(/\.json$/, '')}.predictions.jsonl.gz`;
 }

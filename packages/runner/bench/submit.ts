@@ -13,13 +13,17 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadDataset, seededRandom } from '@prodmatch/data';
-import { writeFileAtomic } from '@prodmatch/leaderboard/atomic';
+import { writeFileAtomic } from '@prodmatch/results';
 import { REPO_ROOT } from '../src/paths.ts';
 
 const args = yargs(hideBin(process.argv))
   .option('rows', { type: 'number', default: 70_000, describe: 'test.csv rows' })
   .option('experiment', { type: 'string', default: 'fused-text' })
-  .option('real', { type: 'string', default: join(REPO_ROOT, '..', 'shared', 'datasets', 'shopee'), describe: 'real Kaggle folder whose train.csv is used' })
+  .option('real', {
+    type: 'string',
+    default: join(REPO_ROOT, '..', 'shared', 'datasets', 'shopee'),
+    describe: 'real Kaggle folder whose train.csv is used',
+  })
   .strict()
   .parseSync();
 
@@ -46,11 +50,15 @@ for (let i = 0; lines.length <= args.rows; i++) {
   for (let f = Math.floor(random() * 4); f > 0; f--) hash ^= 1n << BigInt(Math.floor(random() * 64));
   lines.push(`test_${i},${p.image},${hash.toString(16).padStart(16, '0')},${quote(words.join(' '))}`);
 }
-writeFileSync(join(dir, 'test.csv'), lines.join('\n') + '\n');
+writeFileSync(join(dir, 'test.csv'), `${lines.join('\n')}\n`);
 
 const out = join(root, 'submission.csv');
 const started = performance.now();
-const child = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'packages/runner/src/submit.ts'), args.experiment, '--data', dir, '--out', out, '--no-progress'], { encoding: 'utf8', cwd: REPO_ROOT, maxBuffer: 1 << 26 });
+const child = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', join(REPO_ROOT, 'packages/runner/src/submit.ts'), args.experiment, '--data', dir, '--out', out, '--no-progress'],
+  { encoding: 'utf8', cwd: REPO_ROOT, maxBuffer: 1 << 26 },
+);
 const wall = (performance.now() - started) / 1000;
 process.stderr.write(child.stderr);
 if (child.status !== 0) {
@@ -70,6 +78,8 @@ const result = {
   cores: availableParallelism(),
   finishedAt: new Date().toISOString(),
 };
-console.log(`submit ${args.experiment}: ${args.rows} test rows (train ${result.trainRows}) in ${result.wallSeconds} s wall (goal < 120 s), peak memory ${result.peakRssMb} MB (goal < 4096 MB); load average ${result.loadAverage} on ${result.cores} cores`);
-await writeFileAtomic(join(REPO_ROOT, 'results', 'bench', 'submit.json'), JSON.stringify(result, null, 2) + '\n');
+console.log(
+  `submit ${args.experiment}: ${args.rows} test rows (train ${result.trainRows}) in ${result.wallSeconds} s wall (goal < 120 s), peak memory ${result.peakRssMb} MB (goal < 4096 MB); load average ${result.loadAverage} on ${result.cores} cores`,
+);
+await writeFileAtomic(join(REPO_ROOT, 'results', 'bench', 'submit.json'), `${JSON.stringify(result, null, 2)}\n`);
 rmSync(root, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { regenerateLeaderboard } from '@prodmatch/leaderboard';
-import { makeRow, writeRow, REAL } from '../../leaderboard/src/test-rows.ts';
+import { makeRow, writeRow, REAL } from '@prodmatch/results/testing';
 import { leftovers, miniImageDataset, miniTextDataset, runExperimentProcess, startExperiment } from './testing.ts';
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -36,10 +36,10 @@ function parseLeaderboard(markdown: string): Record<string, string[]> {
   return tables;
 }
 
-/** Every row file under results/ parses and names its experiment (predictions and charts aside). */
+/** Every row file under results/ parses and names its experiment (predictions, charts and the leaderboard's score cache aside). */
 function completeRows(results: string): string[] {
   return readdirSync(results, { recursive: true, encoding: 'utf8' })
-    .filter((path) => path.endsWith('.json') && !path.startsWith('charts') && !path.endsWith('.vl.json'))
+    .filter((path) => path.endsWith('.json') && !path.startsWith('charts') && !path.startsWith('.cache') && !path.endsWith('.vl.json'))
     .map((path) => {
       const row = JSON.parse(readFileSync(join(results, path), 'utf8')) as { experiment: string; f1: { test: number } };
       assert.ok(typeof row.experiment === 'string' && row.f1.test >= 0 && row.f1.test <= 1, path);
@@ -49,7 +49,11 @@ function completeRows(results: string): string[] {
 }
 
 const checkpointEpochs = (dir: string): number[] =>
-  existsSync(dir) ? readdirSync(dir).flatMap((f) => (/^epoch-(\d+)\.json$/.exec(f) ? [Number(/^epoch-(\d+)/.exec(f)?.[1])] : [])).sort((a, b) => a - b) : [];
+  existsSync(dir)
+    ? readdirSync(dir)
+        .flatMap((f) => (/^epoch-(\d+)\.json$/.exec(f) ? [Number(/^epoch-(\d+)/.exec(f)?.[1])] : []))
+        .sort((a, b) => a - b)
+    : [];
 
 async function untilCheckpoint(dir: string, epoch: number, exited: () => boolean): Promise<void> {
   while (!checkpointEpochs(dir).some((e) => e >= epoch)) {
@@ -62,7 +66,23 @@ test('SIGINT, then SIGTERM, mid-training: nothing partial is left, and --resume 
   const data = await miniImageDataset();
   const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
   const checkpoints = mkdtempSync(join(tmpdir(), 'prodmatch-checkpoints-'));
-  const args = (ckpt: string, out: string) => ['--data', data, '--results', out, '--no-progress', '--epochs', '5', '--img-size', '32', '--batch-size', '8', '--seed', '7', '--checkpoints', ckpt];
+  const args = (ckpt: string, out: string) => [
+    '--data',
+    data,
+    '--results',
+    out,
+    '--no-progress',
+    '--epochs',
+    '5',
+    '--img-size',
+    '32',
+    '--batch-size',
+    '8',
+    '--seed',
+    '7',
+    '--checkpoints',
+    ckpt,
+  ];
 
   let resumeFrom = 0;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -95,7 +115,10 @@ test('SIGINT, then SIGTERM, mid-training: nothing partial is left, and --resume 
 
   // The same seed without interruptions: the same F1 and sweep (resume is exact, training is seeded).
   const straight = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
-  const uninterrupted = await runExperimentProcess('arcface', [...args(mkdtempSync(join(tmpdir(), 'prodmatch-checkpoints-')), straight), '--no-leaderboard']);
+  const uninterrupted = await runExperimentProcess('arcface', [
+    ...args(mkdtempSync(join(tmpdir(), 'prodmatch-checkpoints-')), straight),
+    '--no-leaderboard',
+  ]);
   assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
   const outcome = (dir: string) => {
     const row = JSON.parse(readFileSync(join(dir, name, 'arcface.json'), 'utf8'));
@@ -127,7 +150,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 test('two experiments that finish at the same moment both land on the leaderboard', async () => {
   const data = miniTextDataset();
   const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
-  const runs = await Promise.all(['text-tfidf', 'phash'].map((name) => runExperimentProcess(name, ['--data', data, '--results', results, '--no-progress'])));
+  const runs = await Promise.all(
+    ['text-tfidf', 'phash'].map((name) => runExperimentProcess(name, ['--data', data, '--results', results, '--no-progress'])),
+  );
   for (const run of runs) assert.equal(run.code, 0, run.stderr);
   const name = basename(data);
   assert.deepEqual(completeRows(results), [join(name, 'phash.json'), join(name, 'text-tfidf.json')]);

@@ -1,11 +1,6 @@
 import cliProgress from 'cli-progress';
 
-export interface ProgressBar {
-  tick(amount?: number, payload?: Record<string, string | number>): void;
-  stop(): void;
-}
-
-export type Progress = (label: string, total: number) => ProgressBar;
+import type { Progress } from '@prodmatch/features/feature';
 
 /** Bars on a terminal; under turbo or CI (no TTY) a line every few seconds instead of redraws. */
 export function progressBars(enabled: boolean): Progress {
@@ -24,7 +19,16 @@ export function progressBars(enabled: boolean): Progress {
     bar.start(total, 0, { info: '' });
     return {
       tick(amount = 1, payload) {
-        bar.increment(amount, payload ? { info: Object.entries(payload).map(([k, v]) => `${k}=${v}`).join(' ') } : undefined);
+        bar.increment(
+          amount,
+          payload
+            ? {
+                info: Object.entries(payload)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(' '),
+              }
+            : undefined,
+        );
       },
       stop() {
         bar.stop();

@@ -12,7 +12,16 @@ test('glove (seeded GloVe training, seeded split): the same seed gives the same 
   const data = miniTextDataset();
   const outcome = async (seed: number) => {
     const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
-    const run = await runExperimentProcess('glove', ['--data', data, '--results', results, '--no-progress', '--no-leaderboard', '--seed', String(seed)]);
+    const run = await runExperimentProcess('glove', [
+      '--data',
+      data,
+      '--results',
+      results,
+      '--no-progress',
+      '--no-leaderboard',
+      '--seed',
+      String(seed),
+    ]);
     assert.equal(run.code, 0, run.stderr);
     const row = JSON.parse(readFileSync(join(results, basename(data), 'glove.json'), 'utf8'));
     return { seed: row.seed, f1: row.f1, threshold: row.threshold, precision: row.precision, recall: row.recall, sweep: row.sweep };

@@ -5,12 +5,11 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hideBin } from 'yargs/helpers';
 import { assertImagesPresent, DataError } from '@prodmatch/data';
-import { parseResultRow } from '@prodmatch/leaderboard';
-import { galleryMatches } from '@prodmatch/match';
-import { writeSubmission } from '@prodmatch/results';
-import { embedGallery, seconds } from './gallery.ts';
+import { embedGallery, seconds } from '@prodmatch/match';
+import { installInterruptCleanup, parseResultRow, writeSubmission } from '@prodmatch/results';
 import { REPO_ROOT } from './paths.ts';
-import { fitChannels, invocationDir, prepareExperiment, type ExperimentSpec, type PreparedExperiment } from './run.ts';
+import { fitExperiment, invocationDir, prepareExperiment, type PreparedExperiment } from './prepare.ts';
+import type { ExperimentSpec } from './spec.ts';
 
 export class SubmitError extends Error {}
 
@@ -20,7 +19,9 @@ const EXPERIMENTS_DIR = join(REPO_ROOT, 'experiments');
 export async function loadExperimentSpec(name: string): Promise<ExperimentSpec> {
   const file = join(EXPERIMENTS_DIR, name, 'experiment.ts');
   if (!/^[\w.-]+$/.test(name) || !existsSync(file)) {
-    const known = readdirSync(EXPERIMENTS_DIR).filter((d) => existsSync(join(EXPERIMENTS_DIR, d, 'experiment.ts'))).sort();
+    const known = readdirSync(EXPERIMENTS_DIR)
+      .filter((d) => existsSync(join(EXPERIMENTS_DIR, d, 'experiment.ts')))
+      .sort();
     throw new SubmitError(`no experiment "${name}"; choose one of ${known.join(', ')}`);
   }
   const spec = ((await import(pathToFileURL(file).href)) as { default?: ExperimentSpec }).default;
@@ -32,14 +33,18 @@ export async function loadExperimentSpec(name: string): Promise<ExperimentSpec> 
 function submissionThresholds(prepared: PreparedExperiment, resultsDir: string): { values: number[]; from: string } {
   if (prepared.fixed) return { values: prepared.fixed, from: '--threshold' };
   const rowPath = join(resultsDir, prepared.dataset.identity.name, `${prepared.spec.name}.json`);
-  const how = `run \`pnpm --filter ${prepared.spec.name} run experiment -- --data ${prepared.options.data ?? '<DIR>'}\` first (its val-tuned thresholds are used), or pass --threshold`;
-  if (!existsSync(rowPath)) throw new SubmitError(`${rowPath}: no split-protocol row of ${prepared.spec.name} on ${prepared.dataset.identity.name}; ${how}`);
+  const how = `run \`pnpm --filter ${prepared.spec.name} run experiment -- --data ${prepared.run.data ?? '<DIR>'}\` first (its val-tuned thresholds are used), or pass --threshold`;
+  if (!existsSync(rowPath))
+    throw new SubmitError(`${rowPath}: no split-protocol row of ${prepared.spec.name} on ${prepared.dataset.identity.name}; ${how}`);
   const row = parseResultRow(readFileSync(rowPath, 'utf8'), rowPath);
-  if (row.dataset.sha256 !== prepared.dataset.identity.sha256) throw new SubmitError(`${rowPath}: the row was made on another train.csv (sha256 differs); ${how}`);
-  const thresholds = row.thresholds ?? (row.threshold !== null && prepared.sources.length === 1 ? { [prepared.sources[0].name]: row.threshold } : {});
+  if (row.dataset.sha256 !== prepared.dataset.identity.sha256)
+    throw new SubmitError(`${rowPath}: the row was made on another train.csv (sha256 differs); ${how}`);
+  const thresholds =
+    row.thresholds ?? (row.threshold !== null && prepared.sources.length === 1 ? { [prepared.sources[0].name]: row.threshold } : {});
   const values = prepared.sources.map((s) => thresholds[s.name]);
   const missing = prepared.sources.filter((_, i) => values[i] === undefined).map((s) => s.name);
-  if (missing.length > 0) throw new SubmitError(`${rowPath}: the row has no threshold for ${missing.join(', ')} (made by an older spec); ${how}`);
+  if (missing.length > 0)
+    throw new SubmitError(`${rowPath}: the row has no threshold for ${missing.join(', ')} (made by an older spec); ${how}`);
   return { values, from: rowPath };
 }
 
@@ -54,39 +59,49 @@ export async function submit(rawArgv: string[]): Promise<SubmitResult> {
   const started = process.hrtime.bigint();
   const argv = rawArgv[0] === '--' ? rawArgv.slice(1) : rawArgv;
   const name = argv[0];
-  if (!name || name.startsWith('-')) throw new SubmitError('usage: pnpm submit <experiment> --data DIR [--out FILE] [--threshold NAME=VALUE ...]');
+  if (!name || name.startsWith('-'))
+    throw new SubmitError('usage: pnpm submit <experiment> --data DIR [--out FILE] [--threshold NAME=VALUE ...]');
   const spec = await loadExperimentSpec(name);
-  const prepared = await prepareExperiment(spec, argv.slice(1), {
-    out: { type: 'string', describe: 'where to write submission.csv (default ./submission.csv)' },
-  });
-  const { dataset, log, options } = prepared;
+  const prepared = await prepareExperiment(spec, argv.slice(1), 'submit');
+  const { dataset, log } = prepared;
   const test = dataset.test;
   if (!test) throw new DataError(`${join(dataset.dir, 'test.csv')}: not found; submit predicts Kaggle's test.csv beside train.csv`);
   if (test.postings.length === 0) throw new DataError(`${test.path}: no rows to predict`);
   const testImagesDir = join(dataset.dir, 'test_images');
-  if (prepared.channels.some((c) => c.features.needsImages)) assertImagesPresent(testImagesDir, test.postings);
-  const thresholds = submissionThresholds(prepared, resolve(invocationDir(), options.results));
-  const out = resolve(invocationDir(), (options.out as string | undefined) ?? 'submission.csv');
-  log(`fitting on all ${dataset.train.postings.length} train postings; predicting ${test.postings.length} test postings at ${prepared.sources.map((s, i) => `${s.name}=${thresholds.values[i]}`).join(' ')} (from ${thresholds.from})`);
+  if (prepared.channels.some((c) => c.feature.extractor.needsImages)) assertImagesPresent(testImagesDir, test.postings);
+  const thresholds = submissionThresholds(prepared, prepared.resultsDir);
+  const out = resolve(invocationDir(), prepared.run.out ?? 'submission.csv');
+  log(
+    `fitting on all ${dataset.train.postings.length} train postings; predicting ${test.postings.length} test postings at ${prepared.sources.map((s, i) => `${s.name}=${thresholds.values[i]}`).join(' ')} (from ${thresholds.from})`,
+  );
 
-  await fitChannels(prepared, dataset.train.postings);
-  // Image features read a posting's file from the dataset's image folder: for test.csv that is test_images/.
-  const testPrepared: PreparedExperiment = { ...prepared, context: { ...prepared.context, dataset: { ...dataset, trainImagesDir: testImagesDir } } };
   const timings = { embed: 0, search: 0 };
-  const { matcher } = await embedGallery(testPrepared, test.postings, 'test.csv', timings);
-  const matches = galleryMatches(matcher, thresholds.values, { minMatches: prepared.minMatches });
+  await fitExperiment(prepared, dataset.train.postings, timings);
+  // Image features read a posting's file from the context's image folder: for test.csv that is test_images/.
+  const { matcher } = await embedGallery(
+    prepared.channels,
+    prepared.combiner,
+    test.postings,
+    { ...prepared.context, imagesDir: testImagesDir },
+    timings,
+    'test.csv',
+  );
+  const matches = matcher.matches(thresholds.values, { minMatches: prepared.minMatches });
   const ids = test.postings.map((p) => p.postingId);
   const rows = ids.map((postingId, i) => ({ postingId, matches: Array.from(matches[i], (j) => ids[j]) }));
   const samplePath = join(dataset.dir, 'sample_submission.csv');
   const header = existsSync(samplePath) ? readFileSync(samplePath, 'utf8').split(/\r?\n/, 1)[0] : undefined;
   await writeSubmission(out, rows, ids, { header });
   const result = { out, rows: rows.length, seconds: seconds(started), peakRssMb: process.resourceUsage().maxRSS / 1024 };
-  log(`wrote ${out}: ${result.rows} rows, validated against test.csv${header ? ' and sample_submission.csv' : ''}; ${result.seconds.toFixed(1)} s (embed ${timings.embed.toFixed(1)} s, search ${timings.search.toFixed(1)} s), peak memory ${result.peakRssMb.toFixed(0)} MB`);
+  log(
+    `wrote ${out}: ${result.rows} rows, validated against test.csv${header ? ' and sample_submission.csv' : ''}; ${result.seconds.toFixed(1)} s (embed ${timings.embed.toFixed(1)} s, search ${timings.search.toFixed(1)} s), peak memory ${result.peakRssMb.toFixed(0)} MB`,
+  );
   return result;
 }
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);
 if (isMain) {
+  installInterruptCleanup();
   submit(hideBin(process.argv)).catch((error: Error) => {
     console.error(`submit: ${error.message.split('\n')[0]}`);
     if (process.env.PRODMATCH_DEBUG) console.error(error.stack);

@@ -18,10 +18,12 @@ export function miniTextDataset(parent = mkdtempSync(join(tmpdir(), 'prodmatch-r
   words.forEach((word, g) => {
     for (let j = 0; j < 3; j++) {
       const hash = ((BigInt(g + 1) * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn) ^ BigInt(j);
-      lines.push(`p${g}_${j},img${g}_${j}.jpg,${hash.toString(16).padStart(16, '0')},"${word} ${word}${g} original promo ${j}",${1000 + g}`);
+      lines.push(
+        `p${g}_${j},img${g}_${j}.jpg,${hash.toString(16).padStart(16, '0')},"${word} ${word}${g} original promo ${j}",${1000 + g}`,
+      );
     }
   });
-  writeFileSync(join(dir, 'train.csv'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
   return dir;
 }
 
@@ -34,13 +36,19 @@ export async function miniImageDataset(withImages = true): Promise<string> {
   for (let g = 0; g < colours.length; g++) {
     for (let j = 0; j < 3; j++) {
       const image = `g${g}_${j}.jpg`;
-      const shape = g % 2 === 0 ? `<circle cx="${28 + 4 * j}" cy="32" r="${18 - j}" fill="${colours[g]}"/>` : `<rect x="${12 + 3 * j}" y="14" width="${34 - j}" height="${30 + j}" fill="${colours[g]}"/>`;
+      const shape =
+        g % 2 === 0
+          ? `<circle cx="${28 + 4 * j}" cy="32" r="${18 - j}" fill="${colours[g]}"/>`
+          : `<rect x="${12 + 3 * j}" y="14" width="${34 - j}" height="${30 + j}" fill="${colours[g]}"/>`;
       const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="${j === 2 ? '#fafafa' : '#ffffff'}"/>${shape}</svg>`;
-      if (withImages) await sharp(Buffer.from(svg)).jpeg().toFile(join(dir, 'train_images', image));
+      if (withImages)
+        await sharp(Buffer.from(svg))
+          .jpeg()
+          .toFile(join(dir, 'train_images', image));
       lines.push(`p${g}_${j},${image},${(g * 3 + j).toString(16).padStart(16, '0')},product ${g},${100 + g}`);
     }
   }
-  writeFileSync(join(dir, 'train.csv'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
   return dir;
 }
 
@@ -87,7 +95,11 @@ export function startExperiment(name: string, args: string[], env: NodeJS.Proces
 }
 
 /** Runs an experiment to the end: its exit code and stderr. */
-export async function runExperimentProcess(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
+export async function runExperimentProcess(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stderr: string }> {
   const run = startExperiment(name, args, env);
   const code = await run.exit;
   return { code, stderr: run.stderr() };

@@ -11,8 +11,7 @@ export function tfRuntime(backend: BackendName | undefined): TfLoader {
   let runtime: TfRuntime | null = null;
   let loading: Promise<TfRuntime> | null = null;
   return {
-    load: () =>
-      (loading ??= import('@prodmatch/tf').then(async ({ initTf }) => (runtime = await initTf(backend ? { backend } : {})))),
+    load: () => (loading ??= import('@prodmatch/tf').then(async ({ initTf }) => (runtime = await initTf(backend ? { backend } : {})))),
     identity: () => (runtime ? { name: runtime.backend.name, version: runtime.backend.version } : { name: 'js', version: process.version }),
   };
 }

@@ -4,7 +4,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { REPO_ROOT } from './paths.ts';
@@ -12,7 +23,10 @@ import { miniTextDataset } from './testing.ts';
 
 /** What every experiment workspace's turbo.json declares: its rows and predictions files, any variant. */
 function experimentOutputs(name: string): string[] {
-  return ['json', 'predictions.jsonl.gz'].flatMap((ext) => [`$TURBO_ROOT$/results/*/${name}.${ext}`, `$TURBO_ROOT$/results/*/${name}@*.${ext}`]);
+  return ['json', 'predictions.jsonl.gz'].flatMap((ext) => [
+    `$TURBO_ROOT$/results/*/${name}.${ext}`,
+    `$TURBO_ROOT$/results/*/${name}@*.${ext}`,
+  ]);
 }
 
 const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileSync(path, 'utf8'));
@@ -20,8 +34,11 @@ const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileS
 test('every experiment workspace declares its rows and predictions files as turbo outputs, and nothing under results/ as input', () => {
   const root = readJson(join(REPO_ROOT, 'turbo.json')) as { tasks: { experiment: { inputs: string[]; env: string[] } } };
   assert.ok(!root.tasks.experiment.inputs.some((glob) => glob.includes('results')), 'results/ is never an input');
-  for (const name of ['PRODMATCH_DATA', 'PRODMATCH_BACKEND', 'PRODMATCH_SEED', 'PRODMATCH_PROTOCOL']) assert.ok(root.tasks.experiment.env.includes(name), name);
-  const dirs = readdirSync(join(REPO_ROOT, 'experiments'), { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(REPO_ROOT, 'experiments', d.name, 'package.json')));
+  for (const name of ['PRODMATCH_DATA', 'PRODMATCH_BACKEND', 'PRODMATCH_SEED', 'PRODMATCH_PROTOCOL'])
+    assert.ok(root.tasks.experiment.env.includes(name), name);
+  const dirs = readdirSync(join(REPO_ROOT, 'experiments'), { withFileTypes: true }).filter(
+    (d) => d.isDirectory() && existsSync(join(REPO_ROOT, 'experiments', d.name, 'package.json')),
+  );
   assert.ok(dirs.length >= 12);
   for (const { name } of dirs) {
     const pkg = readJson(join(REPO_ROOT, 'experiments', name, 'package.json')) as { name: string; scripts?: Record<string, string> };
@@ -31,10 +48,16 @@ test('every experiment workspace declares its rows and predictions files as turb
     const expected = { extends: ['//'], tasks: { experiment: { outputs: experimentOutputs(name) } } };
     assert.ok(existsSync(turbo), `experiments/${name}/turbo.json is missing; write ${JSON.stringify(expected)}`);
     // A workspace may add inputs (a spec it builds on) or dependsOn (a checkpoint it reuses), never a results/ input.
-    const config = readJson(turbo) as { extends: string[]; tasks: { experiment: { outputs: string[]; inputs?: string[]; dependsOn?: string[] } } };
+    const config = readJson(turbo) as {
+      extends: string[];
+      tasks: { experiment: { outputs: string[]; inputs?: string[]; dependsOn?: string[] } };
+    };
     assert.deepEqual(config.extends, expected.extends, `experiments/${name}/turbo.json: extends`);
     assert.deepEqual(config.tasks.experiment.outputs, expected.tasks.experiment.outputs, `experiments/${name}/turbo.json: outputs`);
-    assert.ok(!(config.tasks.experiment.inputs ?? []).some((glob) => glob.includes('results')), `experiments/${name}/turbo.json: results/ is never an input`);
+    assert.ok(
+      !(config.tasks.experiment.inputs ?? []).some((glob) => glob.includes('results')),
+      `experiments/${name}/turbo.json: results/ is never an input`,
+    );
   }
 });
 
@@ -46,21 +69,36 @@ test('every experiment workspace declares its rows and predictions files as turb
 function repoCopy(parent: string, experiment: string): string {
   const copy = join(parent, 'repo');
   mkdirSync(join(copy, 'experiments'), { recursive: true });
-  for (const file of ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml', 'turbo.json', 'tsconfig.base.json', 'tsconfig.json', '.gitignore']) {
+  for (const file of [
+    'package.json',
+    'pnpm-workspace.yaml',
+    'pnpm-lock.yaml',
+    'turbo.json',
+    'tsconfig.base.json',
+    'tsconfig.json',
+    '.gitignore',
+  ]) {
     cpSync(join(REPO_ROOT, file), join(copy, file));
   }
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
   // Workspace links inside node_modules are relative, so they resolve to the copy's packages.
   const skip = (src: string): boolean => !/[\\/](\.turbo|dist|\.cache)$/.test(src);
   cpSync(join(REPO_ROOT, 'packages'), join(copy, 'packages'), { recursive: true, verbatimSymlinks: true, filter: skip });
-  cpSync(join(REPO_ROOT, 'experiments', experiment), join(copy, 'experiments', experiment), { recursive: true, verbatimSymlinks: true, filter: skip });
+  cpSync(join(REPO_ROOT, 'experiments', experiment), join(copy, 'experiments', experiment), {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: skip,
+  });
   git(copy, 'init', '-q');
   commitAll(copy, 'copy');
   return copy;
 }
 
 function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 0, `git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
 }
@@ -78,7 +116,8 @@ function pnpmOnPath(dir: string): string {
   const onPath = spawnSync('pnpm', ['--version'], { encoding: 'utf8' }).status === 0;
   let command: string | null = null;
   if (/pnpm/.test(basename(execPath))) command = `exec "${process.execPath}" "${execPath}" "$@"`;
-  else if (!onPath) command = `exec npx --yes ${(readJson(join(REPO_ROOT, 'package.json')) as { packageManager: string }).packageManager} "$@"`;
+  else if (!onPath)
+    command = `exec npx --yes ${(readJson(join(REPO_ROOT, 'package.json')) as { packageManager: string }).packageManager} "$@"`;
   if (command) {
     writeFileSync(join(bin, 'pnpm'), `#!/bin/sh\n${command}\n`);
     chmodSync(join(bin, 'pnpm'), 0o755);
@@ -94,7 +133,11 @@ interface TurboRun {
 
 function turboRun(repo: string, env: NodeJS.ProcessEnv): TurboRun {
   const turbo = join(REPO_ROOT, 'node_modules', '.bin', 'turbo');
-  const result = spawnSync(turbo, ['run', 'experiment', '--filter=text-tfidf', '--output-logs=full', '--', '--no-leaderboard'], { cwd: repo, env, encoding: 'utf8' });
+  const result = spawnSync(turbo, ['run', 'experiment', '--filter=text-tfidf', '--output-logs=full', '--', '--no-leaderboard'], {
+    cwd: repo,
+    env,
+    encoding: 'utf8',
+  });
   const output = `${result.stdout}\n${result.stderr}`;
   assert.equal(result.status, 0, output);
   const match = /text-tfidf:experiment: cache (hit|miss)[^\n]*?([0-9a-f]{16})/.exec(output);
@@ -107,7 +150,14 @@ test('turbo run experiment twice: the second run is a cache hit that restores th
   try {
     const data = miniTextDataset(scratch, 'turbo-mini');
     const repo = repoCopy(scratch, 'text-tfidf');
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: pnpmOnPath(scratch), PRODMATCH_DATA: data, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: pnpmOnPath(scratch),
+      PRODMATCH_DATA: data,
+      TURBO_TELEMETRY_DISABLED: '1',
+      DO_NOT_TRACK: '1',
+      TURBO_NO_UPDATE_NOTIFIER: '1',
+    };
     for (const name of ['PRODMATCH_SEED', 'PRODMATCH_PROTOCOL', 'PRODMATCH_BACKEND', 'TURBO_FORCE', 'TURBO_CACHE']) delete env[name];
     const row = join(repo, 'results', 'turbo-mini', 'text-tfidf.json');
     const predictions = join(repo, 'results', 'turbo-mini', 'text-tfidf.predictions.jsonl.gz');
@@ -129,7 +179,11 @@ test('turbo run experiment twice: the second run is a cache hit that restores th
     const third = turboRun(repo, env);
     assert.deepEqual(readFileSync(row), rowBytes, 'a re-run with the same result leaves the committed row unchanged');
     const fourth = turboRun(repo, env);
-    assert.equal(fourth.status, 'hit', `committed row: ${third.status} ${third.hash}, then ${fourth.status} ${fourth.hash}\n${fourth.output}`);
+    assert.equal(
+      fourth.status,
+      'hit',
+      `committed row: ${third.status} ${third.hash}, then ${fourth.status} ${fourth.hash}\n${fourth.output}`,
+    );
     assert.deepEqual(readFileSync(row), rowBytes);
     assert.equal(git(repo, 'status', '--porcelain', '--', 'results'), '', 'the committed row is unchanged');
   } finally {

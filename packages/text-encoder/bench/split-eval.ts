@@ -36,13 +36,23 @@ const args = yargs(hideBin(process.argv))
     'lr-sustain': { type: 'number', default: D.schedule.sustainEpochs },
     'lr-decay': { type: 'number', default: D.schedule.decay },
     'table-rate-scale': { type: 'number', default: D.tableRateScale },
+    'table-optimizer': { choices: ['adam', 'rowwise-adam'] as const, default: D.tableOptimizer },
+    'head-chunk': { type: 'number', default: D.headChunk, describe: 'titles whose head and loss are taped together (memory only)' },
     margin: { type: 'number', default: D.arcface.margin },
     scale: { type: 'number', default: D.arcface.scale },
     sampler: { choices: ['uniform', 'weighted'] as const, default: D.sampler },
     chars: { type: 'boolean', default: true, describe: 'character 3-5 grams' },
     unseen: { choices: ['drop', 'random'] as const, default: D.unseen },
-    'also-unseen': { choices: ['drop', 'random'] as const, describe: 'also print val F1 with this inference mode for n-grams without a row (same training)' },
-    'unseen-scales': { type: 'array', number: true, default: [1], describe: 'with --also-unseen random: the unseen rows\' scales (times --init-scale) to print val F1 for' },
+    'also-unseen': {
+      choices: ['drop', 'random'] as const,
+      describe: 'also print val F1 with this inference mode for n-grams without a row (same training)',
+    },
+    'unseen-scales': {
+      type: 'array',
+      number: true,
+      default: [1],
+      describe: "with --also-unseen random: the unseen rows' scales (times --init-scale) to print val F1 for",
+    },
     test: { type: 'boolean', default: false, describe: 'also print test F1 at the val-chosen thresholds' },
   })
   .strict()
@@ -62,12 +72,18 @@ const config: TitleEncoderConfig = {
   batchSize: args.batchSize,
   schedule: { ...D.schedule, start: args.lrMax, max: args.lrMax, sustainEpochs: args.lrSustain, decay: args.lrDecay },
   tableRateScale: args.tableRateScale,
+  tableOptimizer: args.tableOptimizer,
+  headChunk: args.headChunk,
   unseen: args.unseen,
 };
 
 const GRID = thresholdGrid(0.2, 0.9, 0.025);
 
-async function scores(tf: Tf, embeddings: DenseMatrix, gallery: readonly Posting[]): Promise<{ plain: ReturnType<typeof thresholdSweep>; min2: ReturnType<typeof thresholdSweep> }> {
+async function scores(
+  tf: Tf,
+  embeddings: DenseMatrix,
+  gallery: readonly Posting[],
+): Promise<{ plain: ReturnType<typeof thresholdSweep>; min2: ReturnType<typeof thresholdSweep> }> {
   const lists = await exactCosineTopK(embeddings, embeddings, 50, { runtime: { tf, backend: { name: 'wasm', version: '' } } });
   const labels = gallery.map((p) => p.labelGroup as string);
   return {
@@ -97,7 +113,9 @@ async function main(): Promise<void> {
   const split = groupSplit(postings, args.seed);
   const part = (rows: number[]): Posting[] => rows.map((i) => postings[i]);
   const [train, val, test] = [part(split.train), part(split.val), part(split.test)];
-  console.log(`backend ${backend.name}; ${train.length} train / ${val.length} val / ${test.length} test titles; config ${JSON.stringify(config)}`);
+  console.log(
+    `backend ${backend.name}; ${train.length} train / ${val.length} val / ${test.length} test titles; config ${JSON.stringify(config)}`,
+  );
   // Per evaluated epoch count: each seed's val and test embeddings.
   const embedded: { val: DenseMatrix[]; test: DenseMatrix[] }[] = [];
   for (const seed of args.seeds as number[]) {
@@ -107,19 +125,50 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'text-encoder-bench-'));
     try {
       for (let e = 0, epochs = args.evalEvery; epochs <= args.epochs; e++, epochs += args.evalEvery) {
-        const { encoder, losses } = await trainTitleEncoder(tf, train.map((p) => p.title), train.map((p) => p.labelGroup as string), { ...config, epochs }, { seed, checkpointDir: dir, checkpointKey: 'bench', resume: true, log: (m) => console.error(m) });
+        const { encoder, losses } = await trainTitleEncoder(
+          tf,
+          train.map((p) => p.title),
+          train.map((p) => p.labelGroup as string),
+          { ...config, epochs },
+          { seed, checkpointDir: dir, checkpointKey: 'bench', resume: true, log: (m) => console.error(m) },
+        );
         const used = process.cpuUsage(cpu);
         const trained = `${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(1)} s CPU since start`;
         embedded[e] ??= { val: [], test: [] };
-        embedded[e].val.push(embedTitles(tf, encoder, val.map((p) => p.title)));
-        if (args.test) embedded[e].test.push(embedTitles(tf, encoder, test.map((p) => p.title)));
+        embedded[e].val.push(
+          embedTitles(
+            tf,
+            encoder,
+            val.map((p) => p.title),
+          ),
+        );
+        if (args.test)
+          embedded[e].test.push(
+            embedTitles(
+              tf,
+              encoder,
+              test.map((p) => p.title),
+            ),
+          );
         const v = await scores(tf, average(embedded[e].val), val);
         for (const unseenScale of args.alsoUnseen ? (args.unseenScales as number[]) : []) {
           const other = { ...encoder, config: { ...encoder.config, unseen: args.alsoUnseen as 'drop' | 'random', unseenScale } };
-          const o = await scores(tf, embedTitles(tf, other, val.map((p) => p.title)), val);
-          console.log(`seed ${seed} epochs ${epochs}, unseen n-grams ${args.alsoUnseen} (scale ${unseenScale}): val F1 ${bestThreshold(o.plain).f1.toFixed(4)} at ${bestThreshold(o.plain).threshold}, min2 ${bestThreshold(o.min2).f1.toFixed(4)} (this seed alone)`);
+          const o = await scores(
+            tf,
+            embedTitles(
+              tf,
+              other,
+              val.map((p) => p.title),
+            ),
+            val,
+          );
+          console.log(
+            `seed ${seed} epochs ${epochs}, unseen n-grams ${args.alsoUnseen} (scale ${unseenScale}): val F1 ${bestThreshold(o.plain).f1.toFixed(4)} at ${bestThreshold(o.plain).threshold}, min2 ${bestThreshold(o.min2).f1.toFixed(4)} (this seed alone)`,
+          );
         }
-        console.log(`seed ${seed} epochs ${epochs}: loss ${losses.map((l) => l.toFixed(3)).join(' ')}; val F1 ${bestThreshold(v.plain).f1.toFixed(4)} at ${bestThreshold(v.plain).threshold}, min2 ${bestThreshold(v.min2).f1.toFixed(4)} (seeds so far averaged); ${trained}; load ${loadavg()[0].toFixed(2)}`);
+        console.log(
+          `seed ${seed} epochs ${epochs}: loss ${losses.map((l) => l.toFixed(3)).join(' ')}; val F1 ${bestThreshold(v.plain).f1.toFixed(4)} at ${bestThreshold(v.plain).threshold}, min2 ${bestThreshold(v.min2).f1.toFixed(4)} (seeds so far averaged); ${trained}; load ${loadavg()[0].toFixed(2)}`,
+        );
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -133,7 +182,9 @@ async function main(): Promise<void> {
     const at = bestThreshold(best.v[kind]);
     const t = await scores(tf, average(best.e.test), test);
     const f1 = (t[kind].find((p) => p.threshold === at.threshold) as (typeof t.plain)[number]).f1;
-    console.log(`${kind}: val-chosen epochs ${(summary.indexOf(best) + 1) * args.evalEvery}, threshold ${at.threshold}: val F1 ${at.f1.toFixed(4)}, test F1 ${f1.toFixed(4)}`);
+    console.log(
+      `${kind}: val-chosen epochs ${(summary.indexOf(best) + 1) * args.evalEvery}, threshold ${at.threshold}: val F1 ${at.f1.toFixed(4)}, test F1 ${f1.toFixed(4)}`,
+    );
   }
 }
 

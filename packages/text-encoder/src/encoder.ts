@@ -1,84 +1,21 @@
 // The title encoder: hashed n-grams -> (IDF-)weighted embedding bag -> batch norm = the embedding,
 // trained with a classification head (ArcFace by default) over the train groups and discarded after.
-import type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+import type { Optimizer, Scalar, Tensor, Tensor1D, Variable } from '@tensorflow/tfjs-core';
 import type { Tf } from '@prodmatch/tf';
 import { seededRandom } from '@prodmatch/data';
-import {
-  classIds,
-  createHead,
-  crossEntropy,
-  epochOrder,
-  seededTrainingArgs,
-  SEED_ARCFACE,
-  trainLoop,
-  type ArcFaceOptions,
-  type HeadKind,
-  type LearningRateSchedule,
-  type LoopOptions,
-  type LoopStep,
-  type SamplerKind,
-} from '@prodmatch/vision';
-import { embeddingBag, SparseAdamTable } from './bag.ts';
-import { DEFAULT_FEATURES, hashTitles, type HashedFeatureSpec } from './hashing.ts';
-import { bagBatch, bagInputs, fitBagVocabulary, withUnseenBuckets, type BagInputs, type BagVocabulary, type InputWeighting } from './inputs.ts';
+import { classIds, createHead, epochOrder, seededTrainingArgs, trainLoop, type LoopOptions, type LoopStep } from '@prodmatch/vision';
+import { bagSum, EmbeddingTable } from './bag.ts';
+import type { TitleEncoderConfig } from './defaults.ts';
+import { hashTitles } from './hashing.ts';
+import { bagBatch, bagInputs, fitBagVocabulary, withUnseenBuckets, type BagVocabulary } from './inputs.ts';
+import { checkTitleEncoderPeak, estimateTitleEncoderPeak, memoryLimits, peakEstimateLine } from './memory.ts';
+import { batchLoss, BN_EPSILON, stepGradients, type StepModel } from './step.ts';
+import { loadTable, saveTable } from './table-file.ts';
 
-export interface TitleEncoderConfig {
-  features: HashedFeatureSpec;
-  /** Buckets in fewer training titles than this get no table row. */
-  minDf: number;
-  weighting: InputWeighting;
-  /** Embedding size (the seeds and the prototype: 512). */
-  dim: number;
-  /** Table rows start uniform in [-initScale, initScale]. */
-  initScale: number;
-  /** Dropout on the batch-normed embedding while training. */
-  dropout: number;
-  head: HeadKind;
-  arcface: ArcFaceOptions;
-  sampler: SamplerKind;
-  epochs: number;
-  batchSize: number;
-  schedule: LearningRateSchedule;
-  /** The table's learning rate is the schedule's times this. */
-  tableRateScale: number;
-  /**
-   * At inference, n-grams without a table row (too rare in training, or unseen): 'drop' them, or give
-   * each a fixed row drawn from the table's initial distribution, seeded by its bucket, as a full hashed
-   * table would hold for buckets training never touched (a random projection of those n-grams).
-   */
-  unseen: 'drop' | 'random';
-  /** With unseen 'random': those rows are uniform in [-s, s], s = initScale times this. */
-  unseenScale: number;
-}
+export { DEFAULT_TITLE_ENCODER, type TitleEncoderConfig } from './defaults.ts';
 
-/**
- * Chosen on the val split of the real data (docs/text-arcface.md). Val F1 stops rising after 3 epochs at
- * this rate while the loss keeps falling. Rows start large (uniform in +-0.3) and n-grams without a
- * trained row get fixed rows of the same distribution: a random projection of the rare n-grams that
- * TF-IDF weighs most (val F1 0.8132 at 256-d, against 0.7970 with rows at +-0.05 and those n-grams
- * dropped). 512-d, the seeds' size, adds 0.006 (0.8194) for 1.5x the training time, about 3 minutes.
- */
-export const DEFAULT_TITLE_ENCODER: TitleEncoderConfig = {
-  features: DEFAULT_FEATURES,
-  minDf: 1,
-  weighting: 'idf',
-  dim: 512,
-  initScale: 0.3,
-  dropout: 0.2,
-  head: 'arcface',
-  arcface: SEED_ARCFACE,
-  sampler: 'uniform',
-  epochs: 3,
-  batchSize: 256,
-  schedule: { start: 4e-3, max: 4e-3, min: 1e-4, rampEpochs: 0, sustainEpochs: 3, decay: 0.5 },
-  tableRateScale: 1,
-  unseen: 'random',
-  unseenScale: 1,
-};
-
-/** PyTorch's BatchNorm1d: momentum 0.1 for the running statistics, epsilon 1e-5. */
+/** PyTorch's BatchNorm1d: momentum 0.1 for the running statistics (its epsilon is step.ts' BN_EPSILON). */
 const BN_MOMENTUM = 0.1;
-const BN_EPSILON = 1e-5;
 
 /** A trained encoder: everything embedTitles needs, none of it tfjs state. */
 export interface TitleEncoder {
@@ -86,7 +23,7 @@ export interface TitleEncoder {
   /** The training seed: it also draws the rows of n-grams without a table row. */
   seed: number;
   vocabulary: BagVocabulary;
-  table: SparseAdamTable;
+  table: EmbeddingTable;
   gamma: Float32Array;
   beta: Float32Array;
   movingMean: Float32Array;
@@ -103,27 +40,44 @@ export function checkTitleEncoderConfig(c: TitleEncoderConfig): void {
   positiveInteger(c.dim, 'dim');
   positiveInteger(c.epochs, 'epochs');
   positiveInteger(c.batchSize, 'batch-size');
+  positiveInteger(c.headChunk, 'head-chunk');
   if (c.batchSize < 2) throw new Error('batch-size must be at least 2: batch norm needs two titles per batch');
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`dropout must be in [0, 1), got ${c.dropout}`);
   if (!(c.initScale > 0)) throw new Error(`init-scale must be positive, got ${c.initScale}`);
   if (!(c.tableRateScale > 0)) throw new Error(`table-rate-scale must be positive, got ${c.tableRateScale}`);
+  if (c.tableOptimizer !== 'adam' && c.tableOptimizer !== 'rowwise-adam')
+    throw new Error(`table optimizer must be 'adam' or 'rowwise-adam', got ${String(c.tableOptimizer)}`);
 }
 
 /**
  * Trains an encoder on `titles` labelled by `labels` (one label group per class). The loop, schedule,
- * progress bars and per-epoch checkpoints are vision's trainLoop; the table trains by lazy Adam in its
- * `step`, everything else by the loop's Adam.
+ * progress bars and per-epoch checkpoints are vision's trainLoop; the table trains in its `step` (its
+ * bags summed and differentiated outside tfjs, see bag.ts), everything else by the loop's Adam. Before
+ * anything is allocated, the peak memory is estimated from the vocabulary and a run that cannot fit
+ * stops with one line naming the setting to change.
  */
-export async function trainTitleEncoder(tf: Tf, titles: readonly string[], labels: readonly string[], config: TitleEncoderConfig, o: TitleEncoderTraining): Promise<{ encoder: TitleEncoder; losses: number[] }> {
+export async function trainTitleEncoder(
+  tf: Tf,
+  titles: readonly string[],
+  labels: readonly string[],
+  config: TitleEncoderConfig,
+  o: TitleEncoderTraining,
+): Promise<{ encoder: TitleEncoder; losses: number[] }> {
   checkTitleEncoderConfig(config);
   if (titles.length !== labels.length) throw new Error(`trainTitleEncoder: ${titles.length} titles but ${labels.length} labels`);
-  if (titles.length < config.batchSize) throw new Error(`trainTitleEncoder: ${titles.length} training titles, fewer than one batch of ${config.batchSize}; lower --batch-size`);
+  if (titles.length < config.batchSize)
+    throw new Error(`trainTitleEncoder: ${titles.length} training titles, fewer than one batch of ${config.batchSize}; lower --batch-size`);
   const hashed = hashTitles(titles, config.features);
   const vocabulary = fitBagVocabulary(hashed, config.features.bits, config.minDf);
   const inputs = bagInputs(hashed, vocabulary, config.weighting);
   const { ids, classes } = classIds(labels);
-  o.log?.(`title encoder: ${titles.length} titles, ${classes} groups, ${vocabulary.rows} table rows of ${config.dim} (buckets in >= ${config.minDf} titles)`);
-  const table = new SparseAdamTable(vocabulary.rows, config.dim, config.initScale, o.seed);
+  const estimate = estimateTitleEncoderPeak(config, vocabulary.rows, { titles: titles.length, classes, entries: inputs.ids.length });
+  checkTitleEncoderPeak(estimate, config, vocabulary.rows, classes, memoryLimits(tf.getBackend()));
+  o.log?.(
+    `title encoder: ${titles.length} titles, ${classes} groups, ${vocabulary.rows} table rows of ${config.dim} (buckets in >= ${config.minDf} titles)`,
+  );
+  o.log?.(peakEstimateLine(estimate, config, vocabulary.rows, classes));
+  const table = new EmbeddingTable(vocabulary.rows, config.dim, config.initScale, o.seed, config.tableOptimizer);
   const head = createHead(tf, config.head, config.dim, classes, o.seed, config.arcface);
   const gamma = tf.tidy(() => tf.variable(tf.ones([config.dim]), true));
   const beta = tf.tidy(() => tf.variable(tf.zeros([config.dim]), true));
@@ -131,58 +85,67 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
   let movingVariance: Tensor1D = tf.ones([config.dim]);
   const variables: Variable[] = [gamma, beta, ...head.variables];
   let saved: Tensor[] = [];
+  const dim = config.dim;
 
-  /** `moments` collects the batch mean and variance (kept) for the running statistics. */
-  const loss = (rows: Tensor2D, [local, weights, segments, y]: Tensor[], at: LoopStep, moments: Tensor1D[] | null): Scalar => {
-    const bag = embeddingBag(tf, rows, local as Tensor1D, weights as Tensor1D, segments as Tensor1D, y.shape[0]);
-    const { mean, variance } = tf.moments(bag, 0);
-    moments?.push(tf.keep(mean as Tensor1D), tf.keep(variance as Tensor1D));
-    let x = tf.add(tf.mul(tf.div(tf.sub(bag, mean), tf.sqrt(tf.add(variance, BN_EPSILON))), gamma), beta) as Tensor2D;
-    if (config.dropout > 0) x = tf.dropout(x, config.dropout, undefined, seededTrainingArgs(o.seed, at.epoch, at.step).dropoutMaskSeed) as Tensor2D;
-    return crossEntropy(tf, head.logits(x, y as Tensor1D), y as Tensor1D);
-  };
+  const model: StepModel = { gamma, beta, head, dropout: config.dropout, headChunk: config.headChunk };
+  const dropoutSeed = (at: LoopStep): number => seededTrainingArgs(o.seed, at.epoch, at.step).dropoutMaskSeed;
+  /** A batch is [its titles (int32), their classes (int32)]; the bags are summed here, from the table as it is now. */
+  const batchOf = (batch: Tensor[]) => bagBatch(inputs, batch[0].dataSync() as Int32Array);
 
   const step = (batch: Tensor[], at: LoopStep, optimizer: Optimizer, rate: number): Scalar => {
-    const tableRows = batch[4].dataSync() as Int32Array;
-    // tidy releases the gathered tensor; the variable keeps its buffer.
-    const rows = tf.tidy(() => tf.variable(table.gather(tf, tableRows), true));
-    const moments: Tensor1D[] = [];
-    const { value, grads } = tf.variableGrads(() => loss(rows, batch, at, moments), [...variables, rows]);
-    const rowGradient = grads[rows.name];
-    delete grads[rows.name];
+    const b = batchOf(batch);
+    // Only the bags enter tfjs, and only their gradient comes back; the table's rows never do.
+    const { loss, grads, bagGradient, mean, variance } = stepGradients(tf, table.bag(b), dim, batch[1] as Tensor1D, model, dropoutSeed(at));
     optimizer.applyGradients(grads);
-    table.update(tableRows, rowGradient.dataSync() as Float32Array, rate * config.tableRateScale);
+    table.train(b, bagGradient, rate * config.tableRateScale);
     // PyTorch's running statistics: the variance is the unbiased batch variance.
-    const n = batch[3].shape[0];
-    const [mean, variance] = moments;
+    const n = b.titles;
     const nextMean = tf.tidy(() => tf.add(tf.mul(movingMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)) as Tensor1D);
-    const nextVariance = tf.tidy(() => tf.add(tf.mul(movingVariance, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / (n - 1))) as Tensor1D);
-    tf.dispose([movingMean, movingVariance, ...moments, ...Object.values(grads), rowGradient, rows]);
+    const nextVariance = tf.tidy(
+      () => tf.add(tf.mul(movingVariance, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / (n - 1))) as Tensor1D,
+    );
+    tf.dispose([movingMean, movingVariance, mean, variance, ...Object.values(grads)]);
     movingMean = nextMean;
     movingVariance = nextVariance;
-    return value;
+    return loss;
   };
+
+  const checkpointDir = o.checkpointDir;
+  const key = o.checkpointKey ?? '';
+  /** The table's shape and step count, saved in vision's checkpoint; the table itself in its own file. */
+  const tableInfo = (): Int32Array => Int32Array.from([table.steps, table.rows, table.dim, config.tableOptimizer === 'adam' ? 0 : 1]);
 
   try {
     const result = await trainLoop(
       tf,
       {
         variables,
-        // The table and its moments live outside tfjs; a checkpoint copies them in. The copies of the
-        // previous checkpoint are released here, the last ones after training.
+        // The table and its moments live outside tfjs and are written to a file of their own (see
+        // table-file.ts); the checkpoint holds their shape and step count. The copy of the previous
+        // checkpoint's small tensor is released here, the last one after training.
         stateTensors: () => {
+          if (!checkpointDir) throw new Error('title encoder: a checkpoint was requested without a checkpoint folder');
+          saveTable(checkpointDir, key, table);
           tf.dispose(saved);
-          saved = [tf.tensor1d(table.values), tf.tensor1d(table.moment1), tf.tensor1d(table.moment2), tf.tensor1d([table.steps], 'int32')];
+          saved = [tf.tensor1d(tableInfo(), 'int32')];
           return [...saved, movingMean, movingVariance];
         },
         setState: (tensors) => {
-          if (tensors.length !== 6) throw new Error(`title encoder checkpoint has ${tensors.length} state tensors, expected 6; delete the checkpoint folder or drop --resume`);
-          const [values, moment1, moment2, steps, mean, variance] = tensors;
-          if (values.size !== table.values.length) throw new Error(`title encoder checkpoint has a table of ${values.size} values, this encoder ${table.values.length}; delete the checkpoint folder or drop --resume`);
-          table.values.set(values.dataSync() as Float32Array);
-          table.moment1.set(moment1.dataSync() as Float32Array);
-          table.moment2.set(moment2.dataSync() as Float32Array);
-          table.steps = steps.dataSync()[0];
+          const stale = 'delete the checkpoint folder or drop --resume';
+          if (tensors.length !== 3 || tensors[0].size !== 4)
+            throw new Error(
+              `title encoder checkpoint has ${tensors.length} state tensors, expected 3 (it predates the table's own file); ${stale}`,
+            );
+          const [info, mean, variance] = tensors;
+          const [steps, rows, savedDim, optimizer] = info.dataSync() as Int32Array;
+          const want = tableInfo();
+          if (rows !== want[1] || savedDim !== want[2] || optimizer !== want[3])
+            throw new Error(
+              `title encoder checkpoint has a table of ${rows} x ${savedDim} (optimizer ${optimizer}), this encoder ${want[1]} x ${want[2]} (optimizer ${want[3]}); ${stale}`,
+            );
+          if (!checkpointDir) throw new Error(`title encoder: a checkpoint was restored without a checkpoint folder; ${stale}`);
+          loadTable(checkpointDir, key, steps, table);
+          table.steps = steps;
           tf.dispose([movingMean, movingVariance]);
           movingMean = tf.clone(mean) as Tensor1D;
           movingVariance = tf.clone(variance) as Tensor1D;
@@ -193,21 +156,32 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
           // Whole batches only: batch norm over a remainder of one title would divide by zero variance.
           for (let start = 0; start + config.batchSize <= order.length; start += config.batchSize) {
             const rows = order.subarray(start, start + config.batchSize);
-            const b = bagBatch(inputs, rows);
             yield [
-              tf.tensor1d(b.local, 'int32'),
-              tf.tensor1d(b.weights),
-              tf.tensor1d(b.segments, 'int32'),
-              tf.tensor1d(Int32Array.from(rows, (r) => ids[r]), 'int32'),
-              tf.tensor1d(b.tableRows, 'int32'),
+              tf.tensor1d(rows, 'int32'),
+              tf.tensor1d(
+                Int32Array.from(rows, (r) => ids[r]),
+                'int32',
+              ),
             ];
           }
         },
         // The loss at the table's current rows, without training (step() trains).
-        loss: (batch, at) => tf.tidy(() => loss(table.gather(tf, batch[4].dataSync() as Int32Array), batch, at, null)),
+        loss: (batch, at) => {
+          const b = batchOf(batch);
+          return tf.tidy(() => batchLoss(tf, tf.tensor2d(table.bag(b), [b.titles, dim]), batch[1] as Tensor1D, model, dropoutSeed(at)));
+        },
         step,
       },
-      { epochs: config.epochs, schedule: config.schedule, checkpointDir: o.checkpointDir, checkpointKey: o.checkpointKey, resume: o.resume, progress: o.progress, log: o.log, label: `text ${config.head}` },
+      {
+        epochs: config.epochs,
+        schedule: config.schedule,
+        checkpointDir,
+        checkpointKey: o.checkpointKey,
+        resume: o.resume,
+        progress: o.progress,
+        log: o.log,
+        label: `text ${config.head}`,
+      },
     );
     const encoder: TitleEncoder = {
       config,
@@ -225,46 +199,57 @@ export async function trainTitleEncoder(tf: Tf, titles: readonly string[], label
   }
 }
 
-/** L2-normalised embeddings of `titles`, [rows, dim] row-major, batch norm in inference mode. */
-export function embedTitles(tf: Tf, encoder: TitleEncoder, titles: readonly string[], batchSize = 256): { rows: number; dim: number; data: Float32Array } {
+/**
+ * L2-normalised embeddings of `titles`, [rows, dim] row-major, batch norm in inference mode. The bags,
+ * batch norm and normalisation are plain arithmetic on the table, a batch at a time (`tf` is not used:
+ * it stays in the signature for the callers). An n-gram without a table row gets its fixed random row
+ * when its batch reads it, so a gallery's unseen n-grams are never all held at once.
+ */
+export function embedTitles(
+  tf: Tf,
+  encoder: TitleEncoder,
+  titles: readonly string[],
+  batchSize = 256,
+): { rows: number; dim: number; data: Float32Array } {
   const { config, table } = encoder;
+  const dim = config.dim;
   const hashed = hashTitles(titles, config.features);
   let vocabulary = encoder.vocabulary;
-  let unseenRows = new Float32Array(0);
-  if (config.unseen === 'random') {
-    const extended = withUnseenBuckets(vocabulary, hashed);
-    vocabulary = extended.vocabulary;
-    unseenRows = new Float32Array(extended.extra.length * config.dim);
-    extended.extra.forEach((bucket, i) => {
-      const random = seededRandom((Math.imul(bucket + 1, 0x9e3779b1) ^ encoder.seed) >>> 0);
-      for (let j = 0; j < config.dim; j++) unseenRows[i * config.dim + j] = (2 * random() - 1) * config.initScale * config.unseenScale;
-    });
-  }
-  const inputs: BagInputs = bagInputs(hashed, vocabulary, config.weighting);
-  /** Table rows, then the unseen n-grams' fixed rows. */
-  const gatherRows = (rows: Int32Array): Tensor2D => {
-    const out = new Float32Array(rows.length * config.dim);
-    rows.forEach((row, i) => {
-      const source = row < table.rows ? table.values.subarray(row * config.dim, (row + 1) * config.dim) : unseenRows.subarray((row - table.rows) * config.dim, (row - table.rows + 1) * config.dim);
-      out.set(source, i * config.dim);
-    });
-    return tf.tensor2d(out, [rows.length, config.dim]);
+  let extra: Int32Array = new Int32Array(0);
+  if (config.unseen === 'random') ({ vocabulary, extra } = withUnseenBuckets(vocabulary, hashed));
+  const unseenRow = (bucket: number): Float32Array => {
+    const random = seededRandom((Math.imul(bucket + 1, 0x9e3779b1) ^ encoder.seed) >>> 0);
+    return Float32Array.from({ length: dim }, () => (2 * random() - 1) * config.initScale * config.unseenScale);
   };
-  const dim = config.dim;
+  const inputs = bagInputs(hashed, vocabulary, config.weighting);
   const data = new Float32Array(titles.length * dim);
   const scale = Float32Array.from(encoder.gamma, (g, j) => g / Math.sqrt(encoder.movingVariance[j] + BN_EPSILON));
   const shift = Float32Array.from(encoder.beta, (b, j) => b - encoder.movingMean[j] * scale[j]);
   for (let start = 0; start < titles.length; start += batchSize) {
-    const titlesHere = Int32Array.from({ length: Math.min(batchSize, titles.length - start) }, (_, i) => start + i);
-    const b = bagBatch(inputs, titlesHere);
-    const out = tf.tidy(() => {
-      const rows = gatherRows(b.tableRows);
-      const bag = embeddingBag(tf, rows, tf.tensor1d(b.local, 'int32'), tf.tensor1d(b.weights), tf.tensor1d(b.segments, 'int32'), titlesHere.length);
-      const x = tf.add(tf.mul(bag, tf.tensor1d(scale)), tf.tensor1d(shift));
-      return tf.div(x, tf.maximum(tf.norm(x, 2, 1, true), 1e-12));
-    });
-    data.set(out.dataSync() as Float32Array, start * dim);
-    out.dispose();
+    const b = bagBatch(
+      inputs,
+      Int32Array.from({ length: Math.min(batchSize, titles.length - start) }, (_, i) => start + i),
+    );
+    const out = data.subarray(start * dim, (start + b.titles) * dim);
+    bagSum(
+      b,
+      dim,
+      (slot) => {
+        const row = b.tableRows[slot];
+        return row < table.rows ? table.row(row) : unseenRow(extra[row - table.rows]);
+      },
+      out,
+    );
+    for (let t = 0; t < b.titles; t++) {
+      const x = out.subarray(t * dim, (t + 1) * dim);
+      let squares = 0;
+      for (let j = 0; j < dim; j++) {
+        x[j] = x[j] * scale[j] + shift[j];
+        squares += x[j] * x[j];
+      }
+      const inverse = 1 / Math.max(Math.sqrt(squares), 1e-12);
+      for (let j = 0; j < dim; j++) x[j] *= inverse;
+    }
   }
   return { rows: titles.length, dim, data };
 }

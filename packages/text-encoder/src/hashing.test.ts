@@ -5,7 +5,10 @@ import { DEFAULT_FEATURES, hashBucket, hashTitles, titleFeatureStrings } from '.
 test('a feature hashes to the same bucket in every run: fixed values, within the table', () => {
   // Pinned values: a change to the hash would silently orphan every trained table and checkpoint.
   assert.equal(hashBucket('w1\u0001redmi', 18), hashBucket('w1\u0001redmi', 18));
-  assert.deepEqual(['w1\u0001redmi', 'w2\u0001redmi 8', 'c\u0001 re', ''].map((f) => hashBucket(f, 18)), PINNED);
+  assert.deepEqual(
+    ['w1\u0001redmi', 'w2\u0001redmi 8', 'c\u0001 re', ''].map((f) => hashBucket(f, 18)),
+    PINNED,
+  );
   for (let bits = 1; bits <= 30; bits += 7) {
     const b = hashBucket('c\u0001mi ', bits);
     assert.ok(b >= 0 && b < 2 ** bits && Number.isInteger(b));
@@ -24,12 +27,18 @@ test('titles give the same features and buckets whenever they are hashed, kinds 
   assert.deepEqual(a, b);
   assert.deepEqual(a.buckets.slice(a.indptr[0], a.indptr[1]), a.buckets.slice(a.indptr[2], a.indptr[3]));
   const strings = titleFeatureStrings('redmi 8', DEFAULT_FEATURES);
-  assert.deepEqual(strings.filter((s) => s.startsWith('w')), ['w1\u0001redmi', 'w1\u00018', 'w2\u0001redmi 8']);
+  assert.deepEqual(
+    strings.filter((s) => s.startsWith('w')),
+    ['w1\u0001redmi', 'w1\u00018', 'w2\u0001redmi 8'],
+  );
   assert.ok(strings.includes('c\u0001 re') && strings.includes('c\u0001 8 '));
   // Each title's buckets ascend and are distinct; counts add up to the features.
   for (let i = 0; i < a.rows; i++) {
     const row = Array.from(a.buckets.slice(a.indptr[i], a.indptr[i + 1]));
-    assert.deepEqual(row, [...new Set(row)].sort((x, y) => x - y));
+    assert.deepEqual(
+      row,
+      [...new Set(row)].sort((x, y) => x - y),
+    );
   }
   const counted = Array.from(a.counts.slice(a.indptr[0], a.indptr[1])).reduce((s, c) => s + c, 0);
   assert.equal(counted, titleFeatureStrings(titles[0], DEFAULT_FEATURES).length);

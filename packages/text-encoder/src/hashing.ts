@@ -55,9 +55,11 @@ export interface HashedTitles {
 }
 
 export function hashTitles(titles: readonly string[], spec: HashedFeatureSpec): HashedTitles {
-  if (!(Number.isInteger(spec.bits) && spec.bits >= 1 && spec.bits <= 30)) throw new Error(`hashed features: bits must be an integer in 1..30, got ${spec.bits}`);
+  if (!(Number.isInteger(spec.bits) && spec.bits >= 1 && spec.bits <= 30))
+    throw new Error(`hashed features: bits must be an integer in 1..30, got ${spec.bits}`);
   const [minWord, maxWord] = spec.wordNgrams;
-  if (!(Number.isInteger(minWord) && minWord >= 1 && maxWord >= minWord)) throw new Error(`hashed features: word n-grams need 1 <= min <= max, got ${minWord}..${maxWord}`);
+  if (!(Number.isInteger(minWord) && minWord >= 1 && maxWord >= minWord))
+    throw new Error(`hashed features: word n-grams need 1 <= min <= max, got ${minWord}..${maxWord}`);
   const indptr = new Int32Array(titles.length + 1);
   const buckets: number[] = [];
   const counts: number[] = [];

@@ -2,7 +2,9 @@ export { hashBucket, hashTitles, titleFeatureStrings, DEFAULT_FEATURES } from '.
 export type { HashedFeatureSpec, HashedTitles } from './hashing.ts';
 export { bagBatch, bagInputs, fitBagVocabulary } from './inputs.ts';
 export type { BagBatch, BagInputs, BagVocabulary, InputWeighting } from './inputs.ts';
-export { embeddingBag, SparseAdamTable, ADAM } from './bag.ts';
-export type { AdamSettings } from './bag.ts';
+export { bagSum, bagRowGradients, EmbeddingTable, tableRowBytes, ADAM } from './bag.ts';
+export type { AdamSettings, TableOptimizer } from './bag.ts';
+export { estimateTitleEncoderPeak, checkTitleEncoderPeak, memoryLimits, peakEstimateLine, WASM_HEAP_LIMIT } from './memory.ts';
+export type { TitleEncoderPeakEstimate, TitleEncoderRunSize, MemoryLimits } from './memory.ts';
 export { trainTitleEncoder, embedTitles, checkTitleEncoderConfig, DEFAULT_TITLE_ENCODER } from './encoder.ts';
 export type { TitleEncoder, TitleEncoderConfig, TitleEncoderTraining } from './encoder.ts';

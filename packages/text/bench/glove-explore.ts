@@ -40,7 +40,8 @@ function numbers(name: keyof typeof args): number[] {
 }
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
-if (args.tokenizer !== 'sklearn' && args.tokenizer !== 'title') throw new Error(`--tokenizer must be 'sklearn' or 'title', got '${args.tokenizer}'`);
+if (args.tokenizer !== 'sklearn' && args.tokenizer !== 'title')
+  throw new Error(`--tokenizer must be 'sklearn' or 'title', got '${args.tokenizer}'`);
 if (args.knn !== 'exact' && args.knn !== 'hnsw') throw new Error(`--knn must be 'exact' or 'hnsw', got '${args.knn}'`);
 const knn = args.knn as KnnMethod;
 
@@ -72,28 +73,44 @@ if (args.vectors) {
   const vectors = await loadGloveText(args.vectors, { vocabulary: new Set(idf.terms) });
   const loaded = seconds(started);
   const result = await evaluate(vectors);
-  console.log(`vectors ${args.vectors}: ${vectors.words.length} of ${idf.terms.length} tokens covered, dim ${vectors.dim}, load ${loaded.toFixed(1)}s`);
+  console.log(
+    `vectors ${args.vectors}: ${vectors.words.length} of ${idf.terms.length} tokens covered, dim ${vectors.dim}, load ${loaded.toFixed(1)}s`,
+  );
   console.log(`  glove     F1 ${show(result.mean)}\n  glove-idf F1 ${show(result.idf)}  search+sweep ${result.searchSeconds.toFixed(1)}s`);
 } else {
   for (const window of numbers('window')) {
     for (const minCount of numbers('min-count')) {
       const started = performance.now();
       const cooccurrences = cooccurrenceCounts(docs, { window, minCount });
-      console.log(`window ${window} minCount ${minCount}: vocabulary ${cooccurrences.words.length}, nonzero ${cooccurrences.matrix.indices.length}, counted in ${seconds(started).toFixed(1)}s`);
-      for (const dim of numbers('dim')) for (const xMax of numbers('x-max')) for (const alpha of numbers('alpha'))
-        for (const epochs of numbers('epochs')) for (const learningRate of numbers('lr')) for (const seed of numbers('seed')) {
-          const trainStarted = performance.now();
-          const cpuStarted = process.cpuUsage();
-          let loss = NaN;
-          const vectors = trainGloveOnCooccurrences(cooccurrences, { dim, xMax, alpha, epochs, learningRate, seed, onEpoch: (_e, l) => (loss = l) });
-          const trainSeconds = seconds(trainStarted);
-          const trainCpuSeconds = process.cpuUsage(cpuStarted).user / 1e6;
-          const result = await evaluate(vectors);
-          console.log(
-            `dim ${dim} window ${window} minCount ${minCount} xMax ${xMax} alpha ${alpha} epochs ${epochs} lr ${learningRate} seed ${seed}: ` +
-              `loss ${loss.toFixed(4)} train ${trainSeconds.toFixed(1)}s (cpu ${trainCpuSeconds.toFixed(1)}s) | glove F1 ${show(result.mean)} | glove-idf F1 ${show(result.idf)} | search+sweep ${result.searchSeconds.toFixed(1)}s`,
-          );
-        }
+      console.log(
+        `window ${window} minCount ${minCount}: vocabulary ${cooccurrences.words.length}, nonzero ${cooccurrences.matrix.indices.length}, counted in ${seconds(started).toFixed(1)}s`,
+      );
+      for (const dim of numbers('dim'))
+        for (const xMax of numbers('x-max'))
+          for (const alpha of numbers('alpha'))
+            for (const epochs of numbers('epochs'))
+              for (const learningRate of numbers('lr'))
+                for (const seed of numbers('seed')) {
+                  const trainStarted = performance.now();
+                  const cpuStarted = process.cpuUsage();
+                  let loss = NaN;
+                  const vectors = trainGloveOnCooccurrences(cooccurrences, {
+                    dim,
+                    xMax,
+                    alpha,
+                    epochs,
+                    learningRate,
+                    seed,
+                    onEpoch: (_e, l) => (loss = l),
+                  });
+                  const trainSeconds = seconds(trainStarted);
+                  const trainCpuSeconds = process.cpuUsage(cpuStarted).user / 1e6;
+                  const result = await evaluate(vectors);
+                  console.log(
+                    `dim ${dim} window ${window} minCount ${minCount} xMax ${xMax} alpha ${alpha} epochs ${epochs} lr ${learningRate} seed ${seed}: ` +
+                      `loss ${loss.toFixed(4)} train ${trainSeconds.toFixed(1)}s (cpu ${trainCpuSeconds.toFixed(1)}s) | glove F1 ${show(result.mean)} | glove-idf F1 ${show(result.idf)} | search+sweep ${result.searchSeconds.toFixed(1)}s`,
+                  );
+                }
     }
   }
 }

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { writeFileAtomic, type ResultRow } from '@prodmatch/leaderboard';
+import { writeFileAtomic, type ResultRow } from '@prodmatch/results';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const PYTHON = '/usr/bin/python3';
@@ -40,7 +40,12 @@ interface Timed {
 
 function run(command: string, args: string[], what: string): Timed {
   const start = process.hrtime.bigint();
-  const result = spawnSync('/bin/sh', ['-c', WITH_CPU_TIMES, command, ...args], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync('/bin/sh', ['-c', WITH_CPU_TIMES, command, ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.error) throw new Error(`${what}: could not start ${command} (${result.error.message})`);
   const stderr = result.stderr.trim().split('\n');
@@ -54,13 +59,16 @@ function run(command: string, args: string[], what: string): Timed {
 async function main(): Promise<void> {
   const args = yargs(hideBin(process.argv))
     .scriptName('bench:text')
-    .options({ data: { type: 'string', default: join(REPO_ROOT, '../shared/datasets/shopee'), describe: 'Kaggle-layout folder with train.csv' } })
+    .options({
+      data: { type: 'string', default: join(REPO_ROOT, '../shared/datasets/shopee'), describe: 'Kaggle-layout folder with train.csv' },
+    })
     .strict()
     .parseSync();
   const data = resolve(process.env.INIT_CWD ?? process.cwd(), args.data);
   const csv = join(data, 'train.csv');
   if (!existsSync(csv)) throw new Error(`${csv}: not found; pass --data pointing at a Kaggle-layout folder (train.csv)`);
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON}: not found; the reference needs Debian's python3 with python3-sklearn (apt-get install python3-sklearn)`);
+  if (!existsSync(PYTHON))
+    throw new Error(`${PYTHON}: not found; the reference needs Debian's python3 with python3-sklearn (apt-get install python3-sklearn)`);
 
   // Ours: the real experiment, writing its row into a scratch results folder (the bench must not add leaderboard rows).
   const scratch = mkdtempSync(join(tmpdir(), 'bench-text-'));
@@ -69,7 +77,11 @@ async function main(): Promise<void> {
   try {
     const experiment = join(REPO_ROOT, 'experiments/text-tfidf/experiment.ts');
     console.error(`text-tfidf: ${experiment} --protocol full on ${csv}`);
-    ours = run(process.execPath, ['--import', 'tsx', experiment, '--data', data, '--protocol', 'full', '--results', scratch, '--no-progress', '--no-leaderboard'], 'text-tfidf experiment');
+    ours = run(
+      process.execPath,
+      ['--import', 'tsx', experiment, '--data', data, '--protocol', 'full', '--results', scratch, '--no-progress', '--no-leaderboard'],
+      'text-tfidf experiment',
+    );
     row = JSON.parse(readFileSync(writtenRow(scratch), 'utf8')) as ResultRow;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -80,7 +92,11 @@ async function main(): Promise<void> {
   const step = count > 1 ? (to - from) / (count - 1) : 1;
   const grid = `${from},${to},${Number(step.toFixed(6))}`;
   console.error(`scikit-learn reference: ${PYTHON} packages/text/bench/text_reference.py ${csv} --k ${row.params.k} --grid ${grid}`);
-  const reference = run(PYTHON, [join(REPO_ROOT, 'packages/text/bench/text_reference.py'), csv, '--k', String(row.params.k), '--grid', grid], 'scikit-learn reference');
+  const reference = run(
+    PYTHON,
+    [join(REPO_ROOT, 'packages/text/bench/text_reference.py'), csv, '--k', String(row.params.k), '--grid', grid],
+    'scikit-learn reference',
+  );
   const sk = JSON.parse(reference.stdout) as ReferenceOutput;
 
   const gap = row.f1.test - sk.f1;
@@ -90,24 +106,55 @@ async function main(): Promise<void> {
   const f1Ok = Math.abs(gap) <= MAX_F1_GAP;
   const timeOk = ratio <= MAX_TIME_RATIO;
   console.log(`rows ${sk.rows}, grid ${grid}, k ${row.params.k}`);
-  console.log(`text-tfidf (ours)      F1 ${row.f1.test.toFixed(4)} at ${row.threshold}   wall ${ours.wallSeconds.toFixed(2)} s${cpu(ours)}`);
-  console.log(`scikit-learn ${sk.sklearn.padEnd(9)} F1 ${sk.f1.toFixed(4)} at ${sk.threshold}   wall ${reference.wallSeconds.toFixed(2)} s${cpu(reference)} (kNN ${sk.timings.search.toFixed(2)} s)`);
-  console.log(`F1 gap ${gap >= 0 ? '+' : ''}${gap.toFixed(5)} (goal |gap| <= ${MAX_F1_GAP}: ${f1Ok ? 'met' : 'MISSED'})   wall-time ratio ${ratio.toFixed(3)}x (goal <= ${MAX_TIME_RATIO}x: ${timeOk ? 'met' : 'MISSED'})${cpuRatio === null ? '' : `   cpu-time ratio ${cpuRatio.toFixed(3)}x`}`);
+  console.log(
+    `text-tfidf (ours)      F1 ${row.f1.test.toFixed(4)} at ${row.threshold}   wall ${ours.wallSeconds.toFixed(2)} s${cpu(ours)}`,
+  );
+  console.log(
+    `scikit-learn ${sk.sklearn.padEnd(9)} F1 ${sk.f1.toFixed(4)} at ${sk.threshold}   wall ${reference.wallSeconds.toFixed(2)} s${cpu(reference)} (kNN ${sk.timings.search.toFixed(2)} s)`,
+  );
+  console.log(
+    `F1 gap ${gap >= 0 ? '+' : ''}${gap.toFixed(5)} (goal |gap| <= ${MAX_F1_GAP}: ${f1Ok ? 'met' : 'MISSED'})   wall-time ratio ${ratio.toFixed(3)}x (goal <= ${MAX_TIME_RATIO}x: ${timeOk ? 'met' : 'MISSED'})${cpuRatio === null ? '' : `   cpu-time ratio ${cpuRatio.toFixed(3)}x`}`,
+  );
 
   const out = join(REPO_ROOT, 'results/bench/text.json');
-  await writeFileAtomic(out, JSON.stringify({
-    bench: 'text',
-    dataset: { path: row.dataset.path, rows: row.dataset.rows, sha256: row.dataset.sha256 },
-    grid: { from, to, count },
-    k: row.params.k,
-    ours: { experiment: 'text-tfidf', protocol: row.protocol, f1: row.f1.test, threshold: row.threshold, wallSeconds: ours.wallSeconds, cpuSeconds: ours.cpuSeconds, timings: row.timings, gitCommit: row.gitCommit },
-    reference: { library: `scikit-learn ${sk.sklearn}`, f1: sk.f1, threshold: sk.threshold, vocabulary: sk.vocabulary, nnz: sk.nnz, wallSeconds: reference.wallSeconds, cpuSeconds: reference.cpuSeconds, timings: sk.timings },
-    f1Gap: gap,
-    timeRatio: ratio,
-    cpuTimeRatio: cpuRatio,
-    goals: { maxF1Gap: MAX_F1_GAP, maxTimeRatio: MAX_TIME_RATIO, f1Met: f1Ok, timeMet: timeOk },
-    finishedAt: new Date().toISOString(),
-  }, null, 2) + '\n');
+  await writeFileAtomic(
+    out,
+    `${JSON.stringify(
+      {
+        bench: 'text',
+        dataset: { path: row.dataset.path, rows: row.dataset.rows, sha256: row.dataset.sha256 },
+        grid: { from, to, count },
+        k: row.params.k,
+        ours: {
+          experiment: 'text-tfidf',
+          protocol: row.protocol,
+          f1: row.f1.test,
+          threshold: row.threshold,
+          wallSeconds: ours.wallSeconds,
+          cpuSeconds: ours.cpuSeconds,
+          timings: row.timings,
+          gitCommit: row.gitCommit,
+        },
+        reference: {
+          library: `scikit-learn ${sk.sklearn}`,
+          f1: sk.f1,
+          threshold: sk.threshold,
+          vocabulary: sk.vocabulary,
+          nnz: sk.nnz,
+          wallSeconds: reference.wallSeconds,
+          cpuSeconds: reference.cpuSeconds,
+          timings: sk.timings,
+        },
+        f1Gap: gap,
+        timeRatio: ratio,
+        cpuTimeRatio: cpuRatio,
+        goals: { maxF1Gap: MAX_F1_GAP, maxTimeRatio: MAX_TIME_RATIO, f1Met: f1Ok, timeMet: timeOk },
+        finishedAt: new Date().toISOString(),
+      },
+      null,
+      2,
+    )}\n`,
+  );
   console.log(`-> ${out}`);
 }
 

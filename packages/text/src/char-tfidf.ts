@@ -21,7 +21,8 @@ const WHITESPACE = /[\s\u001c-\u001f\u0085]+/u;
  */
 export function charTfidfVectors(titles: readonly string[], opts: CharTfidfOptions = {}): CsrMatrix {
   const [minN, maxN] = opts.ngramRange ?? [2, 4];
-  if (!(Number.isInteger(minN) && minN >= 1 && Number.isInteger(maxN) && maxN >= minN)) throw new Error(`charTfidfVectors: ngramRange must be integers 1 <= min <= max, got [${minN}, ${maxN}]`);
+  if (!(Number.isInteger(minN) && minN >= 1 && Number.isInteger(maxN) && maxN >= minN))
+    throw new Error(`charTfidfVectors: ngramRange must be integers 1 <= min <= max, got [${minN}, ${maxN}]`);
   const vocabulary = new Map<string, number>();
   const docColumns: Int32Array[] = [];
   const docCounts: Float32Array[] = [];

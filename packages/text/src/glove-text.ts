@@ -13,11 +13,13 @@ function formatError(path: string, lineNumber: number, message: string): Error {
  * keeps memory small when a large file meets a small corpus. A repeated word keeps its first vector.
  */
 export async function loadGloveText(path: string, opts: { vocabulary?: Set<string> } = {}): Promise<WordVectors> {
-  let file;
+  let file: Awaited<ReturnType<typeof open>>;
   try {
     file = await open(path, 'r');
   } catch (error) {
-    throw new Error(`${path}: cannot open GloVe vectors (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass a Stanford GloVe .txt file`);
+    throw new Error(
+      `${path}: cannot open GloVe vectors (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass a Stanford GloVe .txt file`,
+    );
   }
   const { vocabulary } = opts;
   const words: string[] = [];
@@ -39,7 +41,11 @@ export async function loadGloveText(path: string, opts: { vocabulary?: Set<strin
         dim = fields.length - 1;
       }
       if (fields.length < dim + 1) {
-        throw formatError(path, lineNumber, `expected a word followed by ${dim} numbers (the dimension of the first line), found ${fields.length - 1}`);
+        throw formatError(
+          path,
+          lineNumber,
+          `expected a word followed by ${dim} numbers (the dimension of the first line), found ${fields.length - 1}`,
+        );
       }
       const word = fields.length === dim + 1 ? fields[0] : fields.slice(0, fields.length - dim).join(' ');
       if (index.has(word) || (vocabulary && !vocabulary.has(word))) continue;

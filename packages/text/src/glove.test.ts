@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cooccurrenceCounts, sentenceVectors, trainGlove, trainGloveOnCooccurrences, type Cooccurrences, type WordVectors } from './glove.ts';
+import {
+  cooccurrenceCounts,
+  sentenceVectors,
+  trainGlove,
+  trainGloveOnCooccurrences,
+  type Cooccurrences,
+  type WordVectors,
+} from './glove.ts';
 import { loadGloveText } from './glove-text.ts';
 
 function cell(cooc: Cooccurrences, row: string, col: string): number {
@@ -19,7 +26,10 @@ function nonzeroCount(cooc: Cooccurrences): number {
 }
 
 test('co-occurrence counts are 1/distance within the window, per document, both sides when symmetric', () => {
-  const docs = [['a', 'b', 'c'], ['c', 'a']];
+  const docs = [
+    ['a', 'b', 'c'],
+    ['c', 'a'],
+  ];
   const cooc = cooccurrenceCounts(docs, { window: 2, minCount: 1 });
   assert.deepEqual(cooc.words, ['a', 'c', 'b']);
   assert.deepEqual([...cooc.wordCounts], [2, 2, 1]);
@@ -41,7 +51,13 @@ test('asymmetric counts keep only left context; window and minCount are applied 
   assert.equal(nonzeroCount(asymmetric), 3);
 
   // 'x' occurs once and is dropped, so 'a' and 'b' become adjacent; 'a'..'c' are then 2 apart, outside window 1.
-  const pruned = cooccurrenceCounts([['a', 'x', 'b', 'c'], ['a', 'b', 'c']], { window: 1, minCount: 2 });
+  const pruned = cooccurrenceCounts(
+    [
+      ['a', 'x', 'b', 'c'],
+      ['a', 'b', 'c'],
+    ],
+    { window: 1, minCount: 2 },
+  );
   assert.deepEqual(pruned.words, ['a', 'b', 'c']);
   assert.equal(cell(pruned, 'a', 'b'), 2);
   assert.equal(cell(pruned, 'a', 'c'), 0);
@@ -96,9 +112,18 @@ test('GloVe loss falls during training and words of the same topic end up closer
   let across = 0;
   let acrossPairs = 0;
   for (const topic of [topicA, topicB]) {
-    for (const a of topic) for (const b of topic) if (a < b) { within += cosine(vectors, a, b); withinPairs++; }
+    for (const a of topic)
+      for (const b of topic)
+        if (a < b) {
+          within += cosine(vectors, a, b);
+          withinPairs++;
+        }
   }
-  for (const a of topicA) for (const b of topicB) { across += cosine(vectors, a, b); acrossPairs++; }
+  for (const a of topicA)
+    for (const b of topicB) {
+      across += cosine(vectors, a, b);
+      acrossPairs++;
+    }
   within /= withinPairs;
   across /= acrossPairs;
   assert.ok(within > across + 0.3, `mean cosine within topics ${within.toFixed(3)} vs across ${across.toFixed(3)}`);
@@ -110,7 +135,10 @@ test('GloVe loss falls during training and words of the same topic end up closer
     for (const other of [...topicA, ...topicB]) {
       if (other === word) continue;
       const c = cosine(vectors, word, other);
-      if (c > bestCos) { bestCos = c; best = other; }
+      if (c > bestCos) {
+        bestCos = c;
+        best = other;
+      }
     }
     assert.ok(own.includes(best), `nearest word to '${word}' is '${best}' from the other topic`);
   }
@@ -130,7 +158,15 @@ test('GloVe training is deterministic for a seed and differs across seeds', () =
 test('GloVe fits a hand-made co-occurrence matrix: w_i·w̃_j + b_i + b̃_j approaches log X_ij', () => {
   const cooc = cooccurrenceCounts([['a', 'b', 'c', 'a', 'b', 'a']], { window: 2, minCount: 1 });
   let finalLoss = Infinity;
-  trainGloveOnCooccurrences(cooc, { dim: 4, xMax: 1, alpha: 0.75, epochs: 400, learningRate: 0.1, seed: 1, onEpoch: (_e, loss) => (finalLoss = loss) });
+  trainGloveOnCooccurrences(cooc, {
+    dim: 4,
+    xMax: 1,
+    alpha: 0.75,
+    epochs: 400,
+    learningRate: 0.1,
+    seed: 1,
+    onEpoch: (_e, loss) => (finalLoss = loss),
+  });
   assert.ok(finalLoss < 1e-4, `loss ${finalLoss} on 9 cells with 4 dimensions and biases should be ~0`);
 });
 
@@ -177,7 +213,12 @@ test('loadGloveText rejects malformed lines with file:line in a one-line message
 
 test('sentence vectors are the (weighted) mean of known word vectors, l2-normalised; no known word gives zeros', () => {
   const words = ['a', 'b', 'c'];
-  const vectors: WordVectors = { words, index: new Map(words.map((w, i) => [w, i])), dim: 2, vectors: Float32Array.from([1, 0, 0, 1, 3, 4]) };
+  const vectors: WordVectors = {
+    words,
+    index: new Map(words.map((w, i) => [w, i])),
+    dim: 2,
+    vectors: Float32Array.from([1, 0, 0, 1, 3, 4]),
+  };
   const docs = [['a', 'b'], ['c', 'unknown'], ['unknown'], [], ['a', 'a', 'b']];
   const mean = sentenceVectors(docs, vectors);
   const close = (actual: Float32Array, expected: number[]) =>
@@ -187,7 +228,11 @@ test('sentence vectors are the (weighted) mean of known word vectors, l2-normali
   close(mean.subarray(4, 8), [0, 0, 0, 0]);
   close(mean.subarray(8, 10), [2 / Math.sqrt(5), 1 / Math.sqrt(5)]); // repeated words count every time
 
-  const idf = new Map([['a', 3], ['b', 1], ['c', 0]]);
+  const idf = new Map([
+    ['a', 3],
+    ['b', 1],
+    ['c', 0],
+  ]);
   const weighted = sentenceVectors(docs, vectors, (token) => idf.get(token) ?? 1);
   close(weighted.subarray(0, 2), [3 / Math.sqrt(10), 1 / Math.sqrt(10)]);
   close(weighted.subarray(2, 4), [0, 0]); // the only known word has weight 0

@@ -115,7 +115,7 @@ export function cooccurrenceCounts(docs: readonly (readonly string[])[], opts: C
   for (let k = 0; k < n; k++) {
     const key = keys[k];
     const cell = Math.floor(key / window);
-    const weight = 1 / ((key - cell * window) + 1);
+    const weight = 1 / (key - cell * window + 1);
     if (cell === previousCell) {
       values[cells - 1] += weight;
     } else {
@@ -132,10 +132,15 @@ export function cooccurrenceCounts(docs: readonly (readonly string[])[], opts: C
     words,
     index,
     wordCounts: counts,
-    matrix: { rows: vocabSize, cols: vocabSize, indptr, indices: indices.slice(0, cells), values: Float32Array.from(values.subarray(0, cells)) },
+    matrix: {
+      rows: vocabSize,
+      cols: vocabSize,
+      indptr,
+      indices: indices.slice(0, cells),
+      values: Float32Array.from(values.subarray(0, cells)),
+    },
   };
 }
-
 
 /**
  * Fits GloVe (Pennington et al. 2014) to a co-occurrence matrix: minimises
@@ -144,7 +149,8 @@ export function cooccurrenceCounts(docs: readonly (readonly string[])[], opts: C
  */
 export function trainGloveOnCooccurrences(cooccurrences: Cooccurrences, opts: GloveFitOptions): WordVectors {
   checkPositiveInteger('dim', opts.dim);
-  if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw new Error(`GloVe option epochs must be a non-negative integer, got ${opts.epochs}`);
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 0)
+    throw new Error(`GloVe option epochs must be a non-negative integer, got ${opts.epochs}`);
   if (!(opts.xMax > 0)) throw new Error(`GloVe option xMax must be positive, got ${opts.xMax}`);
   if (!(opts.learningRate > 0)) throw new Error(`GloVe option learningRate must be positive, got ${opts.learningRate}`);
   const { dim } = opts;
@@ -159,7 +165,7 @@ export function trainGloveOnCooccurrences(cooccurrences: Cooccurrences, opts: Gl
   for (let e = 0; e < nonzero; e++) {
     const x = matrix.values[e];
     logX[e] = Math.log(x);
-    weightX[e] = x >= opts.xMax ? 1 : Math.pow(x / opts.xMax, opts.alpha);
+    weightX[e] = x >= opts.xMax ? 1 : (x / opts.xMax) ** opts.alpha;
   }
 
   // Each word's parameters live in one contiguous row: its vector interleaved with the AdaGrad sums of squared
@@ -263,7 +269,11 @@ export function trainGlove(docs: readonly (readonly string[])[], opts: GloveOpti
  * all-zero row, which has no defined cosine: callers searching by cosine should treat such rows as matching
  * nothing but themselves.
  */
-export function sentenceVectors(docs: readonly (readonly string[])[], vectors: WordVectors, weight?: (token: string) => number): Float32Array {
+export function sentenceVectors(
+  docs: readonly (readonly string[])[],
+  vectors: WordVectors,
+  weight?: (token: string) => number,
+): Float32Array {
   const { dim, index } = vectors;
   const out = new Float32Array(docs.length * dim);
   const sum = new Float64Array(dim);

@@ -4,11 +4,7 @@ import { sklearnTokenize } from './tokenize.ts';
 import { idfWeights, tfidfVectors } from './tfidf.ts';
 import type { CsrMatrix } from '@prodmatch/knn';
 
-const TITLES = [
-  'Double Tape 3M VHB 12 mm x 4,5 m ORIGINAL / DOUBLE FOAM TAPE',
-  'Crème Wardah_Instaperfect 14. Crème 13 g',
-  'tape foam 3M',
-];
+const TITLES = ['Double Tape 3M VHB 12 mm x 4,5 m ORIGINAL / DOUBLE FOAM TAPE', 'Crème Wardah_Instaperfect 14. Crème 13 g', 'tape foam 3M'];
 const DOCS = TITLES.map(sklearnTokenize);
 
 function denseRow(m: CsrMatrix, row: number): number[] {
@@ -27,8 +23,24 @@ function assertClose(actual: ArrayLike<number>, expected: readonly number[], tol
 // Expected numbers printed by scikit-learn 1.2.1: TfidfVectorizer(binary=True / default).fit_transform(TITLES).
 test('vocabulary and smooth IDF match TfidfVectorizer', () => {
   const model = idfWeights(DOCS);
-  assert.deepEqual(model.terms, ['12', '13', '14', '3m', 'crème', 'double', 'foam', 'mm', 'original', 'tape', 'vhb', 'wardah_instaperfect']);
-  assertClose(model.idf, [1.693147, 1.693147, 1.693147, 1.287682, 1.693147, 1.693147, 1.287682, 1.693147, 1.693147, 1.287682, 1.693147, 1.693147]);
+  assert.deepEqual(model.terms, [
+    '12',
+    '13',
+    '14',
+    '3m',
+    'crème',
+    'double',
+    'foam',
+    'mm',
+    'original',
+    'tape',
+    'vhb',
+    'wardah_instaperfect',
+  ]);
+  assertClose(
+    model.idf,
+    [1.693147, 1.693147, 1.693147, 1.287682, 1.693147, 1.693147, 1.287682, 1.693147, 1.693147, 1.287682, 1.693147, 1.693147],
+  );
   assert.deepEqual(Array.from(model.df), [1, 1, 1, 2, 1, 1, 2, 1, 1, 2, 1, 1]);
   assert.equal(model.vocabulary.get('tape'), 9);
 });
@@ -56,7 +68,10 @@ test('rows are unit length under l2 and columns ascend within a row', () => {
 });
 
 test('weightings differ only where a term repeats; sublinear is 1 + ln(count); idfPower 0 drops IDF', () => {
-  const docs = [['aa', 'aa', 'aa', 'bb'], ['bb', 'cc']];
+  const docs = [
+    ['aa', 'aa', 'aa', 'bb'],
+    ['bb', 'cc'],
+  ];
   const raw = (weighting: 'binary' | 'count' | 'sublinear' | 'bm25', idfPower = 0) =>
     denseRow(tfidfVectors(docs, { weighting, norm: 'none', idfPower }), 0);
   assert.deepEqual(raw('binary'), [1, 1, 0]);

@@ -62,7 +62,7 @@ export function tfidfVectors(docs: readonly (readonly string[])[], opts: TfidfOp
   const norm = opts.norm ?? 'l2';
   const k1 = opts.bm25?.k1 ?? 1.2;
   const b = opts.bm25?.b ?? 0.75;
-  const idf = power === 1 ? model.idf : model.idf.map((w) => Math.pow(w, power));
+  const idf = power === 1 ? model.idf : model.idf.map((w) => w ** power);
 
   let averageLength = 0;
   if (opts.weighting === 'bm25') {
@@ -88,11 +88,20 @@ export function tfidfVectors(docs: readonly (readonly string[])[], opts: TfidfOp
       const count = termCounts.get(j)!;
       let tf: number;
       switch (opts.weighting) {
-        case 'binary': tf = 1; break;
-        case 'count': tf = count; break;
-        case 'sublinear': tf = 1 + Math.log(count); break;
-        case 'bm25': tf = (count * (k1 + 1)) / (count + k1 * (1 - b + (b * doc.length) / averageLength)); break;
-        default: throw new Error(`tfidfVectors: unknown weighting '${String(opts.weighting)}' (binary, count, sublinear or bm25)`);
+        case 'binary':
+          tf = 1;
+          break;
+        case 'count':
+          tf = count;
+          break;
+        case 'sublinear':
+          tf = 1 + Math.log(count);
+          break;
+        case 'bm25':
+          tf = (count * (k1 + 1)) / (count + k1 * (1 - b + (b * doc.length) / averageLength));
+          break;
+        default:
+          throw new Error(`tfidfVectors: unknown weighting '${String(opts.weighting)}' (binary, count, sublinear or bm25)`);
       }
       const w = tf * idf[j];
       indices.push(j);

@@ -38,8 +38,14 @@ const SIZE = 64;
 /** wasm-x2: wasm with our kernels on 2 XNNPACK threads (the backend's pthreads build). */
 type Mode = BackendName | 'wasm-stock' | 'wasm-x2';
 interface Figure {
-  mode: Mode; backend?: string; version?: string; images_per_s?: number; step_ms?: number;
-  steps?: number; error?: string; note?: string;
+  mode: Mode;
+  backend?: string;
+  version?: string;
+  images_per_s?: number;
+  step_ms?: number;
+  steps?: number;
+  error?: string;
+  note?: string;
   /** The one step did not finish within the time limit: images_per_s is an upper bound. */
   upper_bound?: boolean;
 }
@@ -53,20 +59,30 @@ function arg(name: string, fallback: number): number {
 async function registerJsFallbacks(names: string[]): Promise<void> {
   await import('@tensorflow/tfjs-backend-cpu');
   const cpu = tfc.findBackend('cpu') as unknown as {
-    write(v: unknown, s: number[], d: string): object; readSync(id: object): unknown; disposeData(id: object): void;
+    write(v: unknown, s: number[], d: string): object;
+    readSync(id: object): unknown;
+    disposeData(id: object): void;
   };
   for (const name of names) {
     if (tfc.getKernel(name, 'wasm')) continue;
     const cpuKernel = tfc.getKernel(name, 'cpu');
     if (!cpuKernel) continue;
     tfc.registerKernel({
-      kernelName: name, backendName: 'wasm',
+      kernelName: name,
+      backendName: 'wasm',
       kernelFunc: ({ inputs, attrs, backend }) => {
-        const wasm = backend as unknown as { readSync(id: object): Float32Array; makeOutput(s: number[], d: string, o?: number, v?: unknown): tfc.TensorInfo };
+        const wasm = backend as unknown as {
+          readSync(id: object): Float32Array;
+          makeOutput(s: number[], d: string, o?: number, v?: unknown): tfc.TensorInfo;
+        };
         const cpuInputs: Record<string, tfc.TensorInfo> = {};
         for (const [k, t] of Object.entries(inputs)) {
           const info = t as tfc.TensorInfo;
-          cpuInputs[k] = { dataId: cpu.write(wasm.readSync(info.dataId), info.shape, info.dtype) as never, shape: info.shape, dtype: info.dtype };
+          cpuInputs[k] = {
+            dataId: cpu.write(wasm.readSync(info.dataId), info.shape, info.dtype) as never,
+            shape: info.shape,
+            dtype: info.dtype,
+          };
         }
         const out = cpuKernel.kernelFunc({ inputs: cpuInputs, attrs, backend: cpu as never }) as tfc.TensorInfo;
         const result = wasm.makeOutput(out.shape, out.dtype, undefined, cpu.readSync(out.dataId));
@@ -113,30 +129,36 @@ async function convCeiling(threads: number, reps: number): Promise<number[]> {
   if (threads > 1) await setWasmBackendWithThreads(threads);
   const { tf } = await initTf({ backend: 'wasm' });
   const chunk = 2048;
-  return trainingConvs(BATCH, SIZE).map((p) => tf.tidy(() => {
-    const { n, h, w, ci, co } = p;
-    if (p.op !== 'backward_weights') {
-      const [cin, cout] = p.op === 'forward' ? [ci, co] : [co, ci];
-      const x = tf.randomNormal([n, h, w, cin]) as tfc.Tensor4D;
-      const f = tf.randomNormal([3, 3, cin, cout]) as tfc.Tensor4D;
-      return bestMs(tf, () => tf.conv2d(x, f, 1, 'same'), reps);
-    }
-    const columns = n * h * w;
-    const patches = tf.randomNormal([9 * ci, columns]) as tfc.Tensor2D;
-    const dy = tf.randomNormal([columns, co]) as tfc.Tensor2D;
-    const whole = bestMs(tf, () => tf.matMul(patches, dy), reps);
-    const parts: [tfc.Tensor2D, tfc.Tensor2D][] = [];
-    for (let begin = 0; begin < columns; begin += chunk) {
-      const width = Math.min(chunk, columns - begin);
-      parts.push([tf.slice(patches, [0, begin], [9 * ci, width]), tf.slice(dy, [begin, 0], [width, co])]);
-    }
-    const chunked = bestMs(tf, () => {
-      const outs = parts.map(([a, b]) => tf.matMul(a, b));
-      tf.dispose(outs.slice(1));
-      return outs[0];
-    }, reps);
-    return Math.min(whole, chunked);
-  }));
+  return trainingConvs(BATCH, SIZE).map((p) =>
+    tf.tidy(() => {
+      const { n, h, w, ci, co } = p;
+      if (p.op !== 'backward_weights') {
+        const [cin, cout] = p.op === 'forward' ? [ci, co] : [co, ci];
+        const x = tf.randomNormal([n, h, w, cin]) as tfc.Tensor4D;
+        const f = tf.randomNormal([3, 3, cin, cout]) as tfc.Tensor4D;
+        return bestMs(tf, () => tf.conv2d(x, f, 1, 'same'), reps);
+      }
+      const columns = n * h * w;
+      const patches = tf.randomNormal([9 * ci, columns]) as tfc.Tensor2D;
+      const dy = tf.randomNormal([columns, co]) as tfc.Tensor2D;
+      const whole = bestMs(tf, () => tf.matMul(patches, dy), reps);
+      const parts: [tfc.Tensor2D, tfc.Tensor2D][] = [];
+      for (let begin = 0; begin < columns; begin += chunk) {
+        const width = Math.min(chunk, columns - begin);
+        parts.push([tf.slice(patches, [0, begin], [9 * ci, width]), tf.slice(dy, [begin, 0], [width, co])]);
+      }
+      const chunked = bestMs(
+        tf,
+        () => {
+          const outs = parts.map(([a, b]) => tf.matMul(a, b));
+          tf.dispose(outs.slice(1));
+          return outs[0];
+        },
+        reps,
+      );
+      return Math.min(whole, chunked);
+    }),
+  );
 }
 
 async function child(mode: Mode, maxSteps: number, budgetS: number): Promise<Figure> {
@@ -163,7 +185,14 @@ async function child(mode: Mode, maxSteps: number, budgetS: number): Promise<Fig
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   const timing = await timeSteps(() => model.trainOnBatch(x, y), maxSteps, budgetS);
   const { steps, seconds } = timing;
-  return { mode, backend: backend.name, version: backend.version, steps, step_ms: (seconds * 1000) / steps, images_per_s: (BATCH * steps) / seconds };
+  return {
+    mode,
+    backend: backend.name,
+    version: backend.version,
+    steps,
+    step_ms: (seconds * 1000) / steps,
+    images_per_s: (BATCH * steps) / seconds,
+  };
 }
 
 /**
@@ -176,7 +205,10 @@ function runForJson<T>(command: string, args: string[], prefix: string, timeoutM
   const line = r.stdout?.split('\n').find((l) => l.startsWith(prefix));
   if (line) return { value: JSON.parse(line) as T };
   const stderr = (r.stderr || '').trim().split('\n');
-  const errorLines = stderr.filter((l) => /Error/.test(l)).slice(0, 2).join(' | ');
+  const errorLines = stderr
+    .filter((l) => /Error/.test(l))
+    .slice(0, 2)
+    .join(' | ');
   return { error: r.error?.message ?? (errorLines || stderr.pop() || `exit ${r.status}`) };
 }
 
@@ -184,27 +216,52 @@ const thisScript = (...args: string[]): string[] => ['--import', 'tsx', fileURLT
 const reference = (...args: string[]): string[] => [join(here, 'engine_reference.py'), ...args];
 
 function runChild(mode: Mode, maxSteps: number, budgetS: number, timeoutMs: number): Figure {
-  const r = runForJson<Figure>(process.execPath, thisScript('--child', mode, '--steps', String(maxSteps), '--budget-s', String(budgetS)),
-    '{"mode"', timeoutMs);
+  const r = runForJson<Figure>(
+    process.execPath,
+    thisScript('--child', mode, '--steps', String(maxSteps), '--budget-s', String(budgetS)),
+    '{"mode"',
+    timeoutMs,
+  );
   return 'value' in r ? r.value : { mode, error: r.error };
 }
 
 function runTorch(threads: number, steps: number, warmup: number): Figure & { threads: number } {
-  const r = runForJson<{ version: string; images_per_s: number; seconds: number }>('/usr/bin/python3',
-    reference('--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup)), '{', 600_000);
+  const r = runForJson<{ version: string; images_per_s: number; seconds: number }>(
+    '/usr/bin/python3',
+    reference('--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup)),
+    '{',
+    600_000,
+  );
   if (!('value' in r)) return { mode: 'cpu', threads, error: r.error };
   const j = r.value;
-  return { mode: 'cpu', backend: 'pytorch-cpu', version: j.version, threads, images_per_s: j.images_per_s, step_ms: (j.seconds * 1000) / steps, steps };
+  return {
+    mode: 'cpu',
+    backend: 'pytorch-cpu',
+    version: j.version,
+    threads,
+    images_per_s: j.images_per_s,
+    step_ms: (j.seconds * 1000) / steps,
+    steps,
+  };
 }
 
 function runCeiling(threads: number): number[] | string {
-  const r = runForJson<{ conv_ms: number[] }>(process.execPath, thisScript('--child', threads > 1 ? 'ceiling-x2' : 'ceiling'), '{"ceiling"', 300_000);
+  const r = runForJson<{ conv_ms: number[] }>(
+    process.execPath,
+    thisScript('--child', threads > 1 ? 'ceiling-x2' : 'ceiling'),
+    '{"ceiling"',
+    300_000,
+  );
   return 'value' in r ? r.value.conv_ms : r.error;
 }
 
 function runTorchConvs(problems: ConvProblem[], threads: number): number[] | string {
-  const r = runForJson<{ conv_ms: number[] }>('/usr/bin/python3',
-    reference('--threads', String(threads), '--steps', '5', '--warmup', '2', '--conv-rates', JSON.stringify(problems)), '{', 300_000);
+  const r = runForJson<{ conv_ms: number[] }>(
+    '/usr/bin/python3',
+    reference('--threads', String(threads), '--steps', '5', '--warmup', '2', '--conv-rates', JSON.stringify(problems)),
+    '{',
+    300_000,
+  );
   return 'value' in r ? r.value.conv_ms : r.error;
 }
 
@@ -217,26 +274,37 @@ function convCeilingSection(goalImagesPerS: number | undefined) {
   const columns = { wasm_x1: runCeiling(1), wasm_x2: runCeiling(2), pytorch_x2: runTorchConvs(problems, 2) };
   const gflops = (p: ConvProblem, ms: number) => convFlops(p) / ms / 1e6;
   console.log(`\nconv-only ceiling: each convolution of a step alone, GFLOP/s`);
-  console.log(`${'layer op'.padEnd(22)} ${'GFLOP'.padStart(6)} ${'wasm x1'.padStart(8)} ${'wasm x2'.padStart(8)} ${'torch x2'.padStart(9)}`);
+  console.log(
+    `${'layer op'.padEnd(22)} ${'GFLOP'.padStart(6)} ${'wasm x1'.padStart(8)} ${'wasm x2'.padStart(8)} ${'torch x2'.padStart(9)}`,
+  );
   problems.forEach((p, i) => {
     const cell = (c: number[] | string, width: number) => (typeof c === 'string' ? '-' : gflops(p, c[i]).toFixed(1)).padStart(width);
-    console.log(`${`${p.layer} ${p.op}`.padEnd(22)} ${(convFlops(p) / 1e9).toFixed(2).padStart(6)} ${cell(columns.wasm_x1, 8)} ${cell(columns.wasm_x2, 8)} ${cell(columns.pytorch_x2, 9)}`);
+    console.log(
+      `${`${p.layer} ${p.op}`.padEnd(22)} ${(convFlops(p) / 1e9).toFixed(2).padStart(6)} ${cell(columns.wasm_x1, 8)} ${cell(columns.wasm_x2, 8)} ${cell(columns.pytorch_x2, 9)}`,
+    );
   });
-  const summary = Object.fromEntries(Object.entries(columns).map(([name, c]) => {
-    if (typeof c === 'string') {
-      console.log(`${name}: ${c}`);
-      return [name, { error: c }];
-    }
-    const ms = c.reduce((a, b) => a + b, 0);
-    const imagesPerS = (BATCH * 1000) / ms;
-    return [name, { conv_ms: c, step_conv_ms: ms, images_per_s: imagesPerS, vs_goal: goalImagesPerS ? imagesPerS / goalImagesPerS : undefined }];
-  }));
+  const summary = Object.fromEntries(
+    Object.entries(columns).map(([name, c]) => {
+      if (typeof c === 'string') {
+        console.log(`${name}: ${c}`);
+        return [name, { error: c }];
+      }
+      const ms = c.reduce((a, b) => a + b, 0);
+      const imagesPerS = (BATCH * 1000) / ms;
+      return [
+        name,
+        { conv_ms: c, step_conv_ms: ms, images_per_s: imagesPerS, vs_goal: goalImagesPerS ? imagesPerS / goalImagesPerS : undefined },
+      ];
+    }),
+  );
   const flops = problems.reduce((a, p) => a + convFlops(p), 0);
   console.log(`\nconvolutions per step: ${(flops / 1e9).toFixed(2)} GFLOP. If nothing else took time, a step would take:`);
   for (const [name, v] of Object.entries(summary) as [string, { step_conv_ms?: number; images_per_s?: number; vs_goal?: number }][]) {
     if (v.step_conv_ms === undefined) continue;
     const goal = v.vs_goal === undefined ? '' : `  = ${v.vs_goal.toFixed(2)}x the goal (${goalImagesPerS!.toFixed(1)} img/s)`;
-    console.log(`  ${name.padEnd(11)} ${v.step_conv_ms.toFixed(1).padStart(7)} ms -> at most ${v.images_per_s!.toFixed(1).padStart(6)} img/s${goal}`);
+    console.log(
+      `  ${name.padEnd(11)} ${v.step_conv_ms.toFixed(1).padStart(7)} ms -> at most ${v.images_per_s!.toFixed(1).padStart(6)} img/s${goal}`,
+    );
   }
   return { problems, flops_per_step: flops, goal_images_per_s: goalImagesPerS, ...summary };
 }
@@ -280,34 +348,54 @@ async function main() {
     const slow = mode === 'cpu' || mode === 'wasm-stock';
     let fig = runChild(mode, slow ? 1 : steps, budgetS, (slow ? slowLimitS : 300) * 1000);
     if (slow && fig.error?.includes('ETIMEDOUT')) {
-      fig = { mode, images_per_s: BATCH / slowLimitS, step_ms: slowLimitS * 1000, steps: 0, upper_bound: true,
-        note: `one step did not finish in ${slowLimitS} s (setup included)` };
+      fig = {
+        mode,
+        images_per_s: BATCH / slowLimitS,
+        step_ms: slowLimitS * 1000,
+        steps: 0,
+        upper_bound: true,
+        note: `one step did not finish in ${slowLimitS} s (setup included)`,
+      };
     }
     figures.push(fig);
     const bound = fig.upper_bound ? '< ' : '';
-    console.log(`${mode.padEnd(19)} ${fig.images_per_s ? `${bound}${fig.images_per_s.toFixed(2)} img/s (${bound ? '> ' : ''}${fig.step_ms!.toFixed(0)} ms/step, ${fig.steps} steps)` : fig.error}`);
+    console.log(
+      `${mode.padEnd(19)} ${fig.images_per_s ? `${bound}${fig.images_per_s.toFixed(2)} img/s (${bound ? '> ' : ''}${fig.step_ms!.toFixed(0)} ms/step, ${fig.steps} steps)` : fig.error}`,
+    );
   }
   const torch2After = runTorch(2, steps, 3);
   console.log(`pytorch x2 (again)  ${torch2After.images_per_s?.toFixed(1) ?? torch2After.error} img/s`);
-  const mean = (a?: number, b?: number) => (a && b ? (a + b) / 2 : a ?? b);
+  const mean = (a?: number, b?: number) => (a && b ? (a + b) / 2 : (a ?? b));
   const ref2 = mean(torch2.images_per_s, torch2After.images_per_s);
   const ref1 = torch1.images_per_s;
   const wasm = figures.find((f) => f.mode === 'wasm')?.images_per_s;
   const ratio = (v: number | undefined, r: number | undefined) => (v && r ? v / r : undefined);
-  const rows = figures.filter((f) => f.images_per_s).map((f) => ({
-    mode: f.mode, images_per_s: f.images_per_s!, upper_bound: f.upper_bound ?? false, vs_pytorch_2_threads: ratio(f.images_per_s, ref2),
-    vs_pytorch_1_thread: ratio(f.images_per_s, ref1), vs_wasm: ratio(f.images_per_s, wasm),
-  }));
-  console.log(`\n${'mode'.padEnd(19)} ${'img/s'.padStart(8)} ${'vs torch x2'.padStart(12)} ${'vs torch x1'.padStart(12)} ${'vs wasm'.padStart(8)}`);
+  const rows = figures
+    .filter((f) => f.images_per_s)
+    .map((f) => ({
+      mode: f.mode,
+      images_per_s: f.images_per_s!,
+      upper_bound: f.upper_bound ?? false,
+      vs_pytorch_2_threads: ratio(f.images_per_s, ref2),
+      vs_pytorch_1_thread: ratio(f.images_per_s, ref1),
+      vs_wasm: ratio(f.images_per_s, wasm),
+    }));
+  console.log(
+    `\n${'mode'.padEnd(19)} ${'img/s'.padStart(8)} ${'vs torch x2'.padStart(12)} ${'vs torch x1'.padStart(12)} ${'vs wasm'.padStart(8)}`,
+  );
   for (const r of rows) {
     const b = r.upper_bound ? '<' : '';
     const fmt = (v?: number) => (v === undefined ? '-' : `${b}${v.toFixed(3)}x`);
-    console.log(`${r.mode.padEnd(19)} ${(b + r.images_per_s.toFixed(2)).padStart(8)} ${fmt(r.vs_pytorch_2_threads).padStart(12)} ${fmt(r.vs_pytorch_1_thread).padStart(12)} ${fmt(r.vs_wasm).padStart(8)}`);
+    console.log(
+      `${r.mode.padEnd(19)} ${(b + r.images_per_s.toFixed(2)).padStart(8)} ${fmt(r.vs_pytorch_2_threads).padStart(12)} ${fmt(r.vs_pytorch_1_thread).padStart(12)} ${fmt(r.vs_wasm).padStart(8)}`,
+    );
   }
   const ceiling = process.argv.includes('--skip-ceiling') ? undefined : convCeilingSection(ref2 ? ref2 / 2 : undefined);
   const loadAfter = loadavg();
   const seconds = (performance.now() - started) / 1000;
-  console.log(`\nPyTorch x2 reference = mean of the runs before and after (${ref2?.toFixed(1)} img/s); loadavg at end ${loadAfter.join(' ')}; ${seconds.toFixed(0)} s`);
+  console.log(
+    `\nPyTorch x2 reference = mean of the runs before and after (${ref2?.toFixed(1)} img/s); loadavg at end ${loadAfter.join(' ')}; ${seconds.toFixed(0)} s`,
+  );
   const out = {
     benchmark: `small CNN training, ${SIZE}x${SIZE}x3, batch ${BATCH}, Adam`,
     command: `pnpm bench:engine ${process.argv.slice(2).join(' ')}`.trim(),
@@ -321,7 +409,7 @@ async function main() {
   };
   const file = join(root, 'results/bench/engine.json');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }
 

@@ -57,8 +57,12 @@ totals.clear();
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
 const stepMs = (performance.now() - t0) / steps;
-const rows = [...totals.entries()].map(([k, v]) => ({ kernel: k, ms: v.ms / steps, calls: v.calls / steps }))
-  .sort((a, b) => b.ms - a.ms);
+const rows = [...totals.entries()].map(([k, v]) => ({ kernel: k, ms: v.ms / steps, calls: v.calls / steps })).sort((a, b) => b.ms - a.ms);
 const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
-console.log(`step ${stepMs.toFixed(0)} ms, of which kernels ${kernelMs.toFixed(0)} ms; loadavg ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `step ${stepMs.toFixed(0)} ms, of which kernels ${kernelMs.toFixed(0)} ms; loadavg ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 for (const r of rows.slice(0, Number(process.env.ROWS ?? 30))) console.log(`${r.ms.toFixed(1).padStart(8)} ms  x${r.calls}  ${r.kernel}`);

@@ -20,7 +20,11 @@ export function smallCnnForBench(size: number, filters = BENCH_FILTERS): tfl.Lay
 export interface ConvProblem {
   layer: number;
   op: 'forward' | 'backward_data' | 'backward_weights';
-  n: number; h: number; w: number; ci: number; co: number;
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
 }
 
 /**

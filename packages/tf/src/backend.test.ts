@@ -4,7 +4,10 @@ import { initTf, probeBackend, probeBackends, nativeBindingFiles, type BackendNa
 
 test('probes report every backend with a reason when unavailable', () => {
   const probes = probeBackends();
-  assert.deepEqual(probes.map((p) => p.name), ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+  assert.deepEqual(
+    probes.map((p) => p.name),
+    ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'],
+  );
   for (const p of probes) if (!p.available) assert.ok(p.reason && p.reason.length > 0, `${p.name} has a reason`);
   assert.equal(probeBackend('wasm').available, true);
   assert.equal(probeBackend('cpu').available, true);
@@ -59,7 +62,12 @@ test('forcing a backend: option, PRODMATCH_BACKEND, and clear errors', async () 
 /** A host whose CUDA libraries are missing: the GPU build's binding does not load, nor does tfjs-node's. */
 function brokenGpuHost(name: BackendName): BackendProbe {
   if (name === 'tensorflow-gpu') {
-    return { name, available: false, version: '4.22.0', reason: 'native binding does not load: libcudart.so.11.0: cannot open shared object file' };
+    return {
+      name,
+      available: false,
+      version: '4.22.0',
+      reason: 'native binding does not load: libcudart.so.11.0: cannot open shared object file',
+    };
   }
   if (name === 'tensorflow') return { name, available: false, version: '4.22.0', reason: 'native binding is missing' };
   return probeBackend(name);
@@ -77,10 +85,15 @@ async function withoutBackendVariable<T>(body: () => Promise<T>): Promise<T> {
 
 test('the start-up line names the backend picked and why each one above it was skipped', async () => {
   const lines: string[] = [];
-  const { backend } = await withoutBackendVariable(() => initTf({ probe: brokenGpuHost, gpuVisible: () => false, log: (l) => lines.push(l) }));
+  const { backend } = await withoutBackendVariable(() =>
+    initTf({ probe: brokenGpuHost, gpuVisible: () => false, log: (l) => lines.push(l) }),
+  );
   assert.equal(backend.name, 'wasm');
   assert.equal(lines.length, 1);
-  assert.match(lines[0], /^tfjs backend: wasm \d+\.\d+\.\d+ \(tensorflow-gpu skipped: native binding does not load: libcudart\.so\.11\.0[^;]*; tensorflow skipped: native binding is missing\)$/);
+  assert.match(
+    lines[0],
+    /^tfjs backend: wasm \d+\.\d+\.\d+ \(tensorflow-gpu skipped: native binding does not load: libcudart\.so\.11\.0[^;]*; tensorflow skipped: native binding is missing\)$/,
+  );
 });
 
 test('a visible GPU that tensorflow-gpu cannot use stops the run, unless a backend is forced', async () => {
@@ -88,7 +101,10 @@ test('a visible GPU that tensorflow-gpu cannot use stops the run, unless a backe
     const lines: string[] = [];
     await assert.rejects(
       initTf({ probe: brokenGpuHost, gpuVisible: () => true, log: (l) => lines.push(l) }),
-      (e: Error) => /^a GPU is visible but tensorflow-gpu cannot use it: native binding does not load: libcudart\.so\.11\.0.*--backend/.test(e.message) && !e.message.includes('\n'),
+      (e: Error) =>
+        /^a GPU is visible but tensorflow-gpu cannot use it: native binding does not load: libcudart\.so\.11\.0.*--backend/.test(
+          e.message,
+        ) && !e.message.includes('\n'),
     );
     assert.equal(lines.length, 0);
     const forced = await initTf({ backend: 'wasm', probe: brokenGpuHost, gpuVisible: () => true, log: (l) => lines.push(l) });

@@ -2,7 +2,7 @@
 //
 //   tensorflow-gpu  @tensorflow/tfjs-node-gpu, when its native binding loads and TF sees a GPU
 //   tensorflow      @tensorflow/tfjs-node (libtensorflow on CPU)
-//   wasm            @tensorflow/tfjs-backend-wasm + our training kernels (./wasm-kernels.ts)
+//   wasm            @tensorflow/tfjs-backend-wasm + our training kernels (./kernels/)
 //   cpu             @tensorflow/tfjs-backend-cpu (pure JS; far too slow for CNN training)
 //
 // The tfjs-node packages are optionalDependencies whose install script downloads libtensorflow.
@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 // tfjs-core's node bundle registers no gradient functions; the tfjs-layers bundle registers all of
 // them (into the registry shared by every tfjs-core copy), so it is loaded for its side effect.
 import '@tensorflow/tfjs-layers';
-import { registerWasmTrainingKernels } from './wasm-kernels.ts';
+import { registerWasmTrainingKernels } from './kernels/index.ts';
 
 export type Tf = typeof tfc;
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -98,8 +98,10 @@ function loadBinding(pkg: string): TfBinding | Error {
   const files = nativeBindingFiles(pkg);
   if (!packageJsonPath(pkg)) result = new Error(`${pkg} is not installed`);
   else if (files.length === 0) {
-    result = new Error(`${pkg} is installed but its native binding (lib/napi-v*/tfjs_binding.node) is missing: ` +
-      'its install script could not download libtensorflow');
+    result = new Error(
+      `${pkg} is installed but its native binding (lib/napi-v*/tfjs_binding.node) is missing: ` +
+        'its install script could not download libtensorflow',
+    );
   } else {
     try {
       result = require(files[0]) as TfBinding;
@@ -196,9 +198,7 @@ export function backendChoiceLine(chosen: BackendProbe, skipped: readonly Backen
  */
 export async function initTf(options: InitOptions = {}): Promise<TfRuntime> {
   const env = process.env.PRODMATCH_BACKEND?.trim();
-  const forced = options.backend
-    ? parseBackend(options.backend, 'backend')
-    : env ? parseBackend(env, 'PRODMATCH_BACKEND') : undefined;
+  const forced = options.backend ? parseBackend(options.backend, 'backend') : env ? parseBackend(env, 'PRODMATCH_BACKEND') : undefined;
   const forcedBy = options.backend ? '--backend' : env ? 'PRODMATCH_BACKEND' : undefined;
   const probe = options.probe ?? probeBackend;
   const log = options.log ?? stderrOnce;
@@ -208,12 +208,16 @@ export async function initTf(options: InitOptions = {}): Promise<TfRuntime> {
     const found = probe(name);
     if (!found.available) {
       if (forced) {
-        throw new Error(`backend '${forced}' was requested${options.backend ? '' : ' by PRODMATCH_BACKEND'} but is not available: ` +
-          `${found.reason}${name.startsWith('tensorflow') ? ' (see docs/backends.md)' : ''}`);
+        throw new Error(
+          `backend '${forced}' was requested${options.backend ? '' : ' by PRODMATCH_BACKEND'} but is not available: ` +
+            `${found.reason}${name.startsWith('tensorflow') ? ' (see docs/backends.md)' : ''}`,
+        );
       }
       if (name === 'tensorflow-gpu' && (options.gpuVisible ?? gpuDriverVisible)()) {
-        throw new Error(`a GPU is visible but tensorflow-gpu cannot use it: ${found.reason}; fix the CUDA setup (docs/backends.md) ` +
-          'or choose a backend with --backend / PRODMATCH_BACKEND (tensorflow, wasm, cpu)');
+        throw new Error(
+          `a GPU is visible but tensorflow-gpu cannot use it: ${found.reason}; fix the CUDA setup (docs/backends.md) ` +
+            'or choose a backend with --backend / PRODMATCH_BACKEND (tensorflow, wasm, cpu)',
+        );
       }
       skipped.push(found);
       continue;

@@ -1,9 +1,16 @@
 // Each wasm training kernel against the cpu backend's kernel on random tensors.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import * as tfc from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initTf } from './backend.ts';
+import {
+  WASM_TRAINING_GRADIENTS,
+  WASM_TRAINING_GRADIENT_NAMES,
+  WASM_TRAINING_KERNELS,
+  WASM_TRAINING_KERNEL_NAMES,
+} from './kernels/index.ts';
 
 type Tf = typeof tfc;
 let tf: Tf;
@@ -13,8 +20,12 @@ before(async () => {
 });
 
 /** Runs one kernel on `backend` with inputs given as plain arrays; returns values and shape. */
-async function runOn(backend: 'cpu' | 'wasm', kernel: string, inputs: Record<string, { shape: number[]; values: Float32Array }>,
-  attrs: Record<string, unknown>): Promise<{ shape: number[]; values: Float32Array }> {
+async function runOn(
+  backend: 'cpu' | 'wasm',
+  kernel: string,
+  inputs: Record<string, { shape: number[]; values: Float32Array }>,
+  attrs: Record<string, unknown>,
+): Promise<{ shape: number[]; values: Float32Array }> {
   await tf.setBackend(backend);
   const tensors: Record<string, tfc.Tensor> = {};
   for (const [k, v] of Object.entries(inputs)) tensors[k] = tf.tensor(v.values, v.shape);
@@ -72,8 +83,10 @@ function outSize(h: number, k: number, stride: number, pad: 'same' | 'valid'): n
 test('Conv2DBackpropInput / Conv2DBackpropFilter match cpu', async () => {
   let seed = 1;
   for (const c of cases) {
-    const ci = 3, co = 5;
-    const oh = outSize(c.h, c.k[0], c.stride, c.pad), ow = outSize(c.w, c.k[1], c.stride, c.pad);
+    const ci = 3,
+      co = 5;
+    const oh = outSize(c.h, c.k[0], c.stride, c.pad),
+      ow = outSize(c.w, c.k[1], c.stride, c.pad);
     const x = random([c.n, c.h, c.w, ci], seed++);
     const filter = random([c.k[0], c.k[1], ci, co], seed++);
     const dy = random([c.n, oh, ow, co], seed++);
@@ -92,11 +105,15 @@ test('stride-1 Conv2DBackpropFilter matches cpu when its matMul is split into se
     { h: 23, w: 25, k: [2, 4], pad: 'same', ci: 2, co: 3 },
   ] as const) {
     const n = 4;
-    const oh = outSize(h, k[0], 1, pad), ow = outSize(w, k[1], 1, pad);
+    const oh = outSize(h, k[0], 1, pad),
+      ow = outSize(w, k[1], 1, pad);
     const x = random([n, h, w, ci], seed++);
     const dy = random([n, oh, ow, co], seed++);
-    await compare('Conv2DBackpropFilter', { x, dy },
-      { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [k[0], k[1], ci, co] });
+    await compare(
+      'Conv2DBackpropFilter',
+      { x, dy },
+      { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [k[0], k[1], ci, co] },
+    );
   }
 });
 
@@ -104,14 +121,34 @@ test('conv backprops match cpu with explicit, asymmetric padding (stride-1 share
   let seed = 70;
   // [top, bottom, left, right]: uneven pads exercise the grid's max(top, bottom) rows; a pad as
   // large as the filter leaves output rows without input and takes the generic path
-  for (const [pt, pb, pl, pr] of [[2, 1, 0, 2], [0, 0, 1, 0], [0, 3, 1, 1]]) {
+  for (const [pt, pb, pl, pr] of [
+    [2, 1, 0, 2],
+    [0, 0, 1, 0],
+    [0, 3, 1, 1],
+  ]) {
     for (const stride of [1, 2]) {
-      const n = 2, h = 7, w = 8, k = 3, ci = 3, co = 4;
-      const oh = Math.floor((h + pt + pb - k) / stride) + 1, ow = Math.floor((w + pl + pr - k) / stride) + 1;
+      const n = 2,
+        h = 7,
+        w = 8,
+        k = 3,
+        ci = 3,
+        co = 4;
+      const oh = Math.floor((h + pt + pb - k) / stride) + 1,
+        ow = Math.floor((w + pl + pr - k) / stride) + 1;
       const x = random([n, h, w, ci], seed++);
       const filter = random([k, k, ci, co], seed++);
       const dy = random([n, oh, ow, co], seed++);
-      const base = { strides: [stride, stride], pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: undefined };
+      const base = {
+        strides: [stride, stride],
+        pad: [
+          [0, 0],
+          [pt, pb],
+          [pl, pr],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+        dimRoundingMode: undefined,
+      };
       await compare('Conv2DBackpropInput', { dy, filter }, { ...base, inputShape: x.shape });
       await compare('Conv2DBackpropFilter', { x, dy }, { ...base, filterShape: filter.shape });
     }
@@ -123,7 +160,8 @@ test('DepthwiseConv2dNative backprops match cpu (multiplier 1 and 2)', async () 
   for (const c of cases) {
     for (const mult of [1, 2]) {
       const ch = 4;
-      const oh = outSize(c.h, c.k[0], c.stride, c.pad), ow = outSize(c.w, c.k[1], c.stride, c.pad);
+      const oh = outSize(c.h, c.k[0], c.stride, c.pad),
+        ow = outSize(c.w, c.k[1], c.stride, c.pad);
       const x = random([c.n, c.h, c.w, ch], seed++);
       const filter = random([c.k[0], c.k[1], ch, mult], seed++);
       const dy = random([c.n, oh, ow, ch * mult], seed++);
@@ -135,7 +173,9 @@ test('DepthwiseConv2dNative backprops match cpu (multiplier 1 and 2)', async () 
 });
 
 test('gradients of conv2d / depthwiseConv2d through tf.grads match cpu', async () => {
-  const x = random([2, 9, 9, 4], 7), w = random([3, 3, 4, 6], 8), dw = random([3, 3, 4, 1], 9);
+  const x = random([2, 9, 9, 4], 7),
+    w = random([3, 3, 4, 6], 8),
+    dw = random([3, 3, 4, 1], 9);
   const grads = async (backend: 'cpu' | 'wasm') => {
     await tf.setBackend(backend);
     return tf.tidy(() => {
@@ -143,7 +183,8 @@ test('gradients of conv2d / depthwiseConv2d through tf.grads match cpu', async (
         const y = tf.conv2d(tf.depthwiseConv2d(a as tfc.Tensor4D, c as tfc.Tensor4D, 2, 'same'), b as tfc.Tensor4D, 1, 'same');
         return tf.sum(tf.square(y));
       };
-      return tf.grads(f)([tf.tensor(x.values, x.shape), tf.tensor(w.values, w.shape), tf.tensor(dw.values, dw.shape)])
+      return tf
+        .grads(f)([tf.tensor(x.values, x.shape), tf.tensor(w.values, w.shape), tf.tensor(dw.values, dw.shape)])
         .map((g) => g.dataSync() as Float32Array);
     });
   };
@@ -207,7 +248,11 @@ test('FusedBatchNorm (x * a + b form) matches cpu with and without scale/offset,
   const attrs = { varianceEpsilon: 1e-3 };
   await compare('FusedBatchNorm', { x, mean: stats(401), variance: positive(stats(402)), offset: stats(403), scale: stats(404) }, attrs);
   await compare('FusedBatchNorm', { x, mean: stats(405), variance: positive(stats(406)) }, attrs);
-  await compare('FusedBatchNorm', { x: random([7, c], 407), mean: stats(408, [1, c]), variance: positive(stats(409, [1, c])), scale: stats(410, [1, c]) }, attrs);
+  await compare(
+    'FusedBatchNorm',
+    { x: random([7, c], 407), mean: stats(408, [1, c]), variance: positive(stats(409, [1, c])), scale: stats(410, [1, c]) },
+    attrs,
+  );
   // one statistic for all channels: the stock kernel's path
   await compare('FusedBatchNorm', { x: random([4, 5], 411), mean: stats(412, [1]), variance: positive(stats(413, [1])) }, attrs);
 });
@@ -225,7 +270,8 @@ test('gradients of mean / sum / batch-norm through tf.grads match cpu', async ()
         const pooled = tf.mean(tf.square(y), [1, 2]); // global average pooling: middle axes
         return tf.add(tf.sum(tf.mul(pooled, pooled)), tf.sum(tf.mul(tf.sum(a, [0, 3]), 0.1)));
       };
-      return tf.grads(f)([tf.tensor(x.values, x.shape), tf.tensor(scale.values, scale.shape), tf.tensor(offset.values, offset.shape)])
+      return tf
+        .grads(f)([tf.tensor(x.values, x.shape), tf.tensor(scale.values, scale.shape), tf.tensor(offset.values, offset.shape)])
         .map((g) => g.dataSync() as Float32Array);
     });
   };
@@ -243,10 +289,30 @@ test('UnsortedSegmentSum and the gradient of gather (an embedding bag) match cpu
     await tf.setBackend(backend);
     return tf.tidy(() => {
       const summed = tf.unsortedSegmentSum(tf.tensor(x.values, x.shape), tf.tensor1d(ids, 'int32'), 4);
-      const ints = tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), tf.tensor1d([1, 1, 0], 'int32'), 2);
-      const bag = (t: tfc.Tensor) => tf.sum(tf.square(tf.unsortedSegmentSum(tf.gather(t, tf.tensor1d(rows, 'int32')), tf.tensor1d([0, 0, 1, 1, 1, 2, 2, 2], 'int32'), 3)));
+      const ints = tf.unsortedSegmentSum(
+        tf.tensor2d(
+          [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ],
+          [3, 2],
+          'int32',
+        ),
+        tf.tensor1d([1, 1, 0], 'int32'),
+        2,
+      );
+      const bag = (t: tfc.Tensor) =>
+        tf.sum(
+          tf.square(tf.unsortedSegmentSum(tf.gather(t, tf.tensor1d(rows, 'int32')), tf.tensor1d([0, 0, 1, 1, 1, 2, 2, 2], 'int32'), 3)),
+        );
       const [grad] = tf.grads(bag)([tf.tensor(table.values, table.shape)]);
-      return { summed: summed.dataSync() as Float32Array, shape: summed.shape, ints: Array.from(ints.dataSync()), grad: grad.dataSync() as Float32Array };
+      return {
+        summed: summed.dataSync() as Float32Array,
+        shape: summed.shape,
+        ints: Array.from(ints.dataSync()),
+        grad: grad.dataSync() as Float32Array,
+      };
     });
   };
   const want = await run('cpu');
@@ -258,7 +324,11 @@ test('UnsortedSegmentSum and the gradient of gather (an embedding bag) match cpu
 });
 
 test('BatchMatMul with transposed operands (explicit Transpose, then the plain kernel) matches cpu', async () => {
-  for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]]) {
+  for (const [transposeA, transposeB] of [
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
     const a = random(transposeA ? [2, 7, 5] : [2, 5, 7], 500);
     const b = random(transposeB ? [2, 3, 7] : [2, 7, 3], 501);
     await compare('BatchMatMul', { a, b }, { transposeA, transposeB });
@@ -270,10 +340,36 @@ test('GatherV2 along axis 0 (row copies) matches cpu for float32 and int32; othe
     await tf.setBackend(backend);
     return tf.tidy(() => {
       const x = tf.tensor(random([6, 3, 2], 600).values, [6, 3, 2]);
-      const rows = tf.gather(x, tf.tensor2d([[5, 0], [2, 2]], [2, 2], 'int32'));
-      const ints = tf.gather(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), tf.tensor1d([2, 0, 2], 'int32'));
+      const rows = tf.gather(
+        x,
+        tf.tensor2d(
+          [
+            [5, 0],
+            [2, 2],
+          ],
+          [2, 2],
+          'int32',
+        ),
+      );
+      const ints = tf.gather(
+        tf.tensor2d(
+          [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ],
+          [3, 2],
+          'int32',
+        ),
+        tf.tensor1d([2, 0, 2], 'int32'),
+      );
       const columns = tf.gather(x, tf.tensor1d([1, 0], 'int32'), 1);
-      return { rows: rows.dataSync() as Float32Array, shape: rows.shape, ints: Array.from(ints.dataSync()), columns: columns.dataSync() as Float32Array };
+      return {
+        rows: rows.dataSync() as Float32Array,
+        shape: rows.shape,
+        ints: Array.from(ints.dataSync()),
+        columns: columns.dataSync() as Float32Array,
+      };
     });
   };
   const want = await run('cpu');
@@ -283,5 +379,42 @@ test('GatherV2 along axis 0 (row copies) matches cpu for float32 and int32; othe
   assert.deepEqual(got.ints, [5, 6, 1, 2, 5, 6]);
   assert.deepEqual(Array.from(got.columns), Array.from(want.columns));
   await tf.setBackend('wasm');
-  assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([0, 3], 'int32')).dataSync()), /index 3 at position 1 is outside \[0, 2\]/);
+  assert.throws(
+    () => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([0, 3], 'int32')).dataSync()),
+    /index 3 at position 1 is outside \[0, 2\]/,
+  );
+});
+
+test('every kernel and gradient under kernels/ is in the register-all arrays, registered, and named once', async () => {
+  const isKernel = (v: unknown): v is tfc.KernelConfig => typeof v === 'object' && v !== null && 'kernelName' in v && 'kernelFunc' in v;
+  const isGradient = (v: unknown): v is tfc.GradConfig => typeof v === 'object' && v !== null && 'kernelName' in v && 'gradFunc' in v;
+  const dir = new URL('./kernels/', import.meta.url);
+  const kernels: tfc.KernelConfig[] = [];
+  const gradients: tfc.GradConfig[] = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
+    const exported: Record<string, unknown> = await import(new URL(file, dir).href);
+    for (const value of Object.values(exported)) {
+      if (isKernel(value)) {
+        assert.equal(file, `${value.kernelName}.ts`, 'a kernel lives in the file named after it');
+        kernels.push(value);
+      } else if (isGradient(value)) {
+        assert.equal(file, `${value.kernelName}_grad.ts`, 'a gradient lives in <kernel>_grad.ts');
+        gradients.push(value);
+      }
+    }
+  }
+  for (const k of kernels) assert.ok(WASM_TRAINING_KERNELS.includes(k), `${k.kernelName} is missing from WASM_TRAINING_KERNELS`);
+  for (const g of gradients) assert.ok(WASM_TRAINING_GRADIENTS.includes(g), `${g.kernelName} is missing from WASM_TRAINING_GRADIENTS`);
+  assert.equal(WASM_TRAINING_KERNELS.length, kernels.length);
+  assert.equal(WASM_TRAINING_GRADIENTS.length, gradients.length);
+  assert.equal(new Set(WASM_TRAINING_KERNEL_NAMES).size, WASM_TRAINING_KERNEL_NAMES.length, 'duplicate kernel name');
+  assert.equal(new Set(WASM_TRAINING_GRADIENT_NAMES).size, WASM_TRAINING_GRADIENT_NAMES.length, 'duplicate gradient name');
+  assert.deepEqual([...WASM_TRAINING_KERNEL_NAMES].sort(), kernels.map((k) => k.kernelName).sort());
+  assert.deepEqual([...WASM_TRAINING_GRADIENT_NAMES].sort(), gradients.map((g) => g.kernelName).sort());
+  // what initTf({ backend: 'wasm' }) registered is exactly these configs
+  for (const k of WASM_TRAINING_KERNELS)
+    assert.equal(tfc.getKernel(k.kernelName, 'wasm'), k, `${k.kernelName} is not the registered wasm kernel`);
+  for (const g of WASM_TRAINING_GRADIENTS) assert.equal(tfc.getGradient(g.kernelName), g, `${g.kernelName} is not the registered gradient`);
 });

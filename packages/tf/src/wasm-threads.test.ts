@@ -1,7 +1,7 @@
 // The pthreads build of the wasm backend (own process: the thread count is fixed at first init).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tfc from '@tensorflow/tfjs-core';
+import type * as tfc from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initTf } from './backend.ts';
 import { setWasmBackendWithThreads } from './wasm-threads.ts';

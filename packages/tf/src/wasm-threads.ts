@@ -43,7 +43,7 @@ export async function setWasmBackendWithThreads(threads: number): Promise<number
   if (!Number.isInteger(threads) || threads < 1 || threads > 8) throw new Error(`wasm threads must be an integer in 1..8, got ${threads}`);
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // engine().registry holds initialised backends (findBackend would initialise it single-threaded)
-  if ((tfc.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm) throw new Error('the wasm backend is already initialised; set its thread count before first use');
+  if (tfc.engine().registry.wasm) throw new Error('the wasm backend is already initialised; set its thread count before first use');
   const bundle = require.resolve('@tensorflow/tfjs-backend-wasm');
   const dir = mkdtempSync(join(os.tmpdir(), 'tfjs-wasm-threads-'));
   // Runs in each worker before Emscripten's worker script: the bundle-scope names the evaluated
@@ -67,10 +67,13 @@ export async function setWasmBackendWithThreads(threads: number): Promise<number
   let count = 0;
   (globalThis as { Blob: unknown }).Blob = class {
     constructor(parts: unknown[]) {
+      // biome-ignore lint/correctness/noConstructorReturn: the patched Blob hands tfjs's worker loader a file on disk instead
       return new ScriptFile(parts, dir, count++, workerPrefix);
     }
   };
-  URL.createObjectURL = ((file: ScriptFile) => file.path) as unknown as typeof URL.createObjectURL;
+  // every Blob made while the patch is in place is a ScriptFile; anything else keeps Node's own URL
+  URL.createObjectURL = (blob: Parameters<typeof URL.createObjectURL>[0]): string =>
+    blob instanceof ScriptFile ? blob.path : saved.createObjectURL.call(URL, blob);
   os.cpus = () => Array.from({ length: 2 * threads }, () => saved.cpus()[0]);
   tfc.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(threads);

@@ -52,8 +52,12 @@ if (!(imageCount >= BATCH) || !(stepMs > 0) || sizes.some((s) => !(s > 0))) {
 }
 
 const imageDir = resolve(root, '../shared/datasets/shopee/train_images');
-if (!existsSync(imageDir)) throw new Error(`bench:input: ${imageDir} is missing; the bench reads the real JPEGs from ../shared/datasets/shopee`);
-const sources = readdirSync(imageDir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f) => join(imageDir, f));
+if (!existsSync(imageDir))
+  throw new Error(`bench:input: ${imageDir} is missing; the bench reads the real JPEGs from ../shared/datasets/shopee`);
+const sources = readdirSync(imageDir)
+  .filter((f) => /\.jpe?g$/i.test(f))
+  .sort()
+  .map((f) => join(imageDir, f));
 if (sources.length === 0) throw new Error(`bench:input: no JPEGs in ${imageDir}`);
 const paths = Array.from({ length: imageCount }, (_, i) => sources[i % sources.length]);
 const order = paths.map((_, i) => i);
@@ -62,13 +66,23 @@ const { tf, backend } = await initTf({ backend: backendName });
 const now = (): number => performance.now();
 
 /** The previous design's per-image work, sizes read once beforehand: crop, flip and jitter in sharp. */
-async function sharpAugmented(path: string, size: number, meta: { width: number; height: number }, a: Augmentation, random: () => number): Promise<Buffer> {
+async function sharpAugmented(
+  path: string,
+  size: number,
+  meta: { width: number; height: number },
+  a: Augmentation,
+  random: () => number,
+): Promise<Buffer> {
   const side = Math.max(1, Math.floor(Math.min(meta.width, meta.height) * (a.crop + (1 - a.crop) * random())));
   const left = Math.floor((meta.width - side) * random());
   const top = Math.floor((meta.height - side) * random());
   let image = sharp(path).removeAlpha().toColourspace('srgb').extract({ left, top, width: side, height: side });
   if (random() < a.flip) image = image.flop();
-  image = image.modulate({ brightness: 1 + a.jitter * (2 * random() - 1), saturation: 1 + a.jitter * (2 * random() - 1), hue: Math.round(30 * a.jitter * (2 * random() - 1)) });
+  image = image.modulate({
+    brightness: 1 + a.jitter * (2 * random() - 1),
+    saturation: 1 + a.jitter * (2 * random() - 1),
+    hue: Math.round(30 * a.jitter * (2 * random() - 1)),
+  });
   return image.resize(size, size, { fit: 'fill' }).raw().toBuffer();
 }
 
@@ -123,14 +137,20 @@ async function rate(run: () => Promise<unknown>): Promise<number> {
 
 const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
 const load = os.loadavg()[0];
-console.error(`bench:input: ${paths.length} images (${sources.length} distinct JPEGs repeated), batch ${BATCH}, fake step ${stepMs} ms, ` +
-  `${os.availableParallelism()} cores, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE}, backend ${backend.name}, load ${load.toFixed(2)}`);
+console.error(
+  `bench:input: ${paths.length} images (${sources.length} distinct JPEGs repeated), batch ${BATCH}, fake step ${stepMs} ms, ` +
+    `${os.availableParallelism()} cores, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE}, backend ${backend.name}, load ${load.toFixed(2)}`,
+);
 
 const results = [];
 for (const size of sizes) {
   const options = (seed: number): DecodeOptions => ({ size, augmentation: DEFAULT_AUGMENTATION, random: seededRandom(seed) });
   // Warm the file cache and sharp, so the first mode timed does not pay for them.
-  await decodeBatch(sources, sources.map((_, i) => i), { size });
+  await decodeBatch(
+    sources,
+    sources.map((_, i) => i),
+    { size },
+  );
 
   const ceiling = await rate(() => decodeBatch(paths, order, { size }));
   const metas = new Map<string, { width: number; height: number }>();
@@ -139,7 +159,9 @@ for (const size of sizes) {
     metas.set(s, { width: m.width ?? size, height: m.height ?? size });
   }
   const random = seededRandom(1);
-  const sharpAugment = await rate(() => Promise.all(paths.map((p) => sharpAugmented(p, size, metas.get(p)!, DEFAULT_AUGMENTATION, random))));
+  const sharpAugment = await rate(() =>
+    Promise.all(paths.map((p) => sharpAugmented(p, size, metas.get(p)!, DEFAULT_AUGMENTATION, random))),
+  );
   const alone = await consume(options(2), 0, false);
   const withTensors = await consume(options(5), 0, true);
   const withStep = await consume(options(3), stepMs, false);
@@ -177,7 +199,10 @@ for (const size of sizes) {
     decode_only_images_per_s: round(ceiling),
     sharp_augmentation_images_per_s: round(sharpAugment),
     pipeline_alone: { images_per_s: round(alone.images_per_s), vs_ceiling: round(alone.images_per_s / ceiling, 3) },
-    pipeline_with_tensors: { images_per_s: round(withTensors.images_per_s), tensor_prep_ms_per_batch: round(withTensors.tensor_prep_ms_per_batch ?? 0) },
+    pipeline_with_tensors: {
+      images_per_s: round(withTensors.images_per_s),
+      tensor_prep_ms_per_batch: round(withTensors.tensor_prep_ms_per_batch ?? 0),
+    },
     beside_step: {
       images_per_s: round(withStep.images_per_s),
       wait_ms_per_step: round(withStep.wait_ms_per_step),
@@ -200,7 +225,13 @@ for (const size of sizes) {
 const b3 = efficientNet('b3', { inputSize: 512 });
 const memory = [32, 8].map((batch) => {
   const e = estimateTrainingMemory(b3, batch);
-  return { backbone: 'b3', image_size: 512, batch, activation_gib: round(e.activationBytes / 2 ** 30, 2), parameter_and_adam_gib: round(e.parameterBytes / 2 ** 30, 3) };
+  return {
+    backbone: 'b3',
+    image_size: 512,
+    batch,
+    activation_gib: round(e.activationBytes / 2 ** 30, 2),
+    parameter_and_adam_gib: round(e.parameterBytes / 2 ** 30, 3),
+  };
 });
 b3.dispose();
 
@@ -220,15 +251,22 @@ const report = {
   memory_estimate: memory,
 };
 
-console.log(`\n| px | decode-only img/s | sharp aug img/s | pipeline img/s (vs decode-only) | + tensors on ${backend.name} img/s | beside ${stepMs} ms step: wait/step, share | ${backend.name} tensor ops ms/batch (aug / plain) | cache read img/s (vs decode) | beside step from the cache: wait, share |`);
+console.log(
+  `\n| px | decode-only img/s | sharp aug img/s | pipeline img/s (vs decode-only) | + tensors on ${backend.name} img/s | beside ${stepMs} ms step: wait/step, share | ${backend.name} tensor ops ms/batch (aug / plain) | cache read img/s (vs decode) | beside step from the cache: wait, share |`,
+);
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
-  console.log(`| ${r.size} | ${r.decode_only_images_per_s} | ${r.sharp_augmentation_images_per_s} | ${r.pipeline_alone.images_per_s} (${r.pipeline_alone.vs_ceiling}x) | ${r.pipeline_with_tensors.images_per_s} | ` +
-    `${r.beside_step.wait_ms_per_step} ms, ${(r.beside_step.wait_share_of_step * 100).toFixed(1)}% ${r.beside_step.wait_share_of_step <= 0.1 ? '(goal met)' : '(goal 10% missed)'} | ` +
-    `${r.tensor_ops_ms_per_batch.augmented} / ${r.tensor_ops_ms_per_batch.unpack_and_normalise_only} | ${r.cache.read_images_per_s} (${r.cache.read_vs_decode}x) | ` +
-    `${r.cache.beside_step_wait_ms_per_step} ms, ${(r.cache.beside_step_wait_share_of_step * 100).toFixed(1)}% |`);
+  console.log(
+    `| ${r.size} | ${r.decode_only_images_per_s} | ${r.sharp_augmentation_images_per_s} | ${r.pipeline_alone.images_per_s} (${r.pipeline_alone.vs_ceiling}x) | ${r.pipeline_with_tensors.images_per_s} | ` +
+      `${r.beside_step.wait_ms_per_step} ms, ${(r.beside_step.wait_share_of_step * 100).toFixed(1)}% ${r.beside_step.wait_share_of_step <= 0.1 ? '(goal met)' : '(goal 10% missed)'} | ` +
+      `${r.tensor_ops_ms_per_batch.augmented} / ${r.tensor_ops_ms_per_batch.unpack_and_normalise_only} | ${r.cache.read_images_per_s} (${r.cache.read_vs_decode}x) | ` +
+      `${r.cache.beside_step_wait_ms_per_step} ms, ${(r.cache.beside_step_wait_share_of_step * 100).toFixed(1)}% |`,
+  );
 }
-for (const m of memory) console.log(`memory estimate, B3 at 512 px, batch ${m.batch}: activations ${m.activation_gib} GiB, weights + Adam ${m.parameter_and_adam_gib} GiB`);
+for (const m of memory)
+  console.log(
+    `memory estimate, B3 at 512 px, batch ${m.batch}: activations ${m.activation_gib} GiB, weights + Adam ${m.parameter_and_adam_gib} GiB`,
+  );
 console.log(`load average ${report.load_average_start} at the start, ${report.load_average_end} at the end`);
 const out = join(root, 'results', 'bench', 'input.json');
 mkdirSync(dirname(out), { recursive: true });

@@ -21,13 +21,31 @@ const SCHEDULE: LearningRateSchedule = { start: 1e-2, max: 1e-2, min: 1e-2, ramp
 /** 32 fixed examples of 6 features in 3 classes, and a softmax regression on them. */
 function problem(): { x: Tensor2D; y: Tensor; variables: Variable[]; loss: (from: number, to: number) => Scalar } {
   const random = seededRandom(3);
-  const x = tf.tensor2d(Array.from({ length: 32 * 6 }, () => 2 * random() - 1), [32, 6]);
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 3), 'int32'), 3);
-  const variables = [tf.variable(tf.tensor2d(Array.from({ length: 18 }, () => random() - 0.5), [6, 3])), tf.variable(tf.tensor1d([0.1, -0.2, 0.05]))];
-  const loss = (from: number, to: number): Scalar => tf.tidy(() => {
-    const logits = tf.add(tf.matMul(tf.slice(x, [from, 0], [to - from, 6]), variables[0]), variables[1]);
-    return tf.losses.softmaxCrossEntropy(tf.slice(y, [from, 0], [to - from, 3]), logits) as Scalar;
-  });
+  const x = tf.tensor2d(
+    Array.from({ length: 32 * 6 }, () => 2 * random() - 1),
+    [32, 6],
+  );
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: 32 }, (_, i) => i % 3),
+      'int32',
+    ),
+    3,
+  );
+  const variables = [
+    tf.variable(
+      tf.tensor2d(
+        Array.from({ length: 18 }, () => random() - 0.5),
+        [6, 3],
+      ),
+    ),
+    tf.variable(tf.tensor1d([0.1, -0.2, 0.05])),
+  ];
+  const loss = (from: number, to: number): Scalar =>
+    tf.tidy(() => {
+      const logits = tf.add(tf.matMul(tf.slice(x, [from, 0], [to - from, 6]), variables[0]), variables[1]);
+      return tf.losses.softmaxCrossEntropy(tf.slice(y, [from, 0], [to - from, 3]), logits) as Scalar;
+    });
   return { x, y, variables, loss };
 }
 
@@ -44,7 +62,9 @@ test('--accumulate 4 at batch 8 gives the gradients of batch 32 on a fixed batch
   const accumulator = new GradientAccumulator(tf, p.variables);
   for (let b = 0; b < 4; b++) tf.dispose(accumulator.add(() => p.loss(8 * b, 8 * b + 8), 8));
   let accumulated: Float32Array[] = [];
-  accumulator.apply({ applyGradients: (g: NamedTensorMap) => (accumulated = values(p.variables.map((v) => g[v.name]))) } as unknown as Optimizer);
+  accumulator.apply({
+    applyGradients: (g: NamedTensorMap) => (accumulated = values(p.variables.map((v) => g[v.name]))),
+  } as unknown as Optimizer);
   const whole = tf.variableGrads(() => p.loss(0, 32), p.variables);
   const direct = values(p.variables.map((v) => whole.grads[v.name]));
   const largest = Math.max(...direct.map((g) => Math.max(...g.map(Math.abs))));
@@ -74,7 +94,10 @@ test('--accumulate 4 at batch 8 gives the gradients of batch 32 on a fixed batch
   const accumulatedWeights = await train(8, 4);
   const batchWeights = await train(32, 1);
   const unaccumulated = await train(8, 1);
-  assert.ok(maxDifference(accumulatedWeights, batchWeights) <= 1e-5, `weights differ by ${maxDifference(accumulatedWeights, batchWeights)}`);
+  assert.ok(
+    maxDifference(accumulatedWeights, batchWeights) <= 1e-5,
+    `weights differ by ${maxDifference(accumulatedWeights, batchWeights)}`,
+  );
   assert.ok(maxDifference(unaccumulated, batchWeights) > 1e-3, 'four updates of batch 8 should differ from one of batch 32');
   tf.dispose([p.x, p.y, ...p.variables, whole.value, ...Object.values(whole.grads)]);
 });
@@ -85,11 +108,16 @@ test('the tensor count stays flat over 3 epochs of image training with checkpoin
   const labels: string[] = [];
   for (let i = 0; i < 12; i++) {
     const path = join(dir, `${i}.png`);
-    await sharp({ create: { width: 20, height: 14, channels: 3, background: { r: 20 * i, g: 100, b: 240 - 20 * i } } }).png().toFile(path);
+    await sharp({ create: { width: 20, height: 14, channels: 3, background: { r: 20 * i, g: 100, b: 240 - 20 * i } } })
+      .png()
+      .toFile(path);
     paths.push(path);
     labels.push(`g${i % 3}`);
   }
-  for (const [accumulate, head] of [[1, 'arcface'], [2, 'softmax']] as const) {
+  for (const [accumulate, head] of [
+    [1, 'arcface'],
+    [2, 'softmax'],
+  ] as const) {
     const model = await buildEmbeddingModel({ backbone: 'small', imageSize: 8, embeddingDim: 4, dropout: 0.2, smallFilters: [4], seed: 1 });
     const counts: number[] = [];
     const before = tf.memory().numTensors;
@@ -106,7 +134,11 @@ test('the tensor count stays flat over 3 epochs of image training with checkpoin
       },
     });
     assert.equal(counts.length, 3);
-    assert.deepEqual(counts, [counts[0], counts[0], counts[0]], `tensors at the end of each epoch (accumulate ${accumulate}): ${counts.join(', ')}`);
+    assert.deepEqual(
+      counts,
+      [counts[0], counts[0], counts[0]],
+      `tensors at the end of each epoch (accumulate ${accumulate}): ${counts.join(', ')}`,
+    );
     assert.equal(tf.memory().numTensors, before, 'training leaves no tensor behind');
     model.dispose();
   }
@@ -123,10 +155,17 @@ test('an out-of-memory step stops with a one-line hint naming --batch-size, --ac
     loss: error,
   });
   const oom = (): never => {
-    throw new Error('OOM when allocating tensor with shape[32,256,256,48] and type float on /job:localhost/replica:0/task:0/device:GPU:0\nHint: use report_tensor_allocations_upon_oom');
+    throw new Error(
+      'OOM when allocating tensor with shape[32,256,256,48] and type float on /job:localhost/replica:0/task:0/device:GPU:0\nHint: use report_tensor_allocations_upon_oom',
+    );
   };
-  await assert.rejects(trainLoop(tf, task(oom), { epochs: 1, schedule: SCHEDULE }), (e: Error) =>
-    /^out of memory at epoch 1, step 1 \(OOM when allocating.*\); lower --batch-size and raise --accumulate .* or lower --img-size$/.test(e.message) && !e.message.includes('\n'));
+  await assert.rejects(
+    trainLoop(tf, task(oom), { epochs: 1, schedule: SCHEDULE }),
+    (e: Error) =>
+      /^out of memory at epoch 1, step 1 \(OOM when allocating.*\); lower --batch-size and raise --accumulate .* or lower --img-size$/.test(
+        e.message,
+      ) && !e.message.includes('\n'),
+  );
   const other = (): never => {
     throw new Error('shapes do not match');
   };

@@ -27,22 +27,30 @@ export const CAE_LATENT = 2048;
 export function convAutoencoder(imageSize: number, seed: number): Autoencoder {
   const cells = (imageSize / 16) ** 2;
   if (!Number.isInteger(imageSize / 16) || !Number.isInteger(CAE_LATENT / cells)) {
-    throw new Error(`convAutoencoder: --img-size ${imageSize} must be a multiple of 16 that divides a 2,048-value latent (16, 32, 64, 128, 256, 512)`);
+    throw new Error(
+      `convAutoencoder: --img-size ${imageSize} must be a multiple of 16 that divides a 2,048-value latent (16, 32, 64, 128, 256, 512)`,
+    );
   }
   const filters = [16, 32, 64, CAE_LATENT / cells];
   const input = tfl.input({ shape: [imageSize, imageSize, 3], name: 'cae_input' });
   let x: SymbolicTensor = input;
   filters.forEach((f, i) => {
-    x = tfl.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', name: `cae_enc_conv${i}` }).apply(x) as SymbolicTensor;
+    x = tfl.layers
+      .conv2d({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', name: `cae_enc_conv${i}` })
+      .apply(x) as SymbolicTensor;
     x = tfl.layers.maxPooling2d({ poolSize: 2, name: `cae_enc_pool${i}` }).apply(x) as SymbolicTensor;
   });
   const latent = tfl.layers.flatten({ name: 'cae_latent' }).apply(x) as SymbolicTensor;
   let y: SymbolicTensor = x;
   [...filters].reverse().forEach((f, i) => {
     y = tfl.layers.upSampling2d({ size: [2, 2], name: `cae_dec_up${i}` }).apply(y) as SymbolicTensor;
-    y = tfl.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', name: `cae_dec_conv${i}` }).apply(y) as SymbolicTensor;
+    y = tfl.layers
+      .conv2d({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', name: `cae_dec_conv${i}` })
+      .apply(y) as SymbolicTensor;
   });
-  const output = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'sigmoid', name: 'cae_output' }).apply(y) as SymbolicTensor;
+  const output = tfl.layers
+    .conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'sigmoid', name: 'cae_output' })
+    .apply(y) as SymbolicTensor;
   const autoencoder = tfl.model({ inputs: input, outputs: output, name: 'cae' });
   seedKernels(autoencoder, seed);
   return { autoencoder, encoder: tfl.model({ inputs: input, outputs: latent, name: 'cae_encoder' }) };
@@ -84,7 +92,12 @@ export async function trainConvAutoencoder(tf: Tf, ae: Autoencoder, paths: reado
       async *batches(epoch) {
         const random = seededRandom(o.seed * 7919 + epoch);
         const order = Array.from(shuffledRows(paths.length, random));
-        for await (const batch of pixelBatches(paths, order, o.batchSize, { size, augmentation: o.augmentation ?? null, random, cacheDir: o.imageCache })) {
+        for await (const batch of pixelBatches(paths, order, o.batchSize, {
+          size,
+          augmentation: o.augmentation ?? null,
+          random,
+          cacheDir: o.imageCache,
+        })) {
           yield [pixelsToTensor(tf, batch, false)];
         }
       },
@@ -95,7 +108,12 @@ export async function trainConvAutoencoder(tf: Tf, ae: Autoencoder, paths: reado
 }
 
 /** Trains a dense autoencoder on rows of `data` ([rows, dim], held in memory: latents are small). */
-export async function trainDenseAutoencoder(tf: Tf, ae: Autoencoder, data: { rows: number; dim: number; data: Float32Array }, o: AutoencoderTraining): Promise<LoopResult> {
+export async function trainDenseAutoencoder(
+  tf: Tf,
+  ae: Autoencoder,
+  data: { rows: number; dim: number; data: Float32Array },
+  o: AutoencoderTraining,
+): Promise<LoopResult> {
   const weights = modelVariables(ae.autoencoder);
   return trainLoop(
     tf,
@@ -118,12 +136,19 @@ export async function trainDenseAutoencoder(tf: Tf, ae: Autoencoder, data: { row
 }
 
 /** Encodes rows of `data` in batches. */
-export function encodeRows(tf: Tf, encoder: LayersModel, data: { rows: number; dim: number; data: Float32Array }, batchSize = 256): { rows: number; dim: number; data: Float32Array } {
+export function encodeRows(
+  tf: Tf,
+  encoder: LayersModel,
+  data: { rows: number; dim: number; data: Float32Array },
+  batchSize = 256,
+): { rows: number; dim: number; data: Float32Array } {
   const dim = encoder.outputs[0].shape[1] as number;
   const out = new Float32Array(data.rows * dim);
   for (let s = 0; s < data.rows; s += batchSize) {
     const n = Math.min(batchSize, data.rows - s);
-    const part = tf.tidy(() => (encoder.predict(tf.tensor2d(data.data.subarray(s * data.dim, (s + n) * data.dim), [n, data.dim])) as Tensor).dataSync());
+    const part = tf.tidy(() =>
+      (encoder.predict(tf.tensor2d(data.data.subarray(s * data.dim, (s + n) * data.dim), [n, data.dim])) as Tensor).dataSync(),
+    );
     out.set(part as Float32Array, s * dim);
   }
   return { rows: data.rows, dim, data: out };

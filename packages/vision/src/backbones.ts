@@ -34,7 +34,8 @@ export function smallCnn(options: SmallCnnOptions = {}): LayersModel {
     x = tfl.layers.conv2d({ filters: f, kernelSize, padding: 'same', useBias: false, name: `${name}_conv${i}` }).apply(x) as SymbolicTensor;
     x = kerasBatchNorm(`${name}_bn${i}`).apply(x) as SymbolicTensor;
     x = tfl.layers.activation({ activation: 'relu', name: `${name}_relu${i}` }).apply(x) as SymbolicTensor;
-    if (i < filters.length - 1) x = tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `${name}_pool${i}` }).apply(x) as SymbolicTensor;
+    if (i < filters.length - 1)
+      x = tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `${name}_pool${i}` }).apply(x) as SymbolicTensor;
   });
   const pooled = tfl.layers.globalAveragePooling2d({ name: `${name}_gap` }).apply(x) as SymbolicTensor;
   return tfl.model({ inputs: input, outputs: pooled, name });
@@ -128,11 +129,30 @@ export function efficientNet(variant: EfficientNetVariant, options: EfficientNet
   const coeff = EFFICIENTNET_COEFFICIENTS[variant];
   if (!coeff) throw new Error(`efficientNet: unknown variant '${variant}'`);
   const { inputSize = coeff.resolution, seRatio = 0.25, dropout = 0 } = options;
-  const apply = (layer: { apply(x: SymbolicTensor | SymbolicTensor[]): unknown }, x: SymbolicTensor | SymbolicTensor[]) => layer.apply(x) as SymbolicTensor;
+  const apply = (layer: { apply(x: SymbolicTensor | SymbolicTensor[]): unknown }, x: SymbolicTensor | SymbolicTensor[]) =>
+    layer.apply(x) as SymbolicTensor;
   const act = (x: SymbolicTensor, name: string) => apply(tfl.layers.activation({ activation: 'swish', name }), x);
-  const conv = (x: SymbolicTensor, filters: number, kernel: number, name: string, o: { stride?: number; padding?: 'same' | 'valid'; bias?: boolean; activation?: 'swish' | 'sigmoid' } = {}) =>
-    apply(tfl.layers.conv2d({ filters, kernelSize: kernel, strides: o.stride ?? 1, padding: o.padding ?? 'same', useBias: o.bias ?? false, activation: o.activation, name }), x);
-  const pad = (x: SymbolicTensor, size: number, kernel: number, name: string) => apply(tfl.layers.zeroPadding2d({ padding: correctPad(size, kernel), name }), x);
+  const conv = (
+    x: SymbolicTensor,
+    filters: number,
+    kernel: number,
+    name: string,
+    o: { stride?: number; padding?: 'same' | 'valid'; bias?: boolean; activation?: 'swish' | 'sigmoid' } = {},
+  ) =>
+    apply(
+      tfl.layers.conv2d({
+        filters,
+        kernelSize: kernel,
+        strides: o.stride ?? 1,
+        padding: o.padding ?? 'same',
+        useBias: o.bias ?? false,
+        activation: o.activation,
+        name,
+      }),
+      x,
+    );
+  const pad = (x: SymbolicTensor, size: number, kernel: number, name: string) =>
+    apply(tfl.layers.zeroPadding2d({ padding: correctPad(size, kernel), name }), x);
 
   const input = tfl.input({ shape: [inputSize, inputSize, 3], name: 'input_layer' });
   let x = apply(tfl.layers.rescaling({ scale: 1 / 255, name: 'rescaling' }), input);
@@ -150,12 +170,22 @@ export function efficientNet(variant: EfficientNetVariant, options: EfficientNet
       const stride = r === 0 ? stage.stride : 1;
       const expanded = inFilters * stage.expand;
       let h = x;
-      if (stage.expand !== 1) h = act(apply(kerasBatchNorm(`${id}_expand_bn`), conv(h, expanded, 1, `${id}_expand_conv`)), `${id}_expand_activation`);
+      if (stage.expand !== 1)
+        h = act(apply(kerasBatchNorm(`${id}_expand_bn`), conv(h, expanded, 1, `${id}_expand_conv`)), `${id}_expand_activation`);
       if (stride === 2) {
         h = pad(h, size, stage.kernel, `${id}_dwconv_pad`);
         size = afterStride2(size, stage.kernel);
       }
-      h = apply(tfl.layers.depthwiseConv2d({ kernelSize: stage.kernel, strides: stride, padding: stride === 2 ? 'valid' : 'same', useBias: false, name: `${id}_dwconv` }), h);
+      h = apply(
+        tfl.layers.depthwiseConv2d({
+          kernelSize: stage.kernel,
+          strides: stride,
+          padding: stride === 2 ? 'valid' : 'same',
+          useBias: false,
+          name: `${id}_dwconv`,
+        }),
+        h,
+      );
       h = act(apply(kerasBatchNorm(`${id}_bn`), h), `${id}_activation`);
       if (seRatio > 0) {
         let se = apply(tfl.layers.globalAveragePooling2d({ name: `${id}_se_squeeze` }), h);

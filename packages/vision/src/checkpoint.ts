@@ -1,8 +1,9 @@
 // Training state on disk, one checkpoint per epoch: epoch-NNN.json (what was saved, and for which
 // training settings) beside epoch-NNN.bin (the tensors, tfjs weight encoding).
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor, io } from '@tensorflow/tfjs-core';
+import { writeFileAtomic } from '@prodmatch/results';
 import type { Tf } from '@prodmatch/tf';
 
 export interface NamedTensor {
@@ -30,20 +31,22 @@ function fileName(epoch: number): string {
   return `epoch-${String(epoch).padStart(3, '0')}`;
 }
 
-/** Writes the checkpoint of `state` atomically and keeps only the newest `keep` checkpoints. */
+/**
+ * Writes the checkpoint of `state` atomically (the tensors, then the .json that makes them a checkpoint)
+ * and keeps only the newest `keep` checkpoints. A failed write throws @prodmatch/results' WriteFileError
+ * and leaves the checkpoints already on disk as they were.
+ */
 export async function saveCheckpoint(tf: Tf, dir: string, key: string, state: TrainingState, keep = 2): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  // A process killed outright (SIGKILL, power loss) mid-write leaves a temp file; SIGINT and SIGTERM are
-  // handled between event-loop turns (see @prodmatch/leaderboard/atomic), so they never split this write.
-  for (const f of readdirSync(dir)) if (/^epoch-\d+\.(bin|json)\.tmp$/.test(f)) rmSync(join(dir, f), { force: true });
+  // A process killed outright (SIGKILL, power loss) mid-write leaves a temp file (SIGINT and SIGTERM remove
+  // it, when the entry point installed results' interrupt clean-up): the next save removes it.
+  for (const f of readdirSync(dir)) if (/^epoch-\d+\.(bin|json)\.(\d+\.[0-9a-f]+\.)?tmp$/.test(f)) rmSync(join(dir, f), { force: true });
   const { data, specs } = await tf.io.encodeWeights(state.tensors);
   const base = join(dir, fileName(state.epoch));
   const bytes = Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data);
-  writeFileSync(`${base}.bin.tmp`, bytes);
-  renameSync(`${base}.bin.tmp`, `${base}.bin`);
+  await writeFileAtomic(`${base}.bin`, bytes);
   const meta: CheckpointFile = { key, epoch: state.epoch, specs };
-  writeFileSync(`${base}.json.tmp`, JSON.stringify(meta));
-  renameSync(`${base}.json.tmp`, `${base}.json`);
+  await writeFileAtomic(`${base}.json`, JSON.stringify(meta));
   const epochs = listEpochs(dir).sort((a, b) => b - a);
   for (const old of epochs.slice(keep)) {
     rmSync(join(dir, `${fileName(old)}.json`), { force: true });

@@ -26,9 +26,15 @@ test('masks are reproducible per (seed, epoch, step) and differ between steps, e
   const layer = new SeededDropout({ rate: 0.5, name: 'drop' });
   const first = mask(layer, seededTrainingArgs(42, 0, 0));
   assert.equal(mask(layer, seededTrainingArgs(42, 0, 0)), first, 'same step, same mask');
-  assert.equal(mask(new SeededDropout({ rate: 0.5, name: 'drop' }), seededTrainingArgs(42, 0, 0)), first, 'a fresh layer (another run) draws it again');
+  assert.equal(
+    mask(new SeededDropout({ rate: 0.5, name: 'drop' }), seededTrainingArgs(42, 0, 0)),
+    first,
+    'a fresh layer (another run) draws it again',
+  );
   // Not one fixed mask for every step, which is what tfjs-layers' Dropout({ seed }) gives.
-  const others = [seededTrainingArgs(42, 0, 1), seededTrainingArgs(42, 1, 0), seededTrainingArgs(43, 0, 0)].map((args) => mask(layer, args));
+  const others = [seededTrainingArgs(42, 0, 1), seededTrainingArgs(42, 1, 0), seededTrainingArgs(43, 0, 0)].map((args) =>
+    mask(layer, args),
+  );
   for (const other of others) assert.notEqual(other, first);
   assert.equal(new Set(others).size, others.length);
   const dropped = [...first].filter((c) => c === '0').length;
@@ -53,7 +59,9 @@ test('two dropout layers of one model draw different masks from the same call ar
   const a = new SeededDropout({ rate: 0.5, name: 'drop_a' }).apply(input) as SymbolicTensor;
   const b = new SeededDropout({ rate: 0.5, name: 'drop_b' }).apply(input) as SymbolicTensor;
   const model = tfl.model({ inputs: input, outputs: [a, b] });
-  const [ma, mb] = tf.tidy(() => (model.apply(tf.ones([1, WIDTH]), seededTrainingArgs(7, 0, 0)) as Tensor[]).map((t) => Array.from(t.dataSync()).join(',')));
+  const [ma, mb] = tf.tidy(() =>
+    (model.apply(tf.ones([1, WIDTH]), seededTrainingArgs(7, 0, 0)) as Tensor[]).map((t) => Array.from(t.dataSync()).join(',')),
+  );
   assert.notEqual(ma, mb);
 });
 

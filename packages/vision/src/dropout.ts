@@ -63,7 +63,8 @@ export class SeededDropout extends tfl.layers.Layer {
       if (kwargs.training !== true || this.rate === 0) return x;
       const seed = kwargs[MASK_SEED];
       // No silent fallback to Math.random: an unseeded mask is exactly what this layer exists to prevent.
-      if (typeof seed !== 'number') throw new Error(`${this.name}: a training call needs seededTrainingArgs(seed, epoch, step) as its call arguments`);
+      if (typeof seed !== 'number')
+        throw new Error(`${this.name}: a training call needs seededTrainingArgs(seed, epoch, step) as its call arguments`);
       return dropout(x, this.rate, undefined, mix32((seed ^ hashString(this.name)) >>> 0));
     });
   }

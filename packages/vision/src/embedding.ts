@@ -1,6 +1,6 @@
 // Image -> 512-d embedding models, trained with a softmax or ArcFace head over the train groups, as
 // the seeds do: backbone -> pooled features -> dropout -> fc(512) -> batch norm = the embedding.
-import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { Tf } from '@prodmatch/tf';
@@ -15,8 +15,9 @@ import { epochOrder, type SamplerKind } from './sampler.ts';
 import { SEED_SCHEDULE, type LearningRateSchedule } from './schedule.ts';
 import { modelVariables, trainLoop, type LoopResult, type ProgressFactory } from './train.ts';
 
-export type BackboneName = 'small' | 'b0' | 'b1' | 'b2' | 'b3';
-export const BACKBONES: readonly BackboneName[] = ['small', 'b0', 'b1', 'b2', 'b3'];
+import type { BackboneName } from './constants.ts';
+
+export { BACKBONES, type BackboneName } from './constants.ts';
 
 export interface EmbeddingModelOptions {
   backbone: BackboneName;
@@ -47,7 +48,10 @@ export async function buildBackbone(o: EmbeddingModelOptions): Promise<{ backbon
   const weights = o.pretrained === 'imagenet' ? await imagenetFile(o) : o.weights;
   if (weights && !/\.h5$/i.test(weights)) return { backbone: await loadPretrainedModel(weights, o.imageSize), loaded: true };
   if (o.backbone === 'small') {
-    if (weights) throw new Error(`--weights ${weights}: a Keras .h5 file is for --backbone b0..b3 (EfficientNet); the small CNN loads a tfjs model folder`);
+    if (weights)
+      throw new Error(
+        `--weights ${weights}: a Keras .h5 file is for --backbone b0..b3 (EfficientNet); the small CNN loads a tfjs model folder`,
+      );
     return { backbone: smallCnn({ inputSize: o.imageSize, ...(o.smallFilters ? { filters: o.smallFilters } : {}) }), loaded: false };
   }
   const backbone = efficientNet(o.backbone, { inputSize: o.imageSize });
@@ -144,8 +148,12 @@ function backboneBlocks(model: LayersModel): string[] {
 export function freezeBackbone(model: LayersModel, freeze: FreezeSpec): number {
   const blocks = backboneBlocks(model);
   const trained = freeze === 'none' ? blocks.length : freeze === 'backbone' ? 0 : freeze;
-  if (!Number.isInteger(trained) || trained < 0) throw new Error(`--freeze must be none, backbone or a block count >= 0, got ${String(freeze)}`);
-  if (trained > blocks.length) throw new Error(`--freeze ${trained}: this backbone has ${blocks.length} blocks (${blocks[0]} .. ${blocks[blocks.length - 1]}); pass at most ${blocks.length}`);
+  if (!Number.isInteger(trained) || trained < 0)
+    throw new Error(`--freeze must be none, backbone or a block count >= 0, got ${String(freeze)}`);
+  if (trained > blocks.length)
+    throw new Error(
+      `--freeze ${trained}: this backbone has ${blocks.length} blocks (${blocks[0]} .. ${blocks[blocks.length - 1]}); pass at most ${blocks.length}`,
+    );
   const training = new Set(blocks.slice(blocks.length - trained));
   for (const layer of model.layers) {
     if (layer.name.startsWith('embedding_')) continue;
@@ -195,7 +203,13 @@ export function classIds(labels: readonly string[]): { ids: Int32Array; classes:
  * Trains `model` (image -> embedding) with a classification head over the groups of `labels`; the
  * head is discarded afterwards. `paths[i]` is the image of row i.
  */
-export async function trainEmbeddingModel(tf: Tf, model: LayersModel, paths: readonly string[], labels: readonly string[], o: ClassifierTraining): Promise<LoopResult> {
+export async function trainEmbeddingModel(
+  tf: Tf,
+  model: LayersModel,
+  paths: readonly string[],
+  labels: readonly string[],
+  o: ClassifierTraining,
+): Promise<LoopResult> {
   if (paths.length !== labels.length) throw new Error(`trainEmbeddingModel: ${paths.length} images but ${labels.length} labels`);
   const size = model.inputs[0].shape[1] as number;
   const augmentation = o.augmentation === undefined ? DEFAULT_AUGMENTATION : o.augmentation;
@@ -211,7 +225,13 @@ export async function trainEmbeddingModel(tf: Tf, model: LayersModel, paths: rea
  * row per label: the frozen-backbone path, where every epoch reuses the same cached features (no
  * augmentation) and a step costs a dense layer instead of a CNN.
  */
-export async function trainEmbeddingHead(tf: Tf, head: LayersModel, features: { rows: number; dim: number; data: Float32Array }, labels: readonly string[], o: ClassifierTraining): Promise<LoopResult> {
+export async function trainEmbeddingHead(
+  tf: Tf,
+  head: LayersModel,
+  features: { rows: number; dim: number; data: Float32Array },
+  labels: readonly string[],
+  o: ClassifierTraining,
+): Promise<LoopResult> {
   if (features.rows !== labels.length) throw new Error(`trainEmbeddingHead: ${features.rows} feature rows but ${labels.length} labels`);
   return trainWithHead(tf, head, labels, o, async function* (order) {
     for (let s = 0; s < order.length; s += o.batchSize) {
@@ -227,7 +247,13 @@ export async function trainEmbeddingHead(tf: Tf, head: LayersModel, features: { 
 type EpochInputs = (order: number[], random: () => number) => AsyncIterable<{ rows: number[]; input: Tensor }>;
 
 /** Trains `model` (input -> embedding) with a softmax or ArcFace head over the groups of `labels`; the head is discarded afterwards. */
-async function trainWithHead(tf: Tf, model: LayersModel, labels: readonly string[], o: ClassifierTraining, inputs: EpochInputs): Promise<LoopResult> {
+async function trainWithHead(
+  tf: Tf,
+  model: LayersModel,
+  labels: readonly string[],
+  o: ClassifierTraining,
+  inputs: EpochInputs,
+): Promise<LoopResult> {
   const { ids, classes } = classIds(labels);
   const dim = model.outputs[0].shape[1] as number;
   const head = createHead(tf, o.head, dim, classes, o.seed, o.arcface ?? SEED_ARCFACE);
@@ -243,14 +269,31 @@ async function trainWithHead(tf: Tf, model: LayersModel, labels: readonly string
         async *batches(epoch) {
           const random = seededRandom(o.seed * 7919 + epoch);
           const order = Array.from(epochOrder(o.sampler, ids, random));
-          for await (const { rows, input } of inputs(order, random)) yield [input, tf.tensor1d(rows.map((r) => ids[r]), 'int32')];
+          for await (const { rows, input } of inputs(order, random))
+            yield [
+              input,
+              tf.tensor1d(
+                rows.map((r) => ids[r]),
+                'int32',
+              ),
+            ];
         },
         loss: ([x, y], at) => {
           const embeddings = model.apply(x, seededTrainingArgs(o.seed, at.epoch, at.step)) as Tensor2D;
           return crossEntropy(tf, head.logits(embeddings, y as Tensor1D), y as Tensor1D);
         },
       },
-      { epochs: o.epochs, accumulate: o.accumulate, schedule: o.schedule ?? SEED_SCHEDULE, checkpointDir: o.checkpointDir, checkpointKey: o.checkpointKey, resume: o.resume, progress: o.progress, log: o.log, label: `${o.head}` },
+      {
+        epochs: o.epochs,
+        accumulate: o.accumulate,
+        schedule: o.schedule ?? SEED_SCHEDULE,
+        checkpointDir: o.checkpointDir,
+        checkpointKey: o.checkpointKey,
+        resume: o.resume,
+        progress: o.progress,
+        log: o.log,
+        label: `${o.head}`,
+      },
     );
   } finally {
     tf.dispose(head.variables);
@@ -270,7 +313,9 @@ export async function embedImages(
   const bar = o.progress?.(o.label ?? 'embed', paths.length);
   const order = Array.from({ length: paths.length }, (_, i) => i);
   for await (const batch of pixelBatches(paths, order, o.batchSize, { size })) {
-    const out = tf.tidy(() => tf.reshape(model.predict(modelInput(tf, model, batch, o.normalise ?? true)) as Tensor, [batch.rows.length, dim]));
+    const out = tf.tidy(() =>
+      tf.reshape(model.predict(modelInput(tf, model, batch, o.normalise ?? true)) as Tensor, [batch.rows.length, dim]),
+    );
     data.set(await out.data(), batch.rows[0] * dim);
     out.dispose();
     bar?.tick(batch.rows.length);

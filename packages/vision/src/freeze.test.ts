@@ -16,7 +16,14 @@ test('--freeze backbone | N | none picks which layers train', async () => {
   assert.equal(freezeBackbone(model, 1), 1);
   assert.deepEqual(trainableLayers(model), ['small_cnn_conv1', 'small_cnn_bn1', 'embedding_fc', 'embedding_bn']);
   assert.equal(freezeBackbone(model, 'none'), 2);
-  assert.deepEqual(trainableLayers(model), ['small_cnn_conv0', 'small_cnn_bn0', 'small_cnn_conv1', 'small_cnn_bn1', 'embedding_fc', 'embedding_bn']);
+  assert.deepEqual(trainableLayers(model), [
+    'small_cnn_conv0',
+    'small_cnn_bn0',
+    'small_cnn_conv1',
+    'small_cnn_bn1',
+    'embedding_fc',
+    'embedding_bn',
+  ]);
   assert.throws(() => freezeBackbone(model, 3), /--freeze 3: this backbone has 2 blocks \(0 \.\. 1\); pass at most 2/);
 });
 
@@ -42,7 +49,14 @@ test('the frozen path (backbone features, then the embedding head) computes what
 
   const rows = 6;
   const data = features.dataSync() as Float32Array;
-  const { losses } = await trainEmbeddingHead(tf, head, { rows, dim: features.shape[1] as number, data }, ['a', 'a', 'b', 'b', 'c', 'c'], { head: 'softmax', sampler: 'uniform', epochs: 8, batchSize: 6, seed: 2, schedule: { start: 1e-2, max: 1e-2, min: 1e-2, rampEpochs: 0, sustainEpochs: 8, decay: 1 } });
+  const { losses } = await trainEmbeddingHead(tf, head, { rows, dim: features.shape[1] as number, data }, ['a', 'a', 'b', 'b', 'c', 'c'], {
+    head: 'softmax',
+    sampler: 'uniform',
+    epochs: 8,
+    batchSize: 6,
+    seed: 2,
+    schedule: { start: 1e-2, max: 1e-2, min: 1e-2, rampEpochs: 0, sustainEpochs: 8, decay: 1 },
+  });
   assert.ok(losses[losses.length - 1] < losses[0], `loss should fall: ${losses.map((l) => l.toFixed(3))}`);
   tf.dispose([x, features]);
 });

@@ -52,10 +52,17 @@ function stringList(value: unknown): string[] {
   return [];
 }
 
+/** A typed array of numbers: an ArrayBufferView that is neither a DataView nor one of the bigint arrays. */
+function isNumberArray(value: unknown): value is ArrayLike<number> {
+  return (
+    ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array)
+  );
+}
+
 function toFloat32(value: unknown): Float32Array {
   if (value instanceof Float32Array) return value;
   if (value instanceof BigInt64Array || value instanceof BigUint64Array) return Float32Array.from(value, (v) => Number(v));
-  if (ArrayBuffer.isView(value)) return Float32Array.from(value as unknown as ArrayLike<number>);
+  if (isNumberArray(value)) return Float32Array.from(value);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return Float32Array.of(Number(value));
   throw new Error(`unsupported value type ${typeof value}`);
 }
@@ -67,33 +74,45 @@ function toFloat32(value: unknown): Float32Array {
  */
 export async function readKerasH5(path: string): Promise<KerasLayerWeights[]> {
   if (!existsSync(path)) throw new Error(`${path}: not found; pass a Keras .h5 weights file (e.g. efficientnetb0_notop.h5)`);
-  if (!hasHdf5Signature(path)) throw new Error(`${path}: not an HDF5 file (no HDF5 signature); pass a Keras .h5 weights file (e.g. efficientnetb0_notop.h5), or delete it if it is a broken download`);
+  if (!hasHdf5Signature(path))
+    throw new Error(
+      `${path}: not an HDF5 file (no HDF5 signature); pass a Keras .h5 weights file (e.g. efficientnetb0_notop.h5), or delete it if it is a broken download`,
+    );
   await hdf5();
   let file: InstanceType<typeof h5wasm.File>;
   try {
     file = new h5wasm.File(path, 'r');
   } catch {
-    throw new Error(`${path}: the HDF5 library cannot open it, the file is truncated or corrupt; download it again or pass another --weights file`);
+    throw new Error(
+      `${path}: the HDF5 library cannot open it, the file is truncated or corrupt; download it again or pass another --weights file`,
+    );
   }
   try {
     const nested = file.get('model_weights');
     const root = file.attrs.layer_names === undefined && nested instanceof h5wasm.Group ? nested : file;
     const names = root.attrs.layer_names;
-    if (names === undefined) throw new Error(`${path}: no 'layer_names' attribute; not a Keras weights file (save one with model.save_weights('name.h5'))`);
+    if (names === undefined)
+      throw new Error(`${path}: no 'layer_names' attribute; not a Keras weights file (save one with model.save_weights('name.h5'))`);
     return stringList(names.value).map((layer) => {
       const group = root.get(layer);
-      if (!(group instanceof h5wasm.Group)) throw new Error(`${path}: layer '${layer}' is listed in layer_names but has no group; the file is truncated or corrupt`);
+      if (!(group instanceof h5wasm.Group))
+        throw new Error(`${path}: layer '${layer}' is listed in layer_names but has no group; the file is truncated or corrupt`);
       const weightNames = group.attrs.weight_names === undefined ? [] : stringList(group.attrs.weight_names.value);
       return {
         layer,
         weights: weightNames.map((weightName) => {
           const dataset = group.get(weightName);
-          if (!(dataset instanceof h5wasm.Dataset)) throw new Error(`${path}: layer '${layer}' lists weight '${weightName}' but has no such dataset; the file is truncated or corrupt`);
+          if (!(dataset instanceof h5wasm.Dataset))
+            throw new Error(
+              `${path}: layer '${layer}' lists weight '${weightName}' but has no such dataset; the file is truncated or corrupt`,
+            );
           let data: Float32Array;
           try {
             data = toFloat32(dataset.value);
           } catch {
-            throw new Error(`${path}: cannot read the values of '${layer}/${weightName}', the file is truncated or corrupt; download it again`);
+            throw new Error(
+              `${path}: cannot read the values of '${layer}/${weightName}', the file is truncated or corrupt; download it again`,
+            );
           }
           const short = weightName.slice(weightName.lastIndexOf('/') + 1).replace(/:\d+$/, '');
           return { name: short, shape: dataset.shape ?? [], data };

@@ -26,17 +26,35 @@ function handArcFace(x: number[][], w: number[][], labels: number[], m: number, 
 }
 
 // Rows chosen so that both branches occur: row 1 points away from its class (cos < th).
-const x = [[1, 2, 0.5], [-1, -0.2, 0.1], [0.3, -0.7, 2]];
-const w = [[1, -1, 0.2, 0.5], [0.5, 0.1, -1, 0.3], [0.1, 0.2, 0.3, -2]];
+const x = [
+  [1, 2, 0.5],
+  [-1, -0.2, 0.1],
+  [0.3, -0.7, 2],
+];
+const w = [
+  [1, -1, 0.2, 0.5],
+  [0.5, 0.1, -1, 0.3],
+  [0.1, 0.2, 0.3, -2],
+];
 const labels = [0, 0, 3];
 
-for (const [easy, ls] of [[false, 0], [true, 0], [false, 0.1]] as const) {
+for (const [easy, ls] of [
+  [false, 0],
+  [true, 0],
+  [false, 0.1],
+] as const) {
   test(`ArcFace logits match a hand computation (easy_margin ${easy}, label smoothing ${ls})`, () => {
     const out = tf.tidy(() =>
-      arcFaceLogits(tf, tf.tensor2d(x), tf.tensor2d(w), tf.tensor1d(labels, 'int32'), { ...SEED_ARCFACE, easyMargin: easy, labelSmoothing: ls }).arraySync(),
+      arcFaceLogits(tf, tf.tensor2d(x), tf.tensor2d(w), tf.tensor1d(labels, 'int32'), {
+        ...SEED_ARCFACE,
+        easyMargin: easy,
+        labelSmoothing: ls,
+      }).arraySync(),
     );
     const expected = handArcFace(x, w, labels, 0.5, 30, easy, ls);
-    out.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - expected[i][j]) < 1e-3, `[${i}][${j}] ${v} vs ${expected[i][j]}`)));
+    out.forEach((row, i) =>
+      row.forEach((v, j) => assert.ok(Math.abs(v - expected[i][j]) < 1e-3, `[${i}][${j}] ${v} vs ${expected[i][j]}`)),
+    );
     // The margin only ever lowers the target logit.
     const plain = handArcFace(x, w, labels, 0, 30, easy, 0);
     if (!easy && ls === 0) labels.forEach((label, i) => assert.ok(out[i][label] < plain[i][label]));
@@ -45,10 +63,21 @@ for (const [easy, ls] of [[false, 0], [true, 0], [false, 0.1]] as const) {
 
 test('ArcFace has finite gradients, even for an embedding aligned with its class centre', () => {
   const grads = tf.tidy(() => {
-    const emb = tf.tensor2d([[1, 0], [0, 1]]);
-    const centres = tf.variable(tf.tensor2d([[1, 0], [0, 1]]));
+    const emb = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
+    const centres = tf.variable(
+      tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]),
+    );
     const labels = tf.tensor1d([0, 1], 'int32') as Tensor1D;
-    const { grads } = tf.variableGrads(() => crossEntropy(tf, arcFaceLogits(tf, emb as Tensor2D, centres as unknown as Tensor2D, labels, SEED_ARCFACE), labels), [centres]);
+    const { grads } = tf.variableGrads(
+      () => crossEntropy(tf, arcFaceLogits(tf, emb as Tensor2D, centres as unknown as Tensor2D, labels, SEED_ARCFACE), labels),
+      [centres],
+    );
     return Object.values(grads)[0].arraySync() as number[][];
   });
   assert.ok(grads.flat().every(Number.isFinite), JSON.stringify(grads));

@@ -1,6 +1,6 @@
 // Classification heads over the train groups. They sit on top of the 512-d embedding during training
 // only; at inference the embedding itself is the feature.
-import type { Scalar, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+import type { Rank, Scalar, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import type { Tf } from '@prodmatch/tf';
 
 export interface ArcFaceOptions {
@@ -25,7 +25,10 @@ export const SEED_ARCFACE: ArcFaceOptions = { margin: 0.5, scale: 30, easyMargin
 export function arcFaceLogits(tf: Tf, embeddings: Tensor2D, weights: Tensor2D, labels: Tensor1D, o: ArcFaceOptions): Tensor2D {
   return tf.tidy(() => {
     const classes = weights.shape[1];
-    const cosine = tf.matMul(tf.div(embeddings, tf.maximum(tf.norm(embeddings, 2, 1, true), 1e-12)), tf.div(weights, tf.maximum(tf.norm(weights, 2, 0, true), 1e-12)));
+    const cosine = tf.matMul(
+      tf.div(embeddings, tf.maximum(tf.norm(embeddings, 2, 1, true), 1e-12)),
+      tf.div(weights, tf.maximum(tf.norm(weights, 2, 0, true), 1e-12)),
+    );
     // sqrt has an infinite slope at 0; clamping keeps gradients finite for a perfectly aligned row.
     const sine = tf.sqrt(tf.clipByValue(tf.sub(1, tf.square(cosine)), 1e-7, 1));
     const phi = tf.sub(tf.mul(cosine, Math.cos(o.margin)), tf.mul(sine, Math.sin(o.margin)));
@@ -52,20 +55,27 @@ export interface Head {
 }
 
 /** Glorot-uniform [fanIn, fanOut], the initialisation of nn.init.xavier_uniform_ and Keras Dense. */
-function glorot(tf: Tf, fanIn: number, fanOut: number, seed: number): Variable {
+function glorot(tf: Tf, fanIn: number, fanOut: number, seed: number): Variable<Rank.R2> {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   // tidy: a variable shares its initial value's buffer, but the initial tensor would stay counted.
-  return tf.tidy(() => tf.variable(tf.randomUniform([fanIn, fanOut], -limit, limit, 'float32', seed), true));
+  return tf.tidy(() => tf.variable(tf.randomUniform<Rank.R2>([fanIn, fanOut], -limit, limit, 'float32', seed), true));
 }
 
 /** Softmax classifier: a dense layer with bias; ArcFace: class centres compared by cosine with a margin. */
-export function createHead(tf: Tf, kind: HeadKind, dim: number, classes: number, seed: number, arcface: ArcFaceOptions = SEED_ARCFACE): Head {
+export function createHead(
+  tf: Tf,
+  kind: HeadKind,
+  dim: number,
+  classes: number,
+  seed: number,
+  arcface: ArcFaceOptions = SEED_ARCFACE,
+): Head {
   const weights = glorot(tf, dim, classes, seed);
   if (kind === 'arcface') {
-    return { kind, variables: [weights], logits: (x, labels) => arcFaceLogits(tf, x, weights as unknown as Tensor2D, labels, arcface) };
+    return { kind, variables: [weights], logits: (x, labels) => arcFaceLogits(tf, x, weights, labels, arcface) };
   }
   const bias = tf.tidy(() => tf.variable(tf.zeros([classes]), true));
-  return { kind, variables: [weights, bias], logits: (x) => tf.add(tf.matMul(x, weights as unknown as Tensor2D), bias) as Tensor2D };
+  return { kind, variables: [weights, bias], logits: (x) => tf.add(tf.matMul(x, weights), bias) as Tensor2D };
 }
 
 /** Mean cross-entropy of logits against (smoothed) one-hot labels. */

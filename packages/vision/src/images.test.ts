@@ -12,7 +12,9 @@ const { tf } = await initTf({ backend: 'cpu' });
 
 async function redSquare(dir: string, name: string): Promise<string> {
   const path = join(dir, name);
-  await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 255, g: 0, b: 0 } } }).jpeg().toFile(path);
+  await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 255, g: 0, b: 0 } } })
+    .jpeg()
+    .toFile(path);
   return path;
 }
 
@@ -21,7 +23,9 @@ async function gradient(dir: string, name: string): Promise<string> {
   const path = join(dir, name);
   const raw = Buffer.alloc(6 * 6 * 3);
   for (let i = 0; i < 36; i++) raw.set([i * 7, 255 - i * 5, (i * 31) % 256], i * 3);
-  await sharp(raw, { raw: { width: 6, height: 6, channels: 3 } }).png().toFile(path);
+  await sharp(raw, { raw: { width: 6, height: 6, channels: 3 } })
+    .png()
+    .toFile(path);
   return path;
 }
 
@@ -98,5 +102,7 @@ test('a corrupt or missing image names the file', async () => {
   await assert.rejects(decodeImage(corrupt, { size: 8 }), (e: Error) => e.message.startsWith(`${corrupt}: cannot decode image`));
   const missing = join(dir, 'missing.jpg');
   await assert.rejects(decodeImage(missing, { size: 8 }), (e: Error) => e.message.startsWith(`${missing}: cannot decode image`));
-  await assert.rejects(decodeBatch([missing], [0], { size: 8, cacheDir: join(dir, 'cache') }), (e: Error) => e.message.startsWith(`${missing}: cannot decode image`));
+  await assert.rejects(decodeBatch([missing], [0], { size: 8, cacheDir: join(dir, 'cache') }), (e: Error) =>
+    e.message.startsWith(`${missing}: cannot decode image`),
+  );
 });

@@ -71,7 +71,7 @@ export function drawAugment(augmentation: Augmentation, random: () => number): I
   const j = augmentation.jitter;
   const brightness = 1 + j * (2 * random() - 1);
   const saturation = 1 + j * (2 * random() - 1);
-  const hue = ((30 * j * (2 * random() - 1)) * Math.PI) / 180;
+  const hue = (30 * j * (2 * random() - 1) * Math.PI) / 180;
   const [x1, x2] = flip ? [left + side, left] : [left, left + side];
   return { box: [top, x1, top + side, x2], brightness, saturation, hue };
 }
@@ -184,7 +184,9 @@ export async function decodeBatch(paths: readonly string[], rows: readonly numbe
   const augment = augmentation && random ? rows.map(() => drawAugment(augmentation, random)) : undefined;
   const pixelBytes = size * size * 4;
   const rgbx = new Uint8Array(rows.length * pixelBytes);
-  await Promise.all(rows.map((row, i) => loadInto(paths[row], size, rgbx.subarray(i * pixelBytes, (i + 1) * pixelBytes), options.cacheDir)));
+  await Promise.all(
+    rows.map((row, i) => loadInto(paths[row], size, rgbx.subarray(i * pixelBytes, (i + 1) * pixelBytes), options.cacheDir)),
+  );
   return { rows: [...rows], rgbx, size, ...(augment ? { augment } : {}) };
 }
 
@@ -194,7 +196,12 @@ export async function decodeBatch(paths: readonly string[], rows: readonly numbe
  * training step that blocks the main thread) runs. Randomness is drawn when a batch is queued, in
  * batch order, so the sequence does not depend on timing.
  */
-export async function* pixelBatches(paths: readonly string[], order: readonly number[], batchSize: number, options: DecodeOptions): AsyncGenerator<PixelBatch> {
+export async function* pixelBatches(
+  paths: readonly string[],
+  order: readonly number[],
+  batchSize: number,
+  options: DecodeOptions,
+): AsyncGenerator<PixelBatch> {
   const depth = Math.max(1, options.prefetch ?? 2);
   const pending: Promise<PixelBatch>[] = [];
   let next = 0;
@@ -217,7 +224,11 @@ export async function* pixelBatches(paths: readonly string[], order: readonly nu
 /** Rec. 601 luma weights: saturation scales the distance from this grey. */
 const LUMA = [0.299, 0.587, 0.114];
 /** RGB <-> YIQ: hue is a rotation of the (I, Q) plane. */
-const RGB_TO_YIQ = [[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]];
+const RGB_TO_YIQ = [
+  [0.299, 0.587, 0.114],
+  [0.596, -0.274, -0.322],
+  [0.211, -0.523, 0.312],
+];
 
 function multiply(a: number[][], b: number[][]): number[][] {
   return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
@@ -245,7 +256,17 @@ export function colourMatrix(a: Pick<ImageAugment, 'brightness' | 'saturation' |
   const saturate = [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? s : 0) + (1 - s) * LUMA[j]));
   const c = Math.cos(a.hue);
   const n = Math.sin(a.hue);
-  const rotate = multiply(YIQ_TO_RGB, multiply([[1, 0, 0], [0, c, -n], [0, n, c]], RGB_TO_YIQ));
+  const rotate = multiply(
+    YIQ_TO_RGB,
+    multiply(
+      [
+        [1, 0, 0],
+        [0, c, -n],
+        [0, n, c],
+      ],
+      RGB_TO_YIQ,
+    ),
+  );
   return multiply(rotate, saturate).map((row) => row.map((v) => v * a.brightness));
 }
 
@@ -275,18 +296,33 @@ export function pixelsToTensor(tf: Tf, batch: PixelBatch, normalise: boolean | '
     const words = new Int32Array(batch.rgbx.buffer, batch.rgbx.byteOffset, pixels);
     let x = unpack(tf, tf.tensor3d(words, [n, size, size], 'int32'), pixels);
     if (batch.augment) {
-      const boxes = tf.tensor2d(batch.augment.flatMap((a) => a.box), [n, 4]);
-      const cropped = tf.image.cropAndResize(tf.reshape(x, [n, size, size, 3]) as Tensor4D, boxes, tf.range(0, n, 1, 'int32'), [size, size], 'bilinear');
+      const boxes = tf.tensor2d(
+        batch.augment.flatMap((a) => a.box),
+        [n, 4],
+      );
+      const cropped = tf.image.cropAndResize(
+        tf.reshape(x, [n, size, size, 3]) as Tensor4D,
+        boxes,
+        tf.range(0, n, 1, 'int32'),
+        [size, size],
+        'bilinear',
+      );
       // x' = M x per pixel, i.e. rows of pixels times M transposed.
-      const transposed = tf.tensor3d(batch.augment.flatMap((a) => {
-        const m = colourMatrix(a);
-        return [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => m[j][i]));
-      }), [n, 3, 3]);
+      const transposed = tf.tensor3d(
+        batch.augment.flatMap((a) => {
+          const m = colourMatrix(a);
+          return [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => m[j][i]));
+        }),
+        [n, 3, 3],
+      );
       x = tf.reshape(tf.clipByValue(tf.matMul(tf.reshape(cropped, [n, size * size, 3]), transposed), 0, 255), [pixels, 3]);
     }
     if (normalise === 'pixels') return tf.reshape(x, [n, size, size, 3]) as Tensor4D;
     const scale = [0, 1, 2].map((c) => (normalise ? 1 / (255 * STD[c]) : 1 / 255));
-    const diagonal = tf.tensor2d([0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => (i === j ? scale[i] : 0))), [3, 3]);
+    const diagonal = tf.tensor2d(
+      [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => (i === j ? scale[i] : 0))),
+      [3, 3],
+    );
     const bias = tf.tensor1d([0, 1, 2].map((c) => (normalise ? -MEAN[c] / STD[c] : 0)));
     return tf.reshape(tf.fused.matMul({ a: x as Tensor2D, b: diagonal, bias }), [n, size, size, 3]) as Tensor4D;
   });

@@ -1,6 +1,15 @@
 export { smallCnn, efficientNet, roundFilters, roundRepeats, correctPad, takesRawPixels, EFFICIENTNET_COEFFICIENTS } from './backbones.ts';
 export type { SmallCnnOptions, EfficientNetOptions, EfficientNetVariant } from './backbones.ts';
-export { decodeImage, decodeBatch, pixelBatches, pixelsToTensor, imagePaths, drawAugment, colourMatrix, DEFAULT_AUGMENTATION } from './images.ts';
+export {
+  decodeImage,
+  decodeBatch,
+  pixelBatches,
+  pixelsToTensor,
+  imagePaths,
+  drawAugment,
+  colourMatrix,
+  DEFAULT_AUGMENTATION,
+} from './images.ts';
 export type { Augmentation, DecodeOptions, ImageAugment, PixelBatch } from './images.ts';
 export { inverseGroupSizeWeights, weightedSample, shuffledRows, epochOrder } from './sampler.ts';
 export type { SamplerKind } from './sampler.ts';
@@ -14,9 +23,31 @@ export { SeededDropout, seededTrainingArgs } from './dropout.ts';
 export type { SeededDropoutArgs } from './dropout.ts';
 export { saveCheckpoint, loadLatestCheckpoint } from './checkpoint.ts';
 export type { TrainingState } from './checkpoint.ts';
-export { buildEmbeddingModel, buildBackbone, buildEmbeddingHead, backboneOf, saveBackbone, freezeBackbone, trainEmbeddingModel, trainEmbeddingHead, embedImages, classIds, BACKBONES } from './embedding.ts';
+export {
+  buildEmbeddingModel,
+  buildBackbone,
+  buildEmbeddingHead,
+  backboneOf,
+  saveBackbone,
+  freezeBackbone,
+  trainEmbeddingModel,
+  trainEmbeddingHead,
+  embedImages,
+  classIds,
+  BACKBONES,
+} from './embedding.ts';
 export type { BackboneName, EmbeddingModelOptions, ClassifierTraining, FreezeSpec } from './embedding.ts';
-export { loadPretrainedModel, saveModel, loadKerasWeights, saveKerasWeights, kerasLayout, imagenetWeights, efficientNetWeightsFile, EFFICIENTNET_NOTOP_MD5, KERAS_WEIGHTS_URL } from './pretrained.ts';
+export {
+  loadPretrainedModel,
+  saveModel,
+  loadKerasWeights,
+  saveKerasWeights,
+  kerasLayout,
+  imagenetWeights,
+  efficientNetWeightsFile,
+  EFFICIENTNET_NOTOP_MD5,
+  KERAS_WEIGHTS_URL,
+} from './pretrained.ts';
 export type { DownloadOptions } from './pretrained.ts';
 export { readKerasH5, writeKerasH5 } from './h5.ts';
 export type { KerasLayerWeights, KerasWeight } from './h5.ts';

@@ -34,7 +34,8 @@ export class KerasNormalization extends tfl.layers.Layer {
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     const channels = shape[shape.length - 1] as number;
-    if (channels !== this.initialMean.length) throw new Error(`${this.name}: input has ${channels} channels, mean has ${this.initialMean.length}`);
+    if (channels !== this.initialMean.length)
+      throw new Error(`${this.name}: input has ${channels} channels, mean has ${this.initialMean.length}`);
     this.mean = this.addWeight('mean', [channels], 'float32', tfl.initializers.constant({ value: 0 }), undefined, false);
     this.variance = this.addWeight('variance', [channels], 'float32', tfl.initializers.constant({ value: 1 }), undefined, false);
     // Keras keeps how many samples adapt() saw; unused at inference, present so the layouts match.

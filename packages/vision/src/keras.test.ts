@@ -25,7 +25,9 @@ interface LayoutEntry {
   autoNamed: boolean;
   weights: { name: string; shape: number[] }[];
 }
-const KERAS = JSON.parse(readFileSync(new URL('./keras-efficientnet-layout.json', import.meta.url), 'utf8')) as { variants: Record<EfficientNetVariant, LayoutEntry[]> };
+const KERAS = JSON.parse(readFileSync(new URL('./keras-efficientnet-layout.json', import.meta.url), 'utf8')) as {
+  variants: Record<EfficientNetVariant, LayoutEntry[]>;
+};
 
 /** Every weight of `model` replaced by seeded random values (batch-norm variances kept positive). */
 function randomise(model: tfl.LayersModel, seed: number): void {
@@ -36,7 +38,10 @@ function randomise(model: tfl.LayersModel, seed: number): void {
       const shape = w.shape as number[];
       const n = shape.reduce((a, b) => a * b, 1);
       const positive = /variance|gamma/.test(w.name);
-      return tf.tensor(Float32Array.from({ length: n }, () => (positive ? 0.5 + random() : (random() * 2 - 1) * 0.5)), shape);
+      return tf.tensor(
+        Float32Array.from({ length: n }, () => (positive ? 0.5 + random() : (random() * 2 - 1) * 0.5)),
+        shape,
+      );
     });
     layer.setWeights(values);
     tf.dispose(values);
@@ -45,7 +50,10 @@ function randomise(model: tfl.LayersModel, seed: number): void {
 
 const pixels = (n: number, size: number, seed: number) => {
   const random = seededRandom(seed);
-  return tf.tensor4d(Float32Array.from({ length: n * size * size * 3 }, () => Math.floor(random() * 256)), [n, size, size, 3]);
+  return tf.tensor4d(
+    Float32Array.from({ length: n * size * size * 3 }, () => Math.floor(random() * 256)),
+    [n, size, size, 3],
+  );
 };
 
 // One random B0 and its .h5 file, shared by the tests that need a file (writing one takes seconds).
@@ -68,7 +76,8 @@ test("our B0-B3 have exactly the weighted layers and weights of Keras's Efficien
       keras.map((l) => l.name),
       `${variant}: layer names and order`,
     );
-    for (const [i, layer] of ours.entries()) assert.deepEqual(layer.weights, keras[i].weights, `${variant} ${layer.layer}: weight names and shapes`);
+    for (const [i, layer] of ours.entries())
+      assert.deepEqual(layer.weights, keras[i].weights, `${variant} ${layer.layer}: weight names and shapes`);
     model.dispose();
   }
 });
@@ -79,7 +88,10 @@ test("a B0 written in Keras's .h5 layout loads back through --weights with ident
   await h5wasm.ready;
   const h5 = new h5wasm.File(file, 'r');
   const layerNames = h5.attrs.layer_names.value as string[];
-  assert.deepEqual(layerNames, source.layers.map((l) => l.name));
+  assert.deepEqual(
+    layerNames,
+    source.layers.map((l) => l.name),
+  );
   const group = h5.get('block2a_se_reduce') as InstanceType<typeof h5wasm.Group>;
   assert.deepEqual(group.attrs.weight_names.value, ['block2a_se_reduce/kernel:0', 'block2a_se_reduce/bias:0']);
   assert.deepEqual((h5.get('stem_bn/stem_bn/moving_variance:0') as InstanceType<typeof h5wasm.Dataset>).shape, [32]);
@@ -99,7 +111,16 @@ test("a B0 written in Keras's .h5 layout loads back through --weights with ident
 });
 
 /** Direct 'valid' convolution of an explicitly zero-padded NHWC input; depthwise when `depthwise`. */
-function directConv(x: Float32Array, [n, h, w, c]: number[], kernel: Float32Array, k: number, outC: number, pad: [[number, number], [number, number]], stride: number, depthwise: boolean) {
+function directConv(
+  x: Float32Array,
+  [n, h, w, c]: number[],
+  kernel: Float32Array,
+  k: number,
+  outC: number,
+  pad: [[number, number], [number, number]],
+  stride: number,
+  depthwise: boolean,
+) {
   const [[top, bottom], [left, right]] = pad;
   const ph = h + top + bottom;
   const pw = w + left + right;
@@ -120,7 +141,9 @@ function directConv(x: Float32Array, [n, h, w, c]: number[], kernel: Float32Arra
           for (let di = 0; di < k; di++)
             for (let dj = 0; dj < k; dj++) {
               if (depthwise) sum += at(b, i * stride + di, j * stride + dj, o) * kernel[(di * k + dj) * c + o];
-              else for (let ci = 0; ci < c; ci++) sum += at(b, i * stride + di, j * stride + dj, ci) * kernel[((di * k + dj) * c + ci) * outC + o];
+              else
+                for (let ci = 0; ci < c; ci++)
+                  sum += at(b, i * stride + di, j * stride + dj, ci) * kernel[((di * k + dj) * c + ci) * outC + o];
             }
           out[((b * oh + i) * ow + j) * channels + o] = sum;
         }
@@ -147,27 +170,56 @@ for (const size of [33, 32]) {
   test(`stem and a stride-2 depthwise block equal a direct computation with Keras's correct_pad zero padding (${size % 2 ? 'odd' : 'even'} input ${size} px)`, () => {
     const model = efficientNet('b0', { inputSize: size });
     randomise(model, size);
-    const probe = tfl.model({ inputs: model.inputs, outputs: ['stem_activation', 'block2a_expand_activation', 'block2a_dwconv'].map((n) => model.getLayer(n).output as tfl.SymbolicTensor) });
+    const probe = tfl.model({
+      inputs: model.inputs,
+      outputs: ['stem_activation', 'block2a_expand_activation', 'block2a_dwconv'].map(
+        (n) => model.getLayer(n).output as tfl.SymbolicTensor,
+      ),
+    });
     const x = pixels(2, size, 11);
     const [stem, expanded, dwconv] = (probe.predict(x) as Tensor[]).map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
 
     // Input scaling: Rescaling(1/255), Normalization (the layer's mean and variance), Rescaling(1/sqrt(stddev)).
-    const [mean, variance] = model.getLayer('normalization').getWeights().map((t) => t.dataSync() as Float32Array);
+    const [mean, variance] = model
+      .getLayer('normalization')
+      .getWeights()
+      .map((t) => t.dataSync() as Float32Array);
     const stddev = [0.229, 0.224, 0.225];
-    const scaled = (x.dataSync() as Float32Array).map((v, i) => ((v * (1 / 255) - mean[i % 3]) / Math.sqrt(variance[i % 3])) * (1 / Math.sqrt(stddev[i % 3])));
+    const scaled = (x.dataSync() as Float32Array).map(
+      (v, i) => ((v * (1 / 255) - mean[i % 3]) / Math.sqrt(variance[i % 3])) * (1 / Math.sqrt(stddev[i % 3])),
+    );
     const stemKernel = model.getLayer('stem_conv').getWeights()[0].dataSync() as Float32Array;
     const conv = directConv(scaled, [2, size, size, 3], stemKernel, 3, 32, correctPad(size, 3), 2, false);
     assert.deepEqual(stem.shape, conv.shape);
-    const stemBn = model.getLayer('stem_bn').getWeights().map((t) => t.dataSync() as Float32Array);
+    const stemBn = model
+      .getLayer('stem_bn')
+      .getWeights()
+      .map((t) => t.dataSync() as Float32Array);
     assertClose(stem.data, bnSwish(conv.out, 32, stemBn), 'stem');
 
     // With the size known, correct_pad is TF's 'same' (total max((ceil(n/2) - 1) * 2 + k - n, 0), the
     // smaller half on top). Symmetric k//2 padding (PyTorch's padding=1) differs on even inputs.
     const total = Math.max((Math.ceil(size / 2) - 1) * 2 + 3 - size, 0);
-    const tfSame: [[number, number], [number, number]] = [[Math.floor(total / 2), total - Math.floor(total / 2)], [Math.floor(total / 2), total - Math.floor(total / 2)]];
+    const tfSame: [[number, number], [number, number]] = [
+      [Math.floor(total / 2), total - Math.floor(total / 2)],
+      [Math.floor(total / 2), total - Math.floor(total / 2)],
+    ];
     assert.deepEqual(correctPad(size, 3), tfSame);
-    const symmetric = directConv(scaled, [2, size, size, 3], stemKernel, 3, 32, [[1, 1], [1, 1]], 2, false);
-    if (size % 2 === 0) assert.notDeepEqual(Array.from(bnSwish(symmetric.out, 32, stemBn).slice(0, 64)), Array.from(stem.data.slice(0, 64)));
+    const symmetric = directConv(
+      scaled,
+      [2, size, size, 3],
+      stemKernel,
+      3,
+      32,
+      [
+        [1, 1],
+        [1, 1],
+      ],
+      2,
+      false,
+    );
+    if (size % 2 === 0)
+      assert.notDeepEqual(Array.from(bnSwish(symmetric.out, 32, stemBn).slice(0, 64)), Array.from(stem.data.slice(0, 64)));
 
     const dwKernel = model.getLayer('block2a_dwconv').getWeights()[0].dataSync() as Float32Array;
     const [, eh, ew, ec] = expanded.shape;
@@ -183,7 +235,8 @@ test('a corrupt, truncated or other-variant .h5 gets a one-line error naming the
   const dir = mkdtempSync(join(tmpdir(), 'prodmatch-h5-bad-'));
   const good = join(dir, 'b0.h5');
   writeFileSync(good, readFileSync(fixture));
-  const load = (backbone: 'b0' | 'b1' | 'b3', weights: string) => buildBackbone({ backbone, imageSize: 32, embeddingDim: 8, dropout: 0, weights, seed: 1 });
+  const load = (backbone: 'b0' | 'b1' | 'b3', weights: string) =>
+    buildBackbone({ backbone, imageSize: 32, embeddingDim: 8, dropout: 0, weights, seed: 1 });
   const oneLine = (pattern: RegExp) => (error: Error) => pattern.test(error.message) && !error.message.includes('\n');
 
   writeFileSync(join(dir, 'garbage.h5'), 'not hdf5 at all');
@@ -191,8 +244,14 @@ test('a corrupt, truncated or other-variant .h5 gets a one-line error naming the
   const bytes = readFileSync(good);
   writeFileSync(join(dir, 'truncated.h5'), bytes.subarray(0, Math.floor(bytes.length / 2)));
   await assert.rejects(load('b0', join(dir, 'truncated.h5')), oneLine(/truncated\.h5: .*truncated or corrupt/));
-  await assert.rejects(load('b3', good), oneLine(/b0\.h5: layer 'stem_conv' weight 'kernel' is \[3, 3, 3, 32\] in the file, \[3, 3, 3, 40\] in efficientnetb3/));
-  await assert.rejects(load('b1', good), oneLine(/b0\.h5: no weights for layer 'block1b_dwconv' \(efficientnetb1 expects depthwise_kernel \[3, 3, 16, 1\]\)/));
+  await assert.rejects(
+    load('b3', good),
+    oneLine(/b0\.h5: layer 'stem_conv' weight 'kernel' is \[3, 3, 3, 32\] in the file, \[3, 3, 3, 40\] in efficientnetb3/),
+  );
+  await assert.rejects(
+    load('b1', good),
+    oneLine(/b0\.h5: no weights for layer 'block1b_dwconv' \(efficientnetb1 expects depthwise_kernel \[3, 3, 16, 1\]\)/),
+  );
   await assert.rejects(load('b0', join(dir, 'missing.h5')), oneLine(/missing\.h5: not found/));
 });
 
@@ -223,6 +282,21 @@ test('--pretrained imagenet downloads once into the cache, checks the md5, and s
   }
   const closedPort = baseUrl;
   // Through the model builder, as --pretrained imagenet calls it.
-  const unreachable = buildBackbone({ backbone: 'b2', imageSize: 32, embeddingDim: 8, dropout: 0, pretrained: 'imagenet', weightsCache: join(dir, 'other'), weightsUrl: closedPort, seed: 1 });
-  await assert.rejects(unreachable, (error: Error) => /^cannot reach http:\/\/127\.0\.0\.1:\d+\/efficientnetb2_notop\.h5 \(ECONNREFUSED\); without internet, pass --weights FILE\.h5/.test(error.message) && !error.message.includes('\n'));
+  const unreachable = buildBackbone({
+    backbone: 'b2',
+    imageSize: 32,
+    embeddingDim: 8,
+    dropout: 0,
+    pretrained: 'imagenet',
+    weightsCache: join(dir, 'other'),
+    weightsUrl: closedPort,
+    seed: 1,
+  });
+  await assert.rejects(
+    unreachable,
+    (error: Error) =>
+      /^cannot reach http:\/\/127\.0\.0\.1:\d+\/efficientnetb2_notop\.h5 \(ECONNREFUSED\); without internet, pass --weights FILE\.h5/.test(
+        error.message,
+      ) && !error.message.includes('\n'),
+  );
 });

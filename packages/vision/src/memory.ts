@@ -38,7 +38,7 @@ export interface MemoryEstimate {
 }
 
 export function estimateTrainingMemory(model: LayersModel, batchSize: number): MemoryEstimate {
-  const layers = model.layers as unknown as LayerLike[];
+  const layers: readonly LayerLike[] = model.layers;
   return {
     activationBytes: activationValues(layers) * batchSize * 4,
     parameterBytes: model.countParams() * 3 * 4,
@@ -48,10 +48,16 @@ export function estimateTrainingMemory(model: LayersModel, batchSize: number): M
 const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GiB`;
 
 /** The start-up line: the estimate for this backbone, image size and batch, and the flags that shrink it. */
-export function memoryEstimateLine(model: LayersModel, o: { backbone: string; imageSize: number; batchSize: number; accumulate?: number }): string {
+export function memoryEstimateLine(
+  model: LayersModel,
+  o: { backbone: string; imageSize: number; batchSize: number; accumulate?: number },
+): string {
   const { activationBytes, parameterBytes } = estimateTrainingMemory(model, o.batchSize);
-  const effective = o.accumulate && o.accumulate > 1 ? ` (effective batch ${o.batchSize * o.accumulate} with --accumulate ${o.accumulate})` : '';
-  return `memory estimate: activations ${gib(activationBytes)} for ${o.backbone} at ${o.imageSize} px, batch ${o.batchSize}${effective}, ` +
+  const effective =
+    o.accumulate && o.accumulate > 1 ? ` (effective batch ${o.batchSize * o.accumulate} with --accumulate ${o.accumulate})` : '';
+  return (
+    `memory estimate: activations ${gib(activationBytes)} for ${o.backbone} at ${o.imageSize} px, batch ${o.batchSize}${effective}, ` +
     `plus ${gib(parameterBytes)} of weights and Adam state; the backward pass needs up to about twice the activations. ` +
-    'if that exceeds the device memory: lower --batch-size and raise --accumulate, or lower --img-size';
+    'if that exceeds the device memory: lower --batch-size and raise --accumulate, or lower --img-size'
+  );
 }

@@ -8,7 +8,7 @@ import { smallCnn } from './backbones.ts';
 import { buildEmbeddingModel } from './embedding.ts';
 import { saveModel } from './pretrained.ts';
 
-const { tf } = await initTf({ backend: 'cpu' });
+await initTf({ backend: 'cpu' });
 
 test('--weights loads a locally saved tfjs model as the backbone, weights intact', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodmatch-weights-'));
@@ -25,6 +25,12 @@ test('--weights loads a locally saved tfjs model as the backbone, weights intact
 test('--weights with the wrong input size or a missing file says what to do', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodmatch-weights-'));
   await saveModel(smallCnn({ inputSize: 16, filters: [4] }), dir);
-  await assert.rejects(buildEmbeddingModel({ backbone: 'small', imageSize: 32, embeddingDim: 8, dropout: 0, weights: dir, seed: 1 }), /expected \[batch, 32, 32, 3\]; pass --img-size/);
-  await assert.rejects(buildEmbeddingModel({ backbone: 'small', imageSize: 32, embeddingDim: 8, dropout: 0, weights: join(dir, 'nope'), seed: 1 }), /nope: not found; --weights takes/);
+  await assert.rejects(
+    buildEmbeddingModel({ backbone: 'small', imageSize: 32, embeddingDim: 8, dropout: 0, weights: dir, seed: 1 }),
+    /expected \[batch, 32, 32, 3\]; pass --img-size/,
+  );
+  await assert.rejects(
+    buildEmbeddingModel({ backbone: 'small', imageSize: 32, embeddingDim: 8, dropout: 0, weights: join(dir, 'nope'), seed: 1 }),
+    /nope: not found; --weights takes/,
+  );
 });

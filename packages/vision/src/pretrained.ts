@@ -14,7 +14,8 @@ import { readKerasH5, writeKerasH5, type KerasWeight } from './h5.ts';
 
 function fromDisk(source: string): tfc.io.IOHandler {
   const modelJson = existsSync(source) && statSync(source).isDirectory() ? join(source, 'model.json') : source;
-  if (!existsSync(modelJson)) throw new Error(`${modelJson}: not found; --weights takes a tfjs model folder, its model.json, or an http(s) URL`);
+  if (!existsSync(modelJson))
+    throw new Error(`${modelJson}: not found; --weights takes a tfjs model folder, its model.json, or an http(s) URL`);
   return {
     async load() {
       let artifacts: tfc.io.ModelJSON;
@@ -23,7 +24,8 @@ function fromDisk(source: string): tfc.io.IOHandler {
       } catch (error) {
         throw new Error(`${modelJson}: not a tfjs model.json (${(error as Error).message})`);
       }
-      if (!artifacts.modelTopology || !artifacts.weightsManifest) throw new Error(`${modelJson}: has no modelTopology/weightsManifest; save the model with LayersModel.save()`);
+      if (!artifacts.modelTopology || !artifacts.weightsManifest)
+        throw new Error(`${modelJson}: has no modelTopology/weightsManifest; save the model with LayersModel.save()`);
       const specs = artifacts.weightsManifest.flatMap((group) => group.weights);
       const buffers = artifacts.weightsManifest.flatMap((group) =>
         group.paths.map((p) => {
@@ -33,7 +35,14 @@ function fromDisk(source: string): tfc.io.IOHandler {
           return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
         }),
       );
-      return { modelTopology: artifacts.modelTopology, weightSpecs: specs, weightData: tfc.io.concatenateArrayBuffers(buffers), format: artifacts.format, generatedBy: artifacts.generatedBy, convertedBy: artifacts.convertedBy };
+      return {
+        modelTopology: artifacts.modelTopology,
+        weightSpecs: specs,
+        weightData: tfc.io.concatenateArrayBuffers(buffers),
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+      };
     },
   };
 }
@@ -45,8 +54,15 @@ function fromDisk(source: string): tfc.io.IOHandler {
 export async function loadPretrainedModel(source: string, imageSize: number): Promise<LayersModel> {
   const model = /^https?:\/\//.test(source) ? await tfl.loadLayersModel(source) : await tfl.loadLayersModel(fromDisk(source));
   const shape = model.inputs[0].shape;
-  if (shape.length !== 4 || shape[3] !== 3 || (shape[1] !== null && shape[1] !== imageSize) || (shape[2] !== null && shape[2] !== imageSize)) {
-    throw new Error(`${source}: the model's input is [${shape.join(', ')}], expected [batch, ${imageSize}, ${imageSize}, 3]; pass --img-size to match it`);
+  if (
+    shape.length !== 4 ||
+    shape[3] !== 3 ||
+    (shape[1] !== null && shape[1] !== imageSize) ||
+    (shape[2] !== null && shape[2] !== imageSize)
+  ) {
+    throw new Error(
+      `${source}: the model's input is [${shape.join(', ')}], expected [batch, ${imageSize}, ${imageSize}, 3]; pass --img-size to match it`,
+    );
   }
   return model;
 }
@@ -57,9 +73,16 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
     tfc.io.withSaveHandler(async (artifacts) => {
       mkdirSync(dir, { recursive: true });
       const data = artifacts.weightData;
-      const bytes = data === undefined ? Buffer.alloc(0) : Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data);
+      const bytes =
+        data === undefined ? Buffer.alloc(0) : Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data);
       writeFileSync(join(dir, 'weights.bin'), bytes);
-      const json = { modelTopology: artifacts.modelTopology, format: artifacts.format, generatedBy: artifacts.generatedBy, convertedBy: artifacts.convertedBy, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }] };
+      const json = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+      };
       writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
@@ -75,20 +98,31 @@ const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 /** The Keras .h5 layout `model` reads and writes: every layer, in model order, with its weights' short names and shapes. */
 export function kerasLayout(model: LayersModel): { layer: string; weights: { name: string; shape: number[] }[] }[] {
-  return model.layers.map((layer) => ({ layer: layer.name, weights: layer.weights.map((w) => ({ name: shortWeightName(w.name), shape: [...(w.shape as number[])] })) }));
+  return model.layers.map((layer) => ({
+    layer: layer.name,
+    weights: layer.weights.map((w) => ({ name: shortWeightName(w.name), shape: [...(w.shape as number[])] })),
+  }));
 }
 
 /** Writes `model`'s weights as a Keras .h5 weights file (the layout keras.Model.load_weights reads). */
 export async function saveKerasWeights(model: LayersModel, path: string): Promise<void> {
   const layers = model.layers.map((layer) => {
     const values = layer.getWeights();
-    return { layer: layer.name, weights: layer.weights.map((w, i) => ({ name: shortWeightName(w.name), shape: [...(w.shape as number[])], data: values[i].dataSync() as Float32Array })) };
+    return {
+      layer: layer.name,
+      weights: layer.weights.map((w, i) => ({
+        name: shortWeightName(w.name),
+        shape: [...(w.shape as number[])],
+        data: values[i].dataSync() as Float32Array,
+      })),
+    };
   });
   await writeKerasH5(path, layers);
 }
 
 /** Keras names its input Normalization layer automatically (normalization, normalization_1, ...); it is found by its weights. */
-const isNormalization = (weights: readonly KerasWeight[]): boolean => weights.length > 0 && weights[0].name === 'mean' && weights.some((w) => w.name === 'variance');
+const isNormalization = (weights: readonly KerasWeight[]): boolean =>
+  weights.length > 0 && weights[0].name === 'mean' && weights.some((w) => w.name === 'variance');
 
 /**
  * Loads a Keras .h5 weights file into `model` by layer name (Keras's own layer names, which our
@@ -104,7 +138,9 @@ export async function loadKerasWeights(model: LayersModel, path: string): Promis
   const hint = `is it the *_notop.h5 of ${model.name}?`;
   for (const { layer, weights } of file) {
     if (weights.length === 0 || ours.has(layer) || layer === 'predictions' || (normalization && layer === normalization.layer)) continue;
-    throw new Error(`${path}: has weights for layer '${layer}' (${weights.map((w) => `${w.name} ${shapeText(w.shape)}`).join(', ')}), which ${model.name} does not have; ${hint}`);
+    throw new Error(
+      `${path}: has weights for layer '${layer}' (${weights.map((w) => `${w.name} ${shapeText(w.shape)}`).join(', ')}), which ${model.name} does not have; ${hint}`,
+    );
   }
   const assignments: { layer: (typeof model.layers)[number]; values: Float32Array[]; shapes: number[][] }[] = [];
   for (const layer of model.layers) {
@@ -118,10 +154,15 @@ export async function loadKerasWeights(model: LayersModel, path: string): Promis
       const name = shortWeightName(w.name);
       const found = saved.find((s) => s.name === name);
       const shape = w.shape as number[];
-      if (!found) throw new Error(`${path}: layer '${layer.name}' has no weight '${name}' (has ${saved.map((s) => s.name).join(', ') || 'none'}; ${model.name} expects ${expected}); ${hint}`);
+      if (!found)
+        throw new Error(
+          `${path}: layer '${layer.name}' has no weight '${name}' (has ${saved.map((s) => s.name).join(', ') || 'none'}; ${model.name} expects ${expected}); ${hint}`,
+        );
       const size = shape.reduce((a, b) => a * b, 1);
       if (found.shape.length !== shape.length || found.shape.some((d, i) => d !== shape[i]) || found.data.length !== size) {
-        throw new Error(`${path}: layer '${layer.name}' weight '${name}' is ${shapeText(found.shape)} in the file, ${shapeText(shape)} in ${model.name}; ${hint}`);
+        throw new Error(
+          `${path}: layer '${layer.name}' weight '${name}' is ${shapeText(found.shape)} in the file, ${shapeText(shape)} in ${model.name}; ${hint}`,
+        );
       }
       values.push(found.data);
       shapes.push(shape);
@@ -197,7 +238,10 @@ export async function imagenetWeights(variant: EfficientNetVariant, o: DownloadO
   try {
     await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(temporary));
     const actual = md5File(temporary);
-    if (actual !== expected) throw new Error(`${url}: downloaded file has md5 ${actual}, expected ${expected} (a truncated or altered download); try again or ${offline}`);
+    if (actual !== expected)
+      throw new Error(
+        `${url}: downloaded file has md5 ${actual}, expected ${expected} (a truncated or altered download); try again or ${offline}`,
+      );
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });

@@ -31,7 +31,10 @@ test('an epoch of the weighted sampler has len(rows) draws with replacement; the
   // Rows 45..49 are groups of one; group 0 (45 rows) gets 1/6 of the draws instead of 9/10.
   assert.ok(Array.from(weighted).filter((r) => r < 45).length < 25);
   const uniform = shuffledRows(50, seededRandom(3));
-  assert.deepEqual(Array.from(uniform).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    Array.from(uniform).sort((a, b) => a - b),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   assert.deepEqual(Array.from(epochOrder('uniform', labels, seededRandom(3))), Array.from(uniform));
 });
 

@@ -1,6 +1,3 @@
-// Which training rows an epoch visits, and in what order.
-import { seededRandom } from '@prodmatch/data';
-
 export type SamplerKind = 'uniform' | 'weighted';
 
 /** Per-row weight 1 / (size of the row's group): every group gets the same total weight. */

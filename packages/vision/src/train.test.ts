@@ -21,7 +21,9 @@ before(async () => {
   for (let g = 0; g < 4; g++) {
     for (let j = 0; j < 5; j++) {
       const path = join(dir, `${g}_${j}.png`);
-      await sharp({ create: { width: 24, height: 24, channels: 3, background: { r: 60 * g, g: 40 * j, b: 200 - 40 * g } } }).png().toFile(path);
+      await sharp({ create: { width: 24, height: 24, channels: 3, background: { r: 60 * g, g: 40 * j, b: 200 - 40 * g } } })
+        .png()
+        .toFile(path);
       paths.push(path);
       labels.push(`group${g}`);
     }
@@ -32,8 +34,21 @@ before(async () => {
 const SCHEDULE: LearningRateSchedule = { start: 1e-3, max: 5e-3, min: 1e-4, rampEpochs: 1, sustainEpochs: 0, decay: 0.5 };
 
 /** Trains a fresh small CNN (16 px) with a softmax head; returns its weights and where it started. */
-async function train(o: { epochs: number; seed: number; dropout: number; checkpointDir?: string; resume?: boolean }): Promise<{ weights: Float32Array[]; resumedFrom: number }> {
-  const model = await buildEmbeddingModel({ backbone: 'small', imageSize: 16, embeddingDim: 8, dropout: o.dropout, smallFilters: [4, 8], seed: o.seed });
+async function train(o: {
+  epochs: number;
+  seed: number;
+  dropout: number;
+  checkpointDir?: string;
+  resume?: boolean;
+}): Promise<{ weights: Float32Array[]; resumedFrom: number }> {
+  const model = await buildEmbeddingModel({
+    backbone: 'small',
+    imageSize: 16,
+    embeddingDim: 8,
+    dropout: o.dropout,
+    smallFilters: [4, 8],
+    seed: o.seed,
+  });
   const result = await trainEmbeddingModel(tf, model, paths, labels, {
     head: 'softmax',
     sampler: 'uniform',

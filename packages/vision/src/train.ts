@@ -91,7 +91,9 @@ export function outOfMemoryHint(error: unknown, at: LoopStep): unknown {
   const message = error instanceof Error ? error.message : String(error);
   if (!OUT_OF_MEMORY.test(message)) return error;
   const first = message.split('\n')[0].slice(0, 160);
-  return new Error(`out of memory at epoch ${at.epoch + 1}, step ${at.step + 1} (${first}); lower --batch-size and raise --accumulate to keep the effective batch (e.g. --batch-size 8 --accumulate 4 for 32), or lower --img-size`);
+  return new Error(
+    `out of memory at epoch ${at.epoch + 1}, step ${at.step + 1} (${first}); lower --batch-size and raise --accumulate to keep the effective batch (e.g. --batch-size 8 --accumulate 4 for 32), or lower --img-size`,
+  );
 }
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
@@ -103,11 +105,10 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
 export async function trainLoop(tf: Tf, task: LoopTask, o: LoopOptions): Promise<LoopResult> {
   const accumulate = positiveInteger(o.accumulate, 1, '--accumulate');
   const readEvery = positiveInteger(o.readLossEvery, 10, 'readLossEvery');
-  if (accumulate > 1 && task.step) throw new Error('--accumulate is not supported by this experiment (it trains with its own step); drop --accumulate');
+  if (accumulate > 1 && task.step)
+    throw new Error('--accumulate is not supported by this experiment (it trains with its own step); drop --accumulate');
   const optimizer = tf.train.adam(learningRate(0, o.schedule));
-  const setRate = (rate: number): void => {
-    (optimizer as unknown as { learningRate: number }).learningRate = rate;
-  };
+  const setRate = (rate: number): void => setAdamLearningRate(optimizer, rate);
   let start = 0;
   if (o.resume && o.checkpointDir) {
     const saved = loadLatestCheckpoint(tf, o.checkpointDir, o.checkpointKey ?? '');
@@ -132,7 +133,9 @@ export async function trainLoop(tf: Tf, task: LoopTask, o: LoopOptions): Promise
     const readLoss = async (): Promise<void> => {
       const sum = (await total.data())[0];
       if (!Number.isFinite(sum)) {
-        throw new Error(`training diverged at epoch ${epoch + 1}, between steps ${read.steps + 1} and ${steps} (loss ${sum}); lower the learning rate (--lr-max)`);
+        throw new Error(
+          `training diverged at epoch ${epoch + 1}, between steps ${read.steps + 1} and ${steps} (loss ${sum}); lower the learning rate (--lr-max)`,
+        );
       }
       read = { sum, steps };
     };
@@ -144,7 +147,9 @@ export async function trainLoop(tf: Tf, task: LoopTask, o: LoopOptions): Promise
           cost = accumulator.add(() => task.loss(batch, at), batch[0].shape[0] ?? 1);
           if ((steps + 1) % accumulate === 0) accumulator.apply(optimizer);
         } else {
-          cost = task.step ? task.step(batch, at, optimizer, rate) : (optimizer.minimize(() => task.loss(batch, at), true, task.variables) as Scalar);
+          cost = task.step
+            ? task.step(batch, at, optimizer, rate)
+            : (optimizer.minimize(() => task.loss(batch, at), true, task.variables) as Scalar);
         }
         const next = tf.keep(tf.add(total, cost)) as Scalar;
         tf.dispose([total, cost]);
@@ -188,7 +193,10 @@ export class GradientAccumulator {
   private sums: Map<string, Tensor> | null = null;
   private examples = 0;
 
-  constructor(private readonly tf: Tf, private readonly variables: Variable[]) {}
+  constructor(
+    private readonly tf: Tf,
+    private readonly variables: Variable[],
+  ) {}
 
   /** Adds one batch's gradients; returns its loss (the caller disposes it). */
   add(loss: () => Scalar, examples: number): Scalar {
@@ -225,6 +233,26 @@ export class GradientAccumulator {
   }
 }
 
+/** What the checkpoint code needs of a tfjs Variable: an object with assign(). */
+function isVariable(value: unknown): value is Variable {
+  return typeof value === 'object' && value !== null && 'assign' in value && typeof value.assign === 'function';
+}
+
+/**
+ * Sets Adam's learning rate for the next steps. tfjs-core's AdamOptimizer has no setter (only
+ * SGDOptimizer has setLearningRate): the rate is a protected field, read at every applyGradients.
+ * The field is checked at runtime, so a tfjs-core that renamed it fails here instead of training on
+ * at the first rate.
+ */
+function setAdamLearningRate(optimizer: object, rate: number): void {
+  if (!('learningRate' in optimizer) || typeof optimizer.learningRate !== 'number') {
+    throw new Error(
+      'trainLoop: this tfjs-core AdamOptimizer has no numeric learningRate field, so the learning-rate schedule cannot be applied; check the @tensorflow/tfjs-core version (written for 4.22)',
+    );
+  }
+  optimizer.learningRate = rate;
+}
+
 /**
  * Adam's bias-correction accumulators, beta1^t and beta2^t (private fields of tfjs-core's
  * AdamOptimizer). Training updates them by one float32 multiplication per step, but setWeights()
@@ -235,9 +263,12 @@ export class GradientAccumulator {
  * bit for bit.
  */
 function adamAccumulators(optimizer: Optimizer): { accBeta1: Variable; accBeta2: Variable } {
-  const { accBeta1, accBeta2 } = optimizer as unknown as { accBeta1?: Variable; accBeta2?: Variable };
-  if (typeof accBeta1?.assign !== 'function' || typeof accBeta2?.assign !== 'function') {
-    throw new Error('trainLoop: this tfjs-core AdamOptimizer has no accBeta1/accBeta2 variables, so checkpoints cannot save its state exactly; check the @tensorflow/tfjs-core version (written for 4.22)');
+  const accBeta1 = 'accBeta1' in optimizer ? optimizer.accBeta1 : undefined;
+  const accBeta2 = 'accBeta2' in optimizer ? optimizer.accBeta2 : undefined;
+  if (!isVariable(accBeta1) || !isVariable(accBeta2)) {
+    throw new Error(
+      'trainLoop: this tfjs-core AdamOptimizer has no accBeta1/accBeta2 variables, so checkpoints cannot save its state exactly; check the @tensorflow/tfjs-core version (written for 4.22)',
+    );
   }
   return { accBeta1, accBeta2 };
 }
@@ -266,7 +297,9 @@ async function restore(tf: Tf, task: LoopTask, optimizer: Optimizer, tensors: Na
   const part = (prefix: string) => tensors.filter((t) => t.name.startsWith(prefix));
   const variables = part('variable/');
   if (variables.length !== task.variables.length) {
-    throw new Error(`checkpoint has ${variables.length} variables, the model ${task.variables.length}; delete the checkpoint folder or drop --resume`);
+    throw new Error(
+      `checkpoint has ${variables.length} variables, the model ${task.variables.length}; delete the checkpoint folder or drop --resume`,
+    );
   }
   variables.forEach((t, i) => task.variables[i].assign(t.tensor));
   task.setState?.(part('state/').map((t) => t.tensor));

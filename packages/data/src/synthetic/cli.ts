@@ -21,7 +21,10 @@ if (!argv.force && readSyntheticManifest(outDir)?.generator === GENERATOR) {
 } else {
   let lastReport = 0;
   const result = await generateSyntheticDataset({
-    outDir, seed: argv.seed, groups: argv.groups, imageSize: argv.imageSize,
+    outDir,
+    seed: argv.seed,
+    groups: argv.groups,
+    imageSize: argv.imageSize,
     onProgress: (done, total) => {
       if (process.stderr.isTTY && (done === total || performance.now() - lastReport > 250)) {
         lastReport = performance.now();
@@ -30,5 +33,7 @@ if (!argv.force && readSyntheticManifest(outDir)?.generator === GENERATOR) {
       }
     },
   });
-  console.log(`wrote ${outDir}: ${result.rows} postings, ${result.groups} groups, ${result.images} images in ${result.seconds.toFixed(1)} s: ${(result.images / result.seconds).toFixed(0)} images/s wall, ${result.cpuMsPerImage.toFixed(2)} CPU ms/image (load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores)`);
+  console.log(
+    `wrote ${outDir}: ${result.rows} postings, ${result.groups} groups, ${result.images} images in ${result.seconds.toFixed(1)} s: ${(result.images / result.seconds).toFixed(0)} images/s wall, ${result.cpuMsPerImage.toFixed(2)} CPU ms/image (load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores)`,
+  );
 }

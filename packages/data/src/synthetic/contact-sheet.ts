@@ -19,7 +19,9 @@ const argv = yargs(hideBin(process.argv))
   .parseSync();
 
 const dir = argv.data ? resolve(argv.data) : await ensureSyntheticDataset(DEFAULT_SYNTHETIC);
-const rows = (await aq.loadCSV(join(dir, 'train.csv'), { parse: { label_group: String, image_phash: String, title: String } })).objects() as Array<{ image: string; title: string; label_group: string; image_phash: string }>;
+const rows = (
+  await aq.loadCSV(join(dir, 'train.csv'), { parse: { label_group: String, image_phash: String, title: String } })
+).objects() as Array<{ image: string; title: string; label_group: string; image_phash: string }>;
 const byGroup = new Map<string, typeof rows>();
 for (const r of rows) byGroup.set(r.label_group, [...(byGroup.get(r.label_group) ?? []), r]);
 const chosen = [...byGroup.values()].filter((g) => g.length >= 4).slice(0, argv.groups);
@@ -34,11 +36,24 @@ const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const layers: OverlayOptions[] = [];
 chosen.forEach((group, r) => {
   const top = gap + r * rowHeight;
-  group.slice(0, argv.perGroup).forEach((posting, c) => layers.push({ input: join(dir, 'train_images', posting.image), left: gap + c * (tile + gap), top }));
+  group
+    .slice(0, argv.perGroup)
+    .forEach((posting, c) => layers.push({ input: join(dir, 'train_images', posting.image), left: gap + c * (tile + gap), top }));
   const text = `group ${group[0].label_group} (${group.length} postings): ${group[0].title}`.slice(0, 110);
-  layers.push({ input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${caption}"><text x="${gap}" y="13" font-family="DejaVu Sans" font-size="12" fill="#222">${esc(text)}</text></svg>`), left: 0, top: top + tile + 2 });
+  layers.push({
+    input: Buffer.from(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${caption}"><text x="${gap}" y="13" font-family="DejaVu Sans" font-size="12" fill="#222">${esc(text)}</text></svg>`,
+    ),
+    left: 0,
+    top: top + tile + 2,
+  });
 });
-const resized = await Promise.all(layers.map(async (l) => (typeof l.input === 'string' ? { ...l, input: await sharp(l.input).resize(tile, tile).toBuffer() } : l)));
+const resized = await Promise.all(
+  layers.map(async (l) => (typeof l.input === 'string' ? { ...l, input: await sharp(l.input).resize(tile, tile).toBuffer() } : l)),
+);
 mkdirSync(dirname(argv.out), { recursive: true });
-await sharp({ create: { width, height: gap + chosen.length * rowHeight, channels: 3, background: '#ffffff' } }).composite(resized).png({ palette: true }).toFile(argv.out);
+await sharp({ create: { width, height: gap + chosen.length * rowHeight, channels: 3, background: '#ffffff' } })
+  .composite(resized)
+  .png({ palette: true })
+  .toFile(argv.out);
 console.log(`wrote ${argv.out}: ${chosen.length} groups from ${dir}`);

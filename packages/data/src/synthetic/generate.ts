@@ -9,7 +9,8 @@ import { officialPhoto, postingSvg, randomEdits, renderPosting, sellerPhoto, tou
 import { Rng } from './rng.ts';
 import { makeTitle, sellerStyle } from './titles.ts';
 
-export const GENERATOR = 'prodmatch-synthetic@4';
+export { GENERATOR } from './paths.ts';
+import { GENERATOR } from './paths.ts';
 
 // How one product's postings relate, tuned so the pHash and TF-IDF baselines score as on the real
 // data (see scripts/calibrate-synthetic.ts at the repo root and the README of packages/data/src/synthetic):
@@ -83,7 +84,15 @@ function uniqueNumber(rng: Rng, digits: [number, number], used: Set<string>): st
 }
 
 /** Plans every posting of one product: which photo, which edits, which title. */
-function planGroup(product: Product, size: number, seed: number, key: string, folder: ImageJob['folder'], familyPhotos: Map<number, Photo>, jobs: ImageJob[]): Array<{ image: string; title: string }> {
+function planGroup(
+  product: Product,
+  size: number,
+  seed: number,
+  key: string,
+  folder: ImageJob['folder'],
+  familyPhotos: Map<number, Photo>,
+  jobs: ImageJob[],
+): Array<{ image: string; title: string }> {
   const rng = Rng.derive(seed, key);
   // Titles draw from their own stream, so a change to title noise leaves every image as it was.
   const titleRng = Rng.derive(seed, `${key}:titles`);
@@ -110,7 +119,8 @@ function planGroup(product: Product, size: number, seed: number, key: string, fo
       } else photo = sellerPhoto(rng);
       image = newImage(photo, randomEdits(rng));
     }
-    const title = i > 0 && titleRng.chance(P_SAME_TITLE) ? titleRng.pick(postings).title : makeTitle(product, sellerStyle(titleRng), titleRng);
+    const title =
+      i > 0 && titleRng.chance(P_SAME_TITLE) ? titleRng.pick(postings).title : makeTitle(product, sellerStyle(titleRng), titleRng);
     postings.push({ image, title });
   }
   return postings;
@@ -155,7 +165,8 @@ function writeCsv(path: string, rows: object[], columns: string[]): void {
 export async function generateSyntheticDataset(opts: GenerateOptions): Promise<GenerateResult> {
   const { outDir, seed, groups, imageSize } = opts;
   if (!Number.isInteger(groups) || groups < 1) throw new Error(`synthetic: --groups must be a positive integer, got ${groups}`);
-  if (!Number.isInteger(imageSize) || imageSize < 32 || imageSize > 1024) throw new Error(`synthetic: --image-size must be an integer in 32..1024, got ${imageSize}`);
+  if (!Number.isInteger(imageSize) || imageSize < 32 || imageSize > 1024)
+    throw new Error(`synthetic: --image-size must be an integer in 32..1024, got ${imageSize}`);
   if (!Number.isInteger(seed)) throw new Error(`synthetic: --seed must be an integer, got ${seed}`);
   const started = performance.now();
   const cpuStart = process.cpuUsage();
@@ -174,7 +185,12 @@ export async function generateSyntheticDataset(opts: GenerateOptions): Promise<G
     const labelGroup = uniqueNumber(ids, [9, 10], usedGroups);
     const postings = planGroup(product, sizes[g], seed, `group:${g}`, isTest ? 'test_images' : 'train_images', familyPhotos, jobs);
     for (const p of postings) {
-      const row = { posting_id: `${isTest ? 'test' : 'train'}_${uniqueNumber(ids, [9, 10], usedIds)}`, image: p.image, title: p.title, label_group: labelGroup };
+      const row = {
+        posting_id: `${isTest ? 'test' : 'train'}_${uniqueNumber(ids, [9, 10], usedIds)}`,
+        image: p.image,
+        title: p.title,
+        label_group: labelGroup,
+      };
       (isTest ? test : train).push(row);
     }
   });
@@ -203,8 +219,17 @@ export async function generateSyntheticDataset(opts: GenerateOptions): Promise<G
     const withHash = (rows: PlannedRow[]) => rows.map((r) => ({ ...r, image_phash: phash.get(r.image)! }));
     writeCsv(join(tmpDir, 'train.csv'), withHash(train), ['posting_id', 'image', 'image_phash', 'title', 'label_group']);
     writeCsv(join(tmpDir, 'test.csv'), withHash(test), ['posting_id', 'image', 'image_phash', 'title']);
-    const manifest: SyntheticManifest = { kind: 'synthetic', generator: GENERATOR, seed, groups, imageSize, rows: train.length, testRows: test.length, images: jobs.length };
-    writeFileSync(join(tmpDir, 'dataset.json'), JSON.stringify(manifest, null, 2) + '\n');
+    const manifest: SyntheticManifest = {
+      kind: 'synthetic',
+      generator: GENERATOR,
+      seed,
+      groups,
+      imageSize,
+      rows: train.length,
+      testRows: test.length,
+      images: jobs.length,
+    };
+    writeFileSync(join(tmpDir, 'dataset.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     if (existsSync(outDir) && opts.replace !== false) {
       const old = `${tmpDir}-old`;
       renameSync(outDir, old);
@@ -226,5 +251,11 @@ export async function generateSyntheticDataset(opts: GenerateOptions): Promise<G
     sharp.concurrency(previousConcurrency);
   }
   const cpu = process.cpuUsage(cpuStart);
-  return { rows: train.length, groups, images: jobs.length, seconds: (performance.now() - started) / 1000, cpuMsPerImage: (cpu.user + cpu.system) / 1000 / jobs.length };
+  return {
+    rows: train.length,
+    groups,
+    images: jobs.length,
+    seconds: (performance.now() - started) / 1000,
+    cpuMsPerImage: (cpu.user + cpu.system) / 1000 / jobs.length,
+  };
 }

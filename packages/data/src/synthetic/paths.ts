@@ -9,3 +9,6 @@ export function repoRoot(): string {
 export function datasetsRoot(): string {
   return join(repoRoot(), 'datasets');
 }
+
+/** The generator's version: a folder made by another version is generated again. */
+export const GENERATOR = 'prodmatch-synthetic@4';

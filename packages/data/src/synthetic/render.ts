@@ -18,7 +18,11 @@ export type Background =
   | { kind: 'solid'; colour: string }
   | { kind: 'gradient'; from: string; to: string; angle: number }
   | { kind: 'texture'; base: string; ink: string; pattern: 'stripes' | 'checker' | 'dots' | 'planks'; size: number; angle: number }
-  | { kind: 'clutter'; base: string; items: Array<{ shape: 'rect' | 'circle'; x: number; y: number; w: number; h: number; colour: string; angle: number }> };
+  | {
+      kind: 'clutter';
+      base: string;
+      items: Array<{ shape: 'rect' | 'circle'; x: number; y: number; w: number; h: number; colour: string; angle: number }>;
+    };
 
 export interface Photo {
   background: Background;
@@ -42,7 +46,18 @@ export interface Edits {
 }
 
 const STICKERS = ['PROMO', 'COD', 'SALE', 'NEW', 'ORI', '50%', 'HOT', 'FREE'];
-const SELLERS = ['tokoberkah', 'grosir.id', 'sumber_jaya', 'mitra shop', 'official', 'ramashop', 'lapak99', 'indo_store', 'maju jaya', 'shopfast'];
+const SELLERS = [
+  'tokoberkah',
+  'grosir.id',
+  'sumber_jaya',
+  'mitra shop',
+  'official',
+  'ramashop',
+  'lapak99',
+  'indo_store',
+  'maju jaya',
+  'shopfast',
+];
 
 function pastel(rng: Rng): string {
   return `hsl(${rng.int(0, 359)},${rng.int(10, 60)}%,${rng.int(70, 95)}%)`;
@@ -57,19 +72,37 @@ export function randomBackground(rng: Rng): Background {
   if (kind === 0) return { kind: 'solid', colour: rng.chance(0.6) ? '#ffffff' : pastel(rng) };
   if (kind === 1) return { kind: 'gradient', from: pastel(rng), to: anyColour(rng), angle: rng.int(0, 359) };
   if (kind === 2) {
-    return { kind: 'texture', base: pastel(rng), ink: anyColour(rng), pattern: rng.pick(['stripes', 'checker', 'dots', 'planks'] as const), size: rng.int(10, 40), angle: rng.int(0, 90) };
+    return {
+      kind: 'texture',
+      base: pastel(rng),
+      ink: anyColour(rng),
+      pattern: rng.pick(['stripes', 'checker', 'dots', 'planks'] as const),
+      size: rng.int(10, 40),
+      angle: rng.int(0, 90),
+    };
   }
   return {
     kind: 'clutter',
     base: pastel(rng),
     items: Array.from({ length: rng.int(3, 8) }, () => ({
-      shape: rng.pick(['rect', 'circle'] as const), x: rng.int(0, 256), y: rng.int(0, 256), w: rng.int(20, 90), h: rng.int(20, 90), colour: anyColour(rng), angle: rng.int(0, 90),
+      shape: rng.pick(['rect', 'circle'] as const),
+      x: rng.int(0, 256),
+      y: rng.int(0, 256),
+      w: rng.int(20, 90),
+      h: rng.int(20, 90),
+      colour: anyColour(rng),
+      angle: rng.int(0, 90),
     })),
   };
 }
 
 export function randomShot(rng: Rng, cell = 1): Shot {
-  return { scale: rng.float(0.7, 1.3) * cell, rotate: rng.chance(0.6) ? rng.float(-6, 6) : rng.float(-35, 35), dx: rng.float(-30, 30) * cell, dy: rng.float(-25, 25) * cell };
+  return {
+    scale: rng.float(0.7, 1.3) * cell,
+    rotate: rng.chance(0.6) ? rng.float(-6, 6) : rng.float(-35, 35),
+    dx: rng.float(-30, 30) * cell,
+    dy: rng.float(-25, 25) * cell,
+  };
 }
 
 export function sellerPhoto(rng: Rng): Photo {
@@ -85,7 +118,14 @@ export function sellerPhoto(rng: Rng): Photo {
 
 /** The brand's own catalogue shot: same pose and plain background for every variant of a family. */
 export function officialPhoto(rng: Rng): Photo {
-  return { background: { kind: 'solid', colour: rng.chance(0.8) ? '#ffffff' : pastel(rng) }, shots: [{ scale: rng.float(0.8, 1.3), rotate: rng.chance(0.7) ? 0 : rng.float(-20, 20), dx: rng.float(-25, 25), dy: rng.float(-20, 20) }], frame: null, showAmount: true };
+  return {
+    background: { kind: 'solid', colour: rng.chance(0.8) ? '#ffffff' : pastel(rng) },
+    shots: [
+      { scale: rng.float(0.8, 1.3), rotate: rng.chance(0.7) ? 0 : rng.float(-20, 20), dx: rng.float(-25, 25), dy: rng.float(-20, 20) },
+    ],
+    frame: null,
+    showAmount: true,
+  };
 }
 
 /** A re-upload of an earlier image: re-encoded, and sometimes slightly re-cropped, re-lit or badged. */
@@ -97,8 +137,16 @@ export function touchUp(previous: Edits, rng: Rng): Edits {
   edits.dy += rng.float(-3, 3);
   edits.brightness *= rng.float(0.95, 1.05);
   if (rng.chance(0.2)) edits.cast = null;
-  if (!edits.sticker && rng.chance(0.3)) edits.sticker = { text: rng.pick(STICKERS), colour: rng.pick(['#e53935', '#ff6f00', '#ee4d2d', '#d81b60']), x: rng.pick([30, 226]), y: rng.pick([30, 226]), r: rng.int(14, 22) };
-  if (!edits.watermark && rng.chance(0.15)) edits.watermark = { text: rng.pick(SELLERS), opacity: rng.float(0.1, 0.3), angle: rng.pick([0, -30, -45]) };
+  if (!edits.sticker && rng.chance(0.3))
+    edits.sticker = {
+      text: rng.pick(STICKERS),
+      colour: rng.pick(['#e53935', '#ff6f00', '#ee4d2d', '#d81b60']),
+      x: rng.pick([30, 226]),
+      y: rng.pick([30, 226]),
+      r: rng.int(14, 22),
+    };
+  if (!edits.watermark && rng.chance(0.15))
+    edits.watermark = { text: rng.pick(SELLERS), opacity: rng.float(0.1, 0.3), angle: rng.pick([0, -30, -45]) };
   return edits;
 }
 
@@ -107,10 +155,20 @@ export function randomEdits(rng: Rng): Edits {
     zoom: rng.chance(0.4) ? rng.float(1, 1.25) : 1,
     dx: rng.float(-12, 12),
     dy: rng.float(-12, 12),
-    sticker: rng.chance(0.3) ? { text: rng.pick(STICKERS), colour: rng.pick(['#e53935', '#ff6f00', '#ee4d2d', '#d81b60']), x: rng.pick([36, 220]), y: rng.pick([36, 220]), r: rng.int(18, 30) } : null,
+    sticker: rng.chance(0.3)
+      ? {
+          text: rng.pick(STICKERS),
+          colour: rng.pick(['#e53935', '#ff6f00', '#ee4d2d', '#d81b60']),
+          x: rng.pick([36, 220]),
+          y: rng.pick([36, 220]),
+          r: rng.int(18, 30),
+        }
+      : null,
     watermark: rng.chance(0.25) ? { text: rng.pick(SELLERS), opacity: rng.float(0.15, 0.45), angle: rng.pick([0, -30, -45]) } : null,
     brightness: rng.float(0.8, 1.2),
-    cast: rng.chance(0.35) ? { colour: rng.pick(['#ffb74d', '#ffe082', '#81d4fa', '#b39ddb', '#a5d6a7']), opacity: rng.float(0.08, 0.25) } : null,
+    cast: rng.chance(0.35)
+      ? { colour: rng.pick(['#ffb74d', '#ffe082', '#81d4fa', '#b39ddb', '#a5d6a7']), opacity: rng.float(0.08, 0.25) }
+      : null,
     quality: rng.int(55, 95),
   };
 }
@@ -137,9 +195,11 @@ function backgroundSvg(bg: Background, id: string): string {
     }
     case 'clutter':
       return `<rect width="256" height="256" fill="${bg.base}"/>${bg.items
-        .map((it) => (it.shape === 'rect'
-          ? `<rect x="${it.x - it.w / 2}" y="${it.y - it.h / 2}" width="${it.w}" height="${it.h}" rx="6" fill="${it.colour}" transform="rotate(${it.angle} ${it.x} ${it.y})"/>`
-          : `<ellipse cx="${it.x}" cy="${it.y}" rx="${it.w / 2}" ry="${it.h / 2}" fill="${it.colour}"/>`))
+        .map((it) =>
+          it.shape === 'rect'
+            ? `<rect x="${it.x - it.w / 2}" y="${it.y - it.h / 2}" width="${it.w}" height="${it.h}" rx="6" fill="${it.colour}" transform="rotate(${it.angle} ${it.x} ${it.y})"/>`
+            : `<ellipse cx="${it.x}" cy="${it.y}" rx="${it.w / 2}" ry="${it.h / 2}" fill="${it.colour}"/>`,
+        )
         .join('')}`;
   }
 }
@@ -226,25 +286,36 @@ function productSvg(product: Product, id: string, showAmount: boolean): string {
   const o = outline(f.type.shape, w);
   const patterns: Record<string, string> = {
     none: '',
-    stripes: Array.from({ length: 8 }, (_, i) => `<rect x="${-w + i * 30}" y="-100" width="10" height="200" fill="${f.accent}" opacity="0.5" transform="rotate(20)"/>`).join(''),
-    dots: Array.from({ length: 24 }, (_, i) => `<circle cx="${-w / 2 + (i % 6) * (w / 5)}" cy="${-80 + Math.floor(i / 6) * 50}" r="6" fill="${f.accent}" opacity="0.6"/>`).join(''),
+    stripes: Array.from(
+      { length: 8 },
+      (_, i) => `<rect x="${-w + i * 30}" y="-100" width="10" height="200" fill="${f.accent}" opacity="0.5" transform="rotate(20)"/>`,
+    ).join(''),
+    dots: Array.from(
+      { length: 24 },
+      (_, i) => `<circle cx="${-w / 2 + (i % 6) * (w / 5)}" cy="${-80 + Math.floor(i / 6) * 50}" r="6" fill="${f.accent}" opacity="0.6"/>`,
+    ).join(''),
     band: `<rect x="${-w}" y="30" width="${2 * w}" height="40" fill="${f.accent}"/>`,
     wave: `<path d="M${-w},20 q${w / 4},-30 ${w / 2},0 t${w / 2},0 t${w / 2},0 t${w / 2},0 v100 h${-2 * w} z" fill="${f.accent}" opacity="0.8"/>`,
     split: `<rect x="0" y="-100" width="${w}" height="200" fill="${f.accent}" opacity="0.7"/>`,
   };
   const l = o.label;
   const amount = product.size ?? (product.amount !== null ? `${product.amount} ${f.type.unit}` : '');
-  const labelText = `<text x="${l.x + l.w / 2}" y="${l.y + l.h * 0.45}" font-family="DejaVu Sans" font-weight="bold" font-size="${Math.min(20, (l.w / Math.max(4, f.brand.length)) * 1.5)}" text-anchor="middle" fill="${f.accent}">${esc(f.brand.toUpperCase())}</text>`
-    + (showAmount && amount ? `<text x="${l.x + l.w / 2}" y="${l.y + l.h * 0.8}" font-family="DejaVu Sans" font-size="11" text-anchor="middle" fill="#333">${esc(amount)}</text>` : '');
+  const labelText =
+    `<text x="${l.x + l.w / 2}" y="${l.y + l.h * 0.45}" font-family="DejaVu Sans" font-weight="bold" font-size="${Math.min(20, (l.w / Math.max(4, f.brand.length)) * 1.5)}" text-anchor="middle" fill="${f.accent}">${esc(f.brand.toUpperCase())}</text>` +
+    (showAmount && amount
+      ? `<text x="${l.x + l.w / 2}" y="${l.y + l.h * 0.8}" font-family="DejaVu Sans" font-size="11" text-anchor="middle" fill="#333">${esc(amount)}</text>`
+      : '');
   const body = o.body;
-  return `<defs><clipPath id="${id}c"><path d="${body}"/></clipPath></defs>`
-    + `<path d="${body}" fill="${product.body}"/>`
-    + `<g clip-path="url(#${id}c)">${patterns[f.pattern]}</g>`
-    + o.extra.replaceAll('ACCENT', f.accent)
-    + (f.type.shape === 'shirt' ? '' : `<rect x="${l.x}" y="${l.y}" width="${l.w}" height="${l.h}" rx="4" fill="${f.label}"/>`)
-    + logoSvg(f.logo, l.x + l.w / 2, l.y - 18, 13, f.accent)
-    + labelText
-    + `<path d="${body}" fill="none" stroke="#000" stroke-opacity="0.35" stroke-width="2"/>`;
+  return (
+    `<defs><clipPath id="${id}c"><path d="${body}"/></clipPath></defs>` +
+    `<path d="${body}" fill="${product.body}"/>` +
+    `<g clip-path="url(#${id}c)">${patterns[f.pattern]}</g>` +
+    o.extra.replaceAll('ACCENT', f.accent) +
+    (f.type.shape === 'shirt' ? '' : `<rect x="${l.x}" y="${l.y}" width="${l.w}" height="${l.h}" rx="4" fill="${f.label}"/>`) +
+    logoSvg(f.logo, l.x + l.w / 2, l.y - 18, 13, f.accent) +
+    labelText +
+    `<path d="${body}" fill="none" stroke="#000" stroke-opacity="0.35" stroke-width="2"/>`
+  );
 }
 
 /** Several units side by side for multi-pack variants (drawn up to three). */
@@ -252,29 +323,58 @@ function packSvg(product: Product, id: string, showAmount: boolean): string {
   const n = Math.min(product.pack, 3);
   if (n === 1) return productSvg(product, id, showAmount);
   const step = 70;
-  return Array.from({ length: n }, (_, i) => `<g transform="translate(${(i - (n - 1) / 2) * step} ${i % 2 ? 6 : 0}) scale(${1 / Math.sqrt(n)})">${productSvg(product, `${id}u${i}`, showAmount)}</g>`).join('')
-    + `<text x="0" y="112" font-family="DejaVu Sans" font-weight="bold" font-size="16" text-anchor="middle" fill="#c62828">isi ${product.pack}</text>`;
+  return (
+    Array.from(
+      { length: n },
+      (_, i) =>
+        `<g transform="translate(${(i - (n - 1) / 2) * step} ${i % 2 ? 6 : 0}) scale(${1 / Math.sqrt(n)})">${productSvg(product, `${id}u${i}`, showAmount)}</g>`,
+    ).join('') +
+    `<text x="0" y="112" font-family="DejaVu Sans" font-weight="bold" font-size="16" text-anchor="middle" fill="#c62828">isi ${product.pack}</text>`
+  );
 }
 
 export function postingSvg(product: Product, photo: Photo, edits: Edits, size: number): string {
-  const cells = photo.shots.length === 1 ? [[128, 128]] : photo.shots.length === 2 ? [[64, 128], [192, 128]] : [[64, 64], [192, 64], [64, 192], [192, 192]];
-  const shots = photo.shots.map((s, i) => {
-    const [cx, cy] = cells[i];
-    return `<g transform="translate(${(cx + s.dx).toFixed(1)} ${(cy + s.dy).toFixed(1)}) rotate(${s.rotate.toFixed(1)}) scale(${s.scale.toFixed(3)})">${packSvg(product, `s${i}`, photo.showAmount)}</g>`;
-  }).join('');
-  const grid = photo.shots.length === 1 ? '' : `<path d="M128,0 V256${photo.shots.length === 4 ? ' M0,128 H256' : ''}" stroke="#fff" stroke-width="4"/>`;
+  const cells =
+    photo.shots.length === 1
+      ? [[128, 128]]
+      : photo.shots.length === 2
+        ? [
+            [64, 128],
+            [192, 128],
+          ]
+        : [
+            [64, 64],
+            [192, 64],
+            [64, 192],
+            [192, 192],
+          ];
+  const shots = photo.shots
+    .map((s, i) => {
+      const [cx, cy] = cells[i];
+      return `<g transform="translate(${(cx + s.dx).toFixed(1)} ${(cy + s.dy).toFixed(1)}) rotate(${s.rotate.toFixed(1)}) scale(${s.scale.toFixed(3)})">${packSvg(product, `s${i}`, photo.showAmount)}</g>`;
+    })
+    .join('');
+  const grid =
+    photo.shots.length === 1
+      ? ''
+      : `<path d="M128,0 V256${photo.shots.length === 4 ? ' M0,128 H256' : ''}" stroke="#fff" stroke-width="4"/>`;
   let inner = backgroundSvg(photo.background, 'b') + shots + grid;
   if (photo.frame) {
-    inner = `<rect width="256" height="256" fill="${photo.frame.colour}"/><g transform="translate(16 12) scale(0.875)">${inner}</g>`
-      + `<text x="128" y="250" font-family="DejaVu Sans" font-weight="bold" font-size="13" text-anchor="middle" fill="#fff">${esc(photo.frame.text)}</text>`;
+    inner =
+      `<rect width="256" height="256" fill="${photo.frame.colour}"/><g transform="translate(16 12) scale(0.875)">${inner}</g>` +
+      `<text x="128" y="250" font-family="DejaVu Sans" font-weight="bold" font-size="13" text-anchor="middle" fill="#fff">${esc(photo.frame.text)}</text>`;
   }
   const e = edits;
   const view = 256 / e.zoom;
   const vx = (256 - view) / 2 + e.dx;
   const vy = (256 - view) / 2 + e.dy;
   // Lighting is drawn as veils in the SVG: far cheaper than a colour-space round trip per image.
-  let overlay = e.brightness > 1 ? `<rect width="256" height="256" fill="#fff" opacity="${(e.brightness - 1).toFixed(3)}"/>`
-    : e.brightness < 1 ? `<rect width="256" height="256" fill="#000" opacity="${(1 - e.brightness).toFixed(3)}"/>` : '';
+  let overlay =
+    e.brightness > 1
+      ? `<rect width="256" height="256" fill="#fff" opacity="${(e.brightness - 1).toFixed(3)}"/>`
+      : e.brightness < 1
+        ? `<rect width="256" height="256" fill="#000" opacity="${(1 - e.brightness).toFixed(3)}"/>`
+        : '';
   if (e.cast) overlay += `<rect width="256" height="256" fill="${e.cast.colour}" opacity="${e.cast.opacity.toFixed(3)}"/>`;
   if (e.sticker) {
     overlay += `<circle cx="${e.sticker.x}" cy="${e.sticker.y}" r="${e.sticker.r}" fill="${e.sticker.colour}"/><text x="${e.sticker.x}" y="${e.sticker.y + 4}" font-family="DejaVu Sans" font-weight="bold" font-size="${(e.sticker.r * 0.6).toFixed(0)}" text-anchor="middle" fill="#fff">${esc(e.sticker.text)}</text>`;
@@ -282,9 +382,12 @@ export function postingSvg(product: Product, photo: Photo, edits: Edits, size: n
   if (e.watermark) {
     overlay += `<text x="128" y="140" font-family="DejaVu Sans" font-size="22" text-anchor="middle" fill="#fff" stroke="#000" stroke-width="0.5" opacity="${e.watermark.opacity.toFixed(2)}" transform="rotate(${e.watermark.angle} 128 128)">${esc(e.watermark.text)}</text>`;
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 256 256">`
-    + `<svg viewBox="${vx.toFixed(1)} ${vy.toFixed(1)} ${view.toFixed(1)} ${view.toFixed(1)}" width="256" height="256" preserveAspectRatio="xMidYMid slice">${inner}</svg>`
-    + overlay + '</svg>';
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 256 256">` +
+    `<svg viewBox="${vx.toFixed(1)} ${vy.toFixed(1)} ${view.toFixed(1)} ${view.toFixed(1)}" width="256" height="256" preserveAspectRatio="xMidYMid slice">${inner}</svg>` +
+    overlay +
+    '</svg>'
+  );
 }
 
 /** Renders a posting's SVG to JPEG bytes at the edits' quality. */

@@ -68,7 +68,10 @@ export class Rng {
   /** Hex string of `digits` random digits (for image file names and ids). */
   hex(digits: number): string {
     let out = '';
-    while (out.length < digits) out += Math.floor(this.next() * 65536).toString(16).padStart(4, '0');
+    while (out.length < digits)
+      out += Math.floor(this.next() * 65536)
+        .toString(16)
+        .padStart(4, '0');
     return out.slice(0, digits);
   }
 }

@@ -7,7 +7,14 @@ import * as aq from 'arquero';
 import { phashFromFile } from '../phash.ts';
 import { buildCatalog } from './catalog.ts';
 import { drawGroupSizes } from './group-sizes.ts';
-import { DEFAULT_SYNTHETIC, ensureSyntheticDataset, generateSyntheticDataset, GENERATOR, readSyntheticManifest, syntheticDatasetDir } from './index.ts';
+import {
+  DEFAULT_SYNTHETIC,
+  ensureSyntheticDataset,
+  generateSyntheticDataset,
+  GENERATOR,
+  readSyntheticManifest,
+  syntheticDatasetDir,
+} from './index.ts';
 import { Rng } from './rng.ts';
 import { makeTitle, sellerStyle } from './titles.ts';
 
@@ -43,7 +50,9 @@ test('writes the Kaggle layout with real pHashes and a synthetic manifest', asyn
   const csv = readFileSync(join(dir, 'train.csv'), 'utf8');
   assert.equal(csv.split('\n')[0], 'posting_id,image,image_phash,title,label_group');
   assert.equal(readFileSync(join(dir, 'test.csv'), 'utf8').split('\n')[0], 'posting_id,image,image_phash,title');
-  const rows = aq.fromCSV(csv, { parse: { image_phash: String, label_group: String, title: String } }).objects() as Array<Record<string, string>>;
+  const rows = aq.fromCSV(csv, { parse: { image_phash: String, label_group: String, title: String } }).objects() as Array<
+    Record<string, string>
+  >;
   assert.equal(rows.length, result.rows);
   assert.equal(new Set(rows.map((r) => r.label_group)).size, small.groups);
   assert.equal(new Set(rows.map((r) => r.posting_id)).size, rows.length);
@@ -58,7 +67,16 @@ test('writes the Kaggle layout with real pHashes and a synthetic manifest', asyn
   assert.equal(images, result.images);
   const testRows = aq.fromCSV(readFileSync(join(dir, 'test.csv'), 'utf8')).numRows();
   assert.ok(testRows > 0);
-  assert.deepEqual(readSyntheticManifest(dir), { kind: 'synthetic', generator: GENERATOR, seed: 7, groups: 12, imageSize: 64, rows: result.rows, testRows, images });
+  assert.deepEqual(readSyntheticManifest(dir), {
+    kind: 'synthetic',
+    generator: GENERATOR,
+    seed: 7,
+    groups: 12,
+    imageSize: 64,
+    rows: result.rows,
+    testRows,
+    images,
+  });
   const meta = await (await import('sharp')).default(join(dir, 'train_images', rows[0].image)).metadata();
   assert.equal(meta.width, 64);
   assert.equal(meta.height, 64);
@@ -67,7 +85,13 @@ test('writes the Kaggle layout with real pHashes and a synthetic manifest', asyn
 test('an interrupted generation leaves neither the dataset folder nor its temp folder', async () => {
   const parent = join(root, 'interrupted');
   await assert.rejects(
-    generateSyntheticDataset({ outDir: join(parent, 'set'), ...small, onProgress: (done) => { if (done === 5) throw new Error('stop'); } }),
+    generateSyntheticDataset({
+      outDir: join(parent, 'set'),
+      ...small,
+      onProgress: (done) => {
+        if (done === 5) throw new Error('stop');
+      },
+    }),
     /stop/,
   );
   assert.deepEqual(readdirSync(parent), []);
@@ -91,12 +115,21 @@ test('ensureSyntheticDataset generates once, then reuses the folder', async () =
   await ensureSyntheticDataset(opts);
   assert.equal(generated, 2);
   assert.equal(readSyntheticManifest(dir)?.generator, GENERATOR);
-  assert.match(syntheticDatasetDir(), new RegExp(`datasets[/\\\\]synthetic-s${DEFAULT_SYNTHETIC.seed}-g${DEFAULT_SYNTHETIC.groups}-i${DEFAULT_SYNTHETIC.imageSize}$`));
+  assert.match(
+    syntheticDatasetDir(),
+    new RegExp(`datasets[/\\\\]synthetic-s${DEFAULT_SYNTHETIC.seed}-g${DEFAULT_SYNTHETIC.groups}-i${DEFAULT_SYNTHETIC.imageSize}$`),
+  );
 });
 
 test('rejects bad size knobs with a message naming the option', async () => {
-  await assert.rejects(generateSyntheticDataset({ outDir: join(root, 'bad'), seed: 1, groups: 0, imageSize: 64 }), /--groups must be a positive integer, got 0/);
-  await assert.rejects(generateSyntheticDataset({ outDir: join(root, 'bad'), seed: 1, groups: 2, imageSize: 8 }), /--image-size must be an integer in 32..1024, got 8/);
+  await assert.rejects(
+    generateSyntheticDataset({ outDir: join(root, 'bad'), seed: 1, groups: 0, imageSize: 64 }),
+    /--groups must be a positive integer, got 0/,
+  );
+  await assert.rejects(
+    generateSyntheticDataset({ outDir: join(root, 'bad'), seed: 1, groups: 2, imageSize: 8 }),
+    /--image-size must be an integer in 32..1024, got 8/,
+  );
 });
 
 test('group sizes follow the real distribution: ~63% pairs, mean ~3.1, tail up to 51', () => {

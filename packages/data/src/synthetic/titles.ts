@@ -5,17 +5,66 @@ import type { Rng } from './rng.ts';
 // varying unit spellings, reordering, abbreviations and typos. Variants of one family share most
 // words, so titles alone cannot separate every product.
 
-const PROMO = ['READY STOCK', 'ORIGINAL', 'COD', 'PROMO', 'MURAH', 'TERLARIS', 'BPOM', 'HALAL', 'BEST SELLER', 'FREE ONGKIR', 'DISKON', 'NEW', 'SALE', '100% ORI', 'GROSIR', 'TERMURAH', 'IMPORT', 'BISA COD'];
-const FILLER = ['untuk', 'dengan', 'free', 'bonus', 'asli', 'kualitas', 'terbaik', 'harga', 'grosir', 'eceran', 'baru', 'stok', 'banyak', 'pengiriman', 'cepat', 'official', 'store', 'promo', 'hemat'];
+const PROMO = [
+  'READY STOCK',
+  'ORIGINAL',
+  'COD',
+  'PROMO',
+  'MURAH',
+  'TERLARIS',
+  'BPOM',
+  'HALAL',
+  'BEST SELLER',
+  'FREE ONGKIR',
+  'DISKON',
+  'NEW',
+  'SALE',
+  '100% ORI',
+  'GROSIR',
+  'TERMURAH',
+  'IMPORT',
+  'BISA COD',
+];
+const FILLER = [
+  'untuk',
+  'dengan',
+  'free',
+  'bonus',
+  'asli',
+  'kualitas',
+  'terbaik',
+  'harga',
+  'grosir',
+  'eceran',
+  'baru',
+  'stok',
+  'banyak',
+  'pengiriman',
+  'cepat',
+  'official',
+  'store',
+  'promo',
+  'hemat',
+];
 const ABBREVIATIONS: Record<string, string> = {
-  dengan: 'dgn', untuk: 'utk', original: 'ori', ORIGINAL: 'ORI', warna: 'wrn', pcs: 'pc', gram: 'gr', promo: 'prm', kualitas: 'kwalitas', murah: 'mrh',
+  dengan: 'dgn',
+  untuk: 'utk',
+  original: 'ori',
+  ORIGINAL: 'ORI',
+  warna: 'wrn',
+  pcs: 'pc',
+  gram: 'gr',
+  promo: 'prm',
+  kualitas: 'kwalitas',
+  murah: 'mrh',
 };
 
 function formatAmount(amount: number, unit: string, rng: Rng): string {
   if (unit === 'L' && amount < 1) return `${amount * 1000}${rng.pick(['ml', ' ml', 'ML'])}`;
   if (unit === 'kg' && rng.chance(0.4)) return `${Math.round(amount * 1000)}${rng.pick(['gr', ' gram', 'g'])}`;
   if (unit === 'gr' && amount >= 1000 && rng.chance(0.5)) return `${amount / 1000}${rng.pick(['kg', ' kg', 'KG'])}`;
-  if (unit === 'pcs' || unit === 'sheet') return rng.pick([`${amount}${unit === 'pcs' ? 'pcs' : ' sheet'}`, `isi ${amount}`, `${amount} ${unit}`]);
+  if (unit === 'pcs' || unit === 'sheet')
+    return rng.pick([`${amount}${unit === 'pcs' ? 'pcs' : ' sheet'}`, `isi ${amount}`, `${amount} ${unit}`]);
   const u = rng.pick([unit, unit.toUpperCase(), unit === 'gr' ? 'gram' : unit]);
   return rng.chance(0.5) ? `${amount}${u}` : `${amount} ${u}`;
 }
@@ -28,10 +77,14 @@ function typo(word: string, rng: Rng): string {
   if (word.length < 4) return word;
   const i = rng.int(1, word.length - 2);
   switch (rng.int(0, 3)) {
-    case 0: return word.slice(0, i) + word.slice(i + 1); // dropped letter
-    case 1: return word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2); // swapped letters
-    case 2: return word.slice(0, i) + word[i] + word.slice(i); // doubled letter
-    default: return word.slice(0, i) + rng.pick([...'aeiou']) + word.slice(i + 1); // wrong vowel
+    case 0:
+      return word.slice(0, i) + word.slice(i + 1); // dropped letter
+    case 1:
+      return word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2); // swapped letters
+    case 2:
+      return word.slice(0, i) + word[i] + word.slice(i); // doubled letter
+    default:
+      return word.slice(0, i) + rng.pick([...'aeiou']) + word.slice(i + 1); // wrong vowel
   }
 }
 
@@ -66,10 +119,12 @@ export function makeTitle(product: Product, style: SellerStyle, rng: Rng): strin
   segments.push(style.english ? names[1 % names.length] : rng.pick(names));
   for (const d of family.descriptors) if (rng.chance(0.7)) segments.push(d);
   const variantWords: string[] = [];
-  if (product.colour && rng.chance(0.9)) variantWords.push(`${rng.chance(0.3) ? 'warna ' : ''}${style.english ? product.colour.en : product.colour.id}`);
+  if (product.colour && rng.chance(0.9))
+    variantWords.push(`${rng.chance(0.3) ? 'warna ' : ''}${style.english ? product.colour.en : product.colour.id}`);
   if (product.amount !== null && rng.chance(0.85)) variantWords.push(formatAmount(product.amount, family.type.unit, rng));
   if (product.pack > 1 && rng.chance(0.85)) variantWords.push(formatPack(product.pack, rng));
-  if (product.size && rng.chance(0.85)) variantWords.push(family.type.unit === 'phone' ? product.size : `${rng.chance(0.5) ? 'size ' : ''}${product.size}`);
+  if (product.size && rng.chance(0.85))
+    variantWords.push(family.type.unit === 'phone' ? product.size : `${rng.chance(0.5) ? 'size ' : ''}${product.size}`);
   if (product.variantName && rng.chance(0.7)) variantWords.push(product.variantName);
   // Sellers of multi-variant listings often name several options, blurring variant boundaries.
   segments.push(...variantWords);

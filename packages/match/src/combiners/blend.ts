@@ -1,6 +1,7 @@
 import type { CsrMatrix, DenseMatrix, NeighbourLists } from '@prodmatch/knn';
-import { asDisplay, asSource, type ChannelGallery, type Combiner, type MatchList } from '../combiner.ts';
-import type { FeatureMatrix } from '../features.ts';
+import { asDisplay, asSource, type Combiner, type MatchList } from '../combiner.ts';
+import { unionMatcher } from '../score.ts';
+import type { FeatureMatrix } from '@prodmatch/features';
 
 export interface BlendOptions {
   /** Channels to blend, each with the cosine distance within which neighbours are blended in. Others pass through. */
@@ -19,8 +20,10 @@ export interface BlendOptions {
 export function blend(options: BlendOptions): Combiner {
   const iterations = options.iterations ?? 1;
   const maxNeighbours = options.maxNeighbours ?? 8;
-  if (!(Number.isInteger(iterations) && iterations >= 1)) throw new Error(`blend: iterations must be a positive integer, got ${iterations}`);
-  if (!(Number.isInteger(maxNeighbours) && maxNeighbours >= 1)) throw new Error(`blend: maxNeighbours must be a positive integer, got ${maxNeighbours}`);
+  if (!(Number.isInteger(iterations) && iterations >= 1))
+    throw new Error(`blend: iterations must be a positive integer, got ${iterations}`);
+  if (!(Number.isInteger(maxNeighbours) && maxNeighbours >= 1))
+    throw new Error(`blend: maxNeighbours must be a positive integer, got ${maxNeighbours}`);
   return {
     name: 'neighbourhood blending + union',
     params: { channels: { ...options.channels }, iterations, maxNeighbours, weight: 'cosine similarity' },
@@ -28,7 +31,8 @@ export function blend(options: BlendOptions): Combiner {
       for (const name of Object.keys(options.channels)) {
         const channel = channels.find((c) => c.name === name);
         if (!channel) throw new Error(`blend: no channel "${name}" (channels: ${channels.map((c) => c.name).join(', ')})`);
-        if (channel.unit !== 'cosine distance') throw new Error(`blend: channel "${name}" measures ${channel.unit}; only embeddings (cosine) can be blended`);
+        if (channel.unit !== 'cosine distance')
+          throw new Error(`blend: channel "${name}" measures ${channel.unit}; only embeddings (cosine) can be blended`);
       }
       return channels.map(({ name, unit }) => ({ name, unit }));
     },
@@ -48,9 +52,9 @@ export function blend(options: BlendOptions): Combiner {
           neighbours = await context.search(features, channel.lists.indices[0]?.length ?? context.k);
         }
         lists.push({ ...asSource(channel), lists: neighbours });
-        raw.push({ ...asDisplay(channel as ChannelGallery), name: `${channel.name}.raw` });
+        raw.push({ ...asDisplay(channel), name: `${channel.name}.raw` });
       }
-      return { lists: [...lists, ...raw] };
+      return unionMatcher([...lists, ...raw]);
     },
   };
 }
@@ -62,7 +66,8 @@ export function blendedFeatures(features: FeatureMatrix, lists: NeighbourLists, 
     const out = [{ j: row, w: 1 }];
     const indices = lists.indices[row];
     const distances = lists.distances[row];
-    for (let c = 0; c < indices.length && out.length < max && distances[c] <= limit; c++) if (indices[c] !== row) out.push({ j: indices[c], w: 1 - distances[c] });
+    for (let c = 0; c < indices.length && out.length < max && distances[c] <= limit; c++)
+      if (indices[c] !== row) out.push({ j: indices[c], w: 1 - distances[c] });
     return out;
   };
   if (features.kind === 'dense') return { kind: 'dense', matrix: blendDense(features.matrix, weightsOf) };

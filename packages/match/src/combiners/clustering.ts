@@ -1,5 +1,5 @@
 import { clusterMatches, dbscanLabels, neighboursWithin, opticsLabels, type NeighbourLists } from '@prodmatch/knn';
-import { longestMatches } from '@prodmatch/metrics';
+import { longestMatches, matchScores } from '@prodmatch/metrics';
 import { asSource, type Combiner } from '../combiner.ts';
 
 /**
@@ -23,7 +23,21 @@ export function clusteringEnsemble(): Combiner {
     },
     async combine(channels) {
       const [only] = channels;
-      return { lists: [asSource(only)], matchesAt: ([eps]) => clusteringEnsembleMatches(only.lists, eps) };
+      // Clusters are the matches: min2 and the cap do not apply to them.
+      const matches = (thresholds: readonly number[]): ArrayLike<number>[] => clusteringEnsembleMatches(only.lists, thresholds[0]);
+      return {
+        lists: [asSource(only)],
+        recomputable: false,
+        matches,
+        scorer: (labels) => ({
+          score: (thresholds) => matchScores(matches(thresholds), labels),
+          rowF1: (thresholds) => {
+            const perRow = new Float64Array(labels.length);
+            matchScores(matches(thresholds), labels, perRow);
+            return perRow;
+          },
+        }),
+      };
     },
   };
 }

@@ -1,5 +1,6 @@
 import { asDisplay, type Combiner } from '../combiner.ts';
-import { distancesFrom, rankCandidates } from '../features.ts';
+import { unionMatcher } from '../score.ts';
+import { distancesFrom, rankCandidates } from '../search.ts';
 
 export interface ConcatOptions {
   /** Weight of each channel's L2-normalised embedding in the concatenation (every channel needs one). */
@@ -18,11 +19,13 @@ export function concat(options: ConcatOptions): Combiner {
   const name = 'concat';
   return {
     name: 'concat',
-    params: { weights: { ...options.weights }, candidates: 'union of the channels\' top-k' },
+    params: { weights: { ...options.weights }, candidates: "union of the channels' top-k" },
     sources(channels) {
       for (const c of channels) {
-        if (c.unit !== 'cosine distance') throw new Error(`concat: channel "${c.name}" measures ${c.unit}; only cosine channels can be concatenated`);
-        if (!(options.weights[c.name] > 0)) throw new Error(`concat: channel "${c.name}" has no positive weight; give weights for ${channels.map((x) => x.name).join(', ')}`);
+        if (c.unit !== 'cosine distance')
+          throw new Error(`concat: channel "${c.name}" measures ${c.unit}; only cosine channels can be concatenated`);
+        if (!(options.weights[c.name] > 0))
+          throw new Error(`concat: channel "${c.name}" has no positive weight; give weights for ${channels.map((x) => x.name).join(', ')}`);
       }
       return [{ name, unit: 'cosine distance' }];
     },
@@ -38,8 +41,15 @@ export function concat(options: ConcatOptions): Combiner {
           return 1 - similarity / total;
         };
       };
-      const lists = rankCandidates(channels.map((c) => c.lists), distanceFrom, context.k);
-      return { lists: [{ name, lists, unit: 'cosine distance', grid: options.grid, minMatches: 1, source: true }, ...channels.map(asDisplay)] };
+      const lists = rankCandidates(
+        channels.map((c) => c.lists),
+        distanceFrom,
+        context.k,
+      );
+      return unionMatcher([
+        { name, lists, unit: 'cosine distance', grid: options.grid, minMatches: 1, source: true },
+        ...channels.map(asDisplay),
+      ]);
     },
   };
 }

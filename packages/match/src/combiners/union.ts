@@ -1,4 +1,5 @@
 import { asSource, type Combiner } from '../combiner.ts';
+import { unionMatcher } from '../score.ts';
 
 /**
  * The seed's fusion: every channel is thresholded on its own and the match lists are united. One channel
@@ -10,7 +11,7 @@ export function union(): Combiner {
     params: {},
     sources: (channels) => channels.map(({ name, unit }) => ({ name, unit })),
     async combine(channels) {
-      return { lists: channels.map(asSource) };
+      return unionMatcher(channels.map(asSource));
     },
   };
 }

@@ -9,14 +9,17 @@ function randomLists(rows: number, k: number, random: () => number): NeighbourLi
   const indices: Int32Array[] = [];
   const distances: Float32Array[] = [];
   for (let i = 0; i < rows; i++) {
-    const others = Array.from({ length: rows }, (_, j) => j).filter((j) => j !== i).sort(() => random() - 0.5).slice(0, Math.floor(random() * (k + 3)));
+    const others = Array.from({ length: rows }, (_, j) => j)
+      .filter((j) => j !== i)
+      .sort(() => random() - 0.5)
+      .slice(0, Math.floor(random() * (k + 3)));
     indices.push(Int32Array.from([i, ...others]));
     distances.push(Float32Array.from([0, ...others.map((_, c) => (c + 1) / (k + 3))]));
   }
   return { indices, distances };
 }
 
-test('the candidate union is symmetric, excludes self, and holds every channel\'s top-k (and nothing else)', () => {
+test("the candidate union is symmetric, excludes self, and holds every channel's top-k (and nothing else)", () => {
   const random = seededRandom(3);
   for (let trial = 0; trial < 20; trial++) {
     const rows = 5 + Math.floor(random() * 40);
@@ -27,7 +30,9 @@ test('the candidate union is symmetric, excludes self, and holds every channel\'
     const expected = new Set<string>();
     for (const lists of channels) {
       for (let i = 0; i < rows; i++) {
-        const others = Array.from(lists.indices[i]).filter((j) => j !== i).slice(0, k);
+        const others = Array.from(lists.indices[i])
+          .filter((j) => j !== i)
+          .slice(0, k);
         for (const j of others) {
           expected.add(`${i},${j}`);
           expected.add(`${j},${i}`);
@@ -37,7 +42,11 @@ test('the candidate union is symmetric, excludes self, and holds every channel\'
     const got = new Set<string>();
     for (let p = 0; p < pairs.left.length; p++) {
       assert.notEqual(pairs.left[p], pairs.right[p], 'no pair of a row with itself');
-      if (p > 0) assert.ok(pairs.left[p - 1] < pairs.left[p] || (pairs.left[p - 1] === pairs.left[p] && pairs.right[p - 1] < pairs.right[p]), 'sorted by left, then right, no duplicates');
+      if (p > 0)
+        assert.ok(
+          pairs.left[p - 1] < pairs.left[p] || (pairs.left[p - 1] === pairs.left[p] && pairs.right[p - 1] < pairs.right[p]),
+          'sorted by left, then right, no duplicates',
+        );
       got.add(`${pairs.left[p]},${pairs.right[p]}`);
     }
     assert.deepEqual([...got].sort(), [...expected].sort(), `trial ${trial}`);

@@ -22,7 +22,9 @@ export function candidatePairs(lists: readonly NeighbourLists[], k: number): Can
   if (!(Number.isInteger(k) && k >= 1)) throw new Error(`candidatePairs: k must be a positive integer, got ${k}`);
   if (lists.length === 0) throw new Error('candidatePairs: no neighbour lists (give at least one channel)');
   const rows = lists[0].indices.length;
-  for (const l of lists) if (l.indices.length !== rows) throw new Error(`candidatePairs: channels cover ${l.indices.length} and ${rows} rows; every channel must list the same gallery`);
+  for (const l of lists)
+    if (l.indices.length !== rows)
+      throw new Error(`candidatePairs: channels cover ${l.indices.length} and ${rows} rows; every channel must list the same gallery`);
   // Pass 1: how many directed entries each row receives (as i for (i, j) and as j for (j, i)).
   const counts = new Int32Array(rows + 1);
   const visit = (each: (i: number, j: number) => void): void => {

@@ -21,7 +21,7 @@ test('group folds keep every label group whole and are near-equal in rows', () =
   assert.deepEqual(Array.from(groupFolds(labels, 4, 7)), Array.from(folds), 'deterministic for a seed');
 });
 
-test('cross-fitting never scores a pair with a model trained on either posting\'s label group, and scores every pair once', async () => {
+test("cross-fitting never scores a pair with a model trained on either posting's label group, and scores every pair once", async () => {
   const random = seededRandom(8);
   const rows = 240;
   const labels = Array.from({ length: rows }, () => `g${Math.floor(random() * 70)}`);
@@ -67,12 +67,21 @@ test('cross-fitting never scores a pair with a model trained on either posting\'
   for (let p = 0; p < pairs.left.length; p++) {
     const model = scoredBy[p];
     assert.ok(model >= 0, `pair ${p} never scored`);
-    assert.ok(!seen[model].has(labels[pairs.left[p]]) && !seen[model].has(labels[pairs.right[p]]), `pair ${p} (${labels[pairs.left[p]]}, ${labels[pairs.right[p]]}) scored by a model that saw its group`);
+    assert.ok(
+      !seen[model].has(labels[pairs.left[p]]) && !seen[model].has(labels[pairs.right[p]]),
+      `pair ${p} (${labels[pairs.left[p]]}, ${labels[pairs.right[p]]}) scored by a model that saw its group`,
+    );
     assert.equal(result.probabilities[p], Math.fround(model / 100));
   }
-  assert.ok(seen.every((groups) => groups.size > 0), 'every slot model fits on something');
+  assert.ok(
+    seen.every((groups) => groups.size > 0),
+    'every slot model fits on something',
+  );
   // The slots partition the pairs.
   const slots = crossFitSlots(pairs, result.foldOfRow);
-  assert.equal(slots.reduce((s, slot) => s + slot.scoredPairs.length, 0), pairs.left.length);
+  assert.equal(
+    slots.reduce((s, slot) => s + slot.scoredPairs.length, 0),
+    pairs.left.length,
+  );
   await assert.rejects(crossFitPredict(factory, table, pairs, y, labels, { folds: 2 }), /at least 3 folds/);
 });

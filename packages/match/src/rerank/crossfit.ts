@@ -51,7 +51,7 @@ export function crossFitSlots(pairs: CandidatePairs, foldOfRow: Int32Array): Cro
     const [lo, hi] = a <= b ? [a, b] : [b, a];
     return (hi * (hi + 1)) / 2 + lo;
   };
-  const slots = folds * (folds + 1) / 2;
+  const slots = (folds * (folds + 1)) / 2;
   const scored: number[][] = Array.from({ length: slots }, () => []);
   for (let p = 0; p < pairs.left.length; p++) scored[slotOf(foldOfRow[pairs.left[p]], foldOfRow[pairs.right[p]])].push(p);
   const out: CrossFitSlot[] = [];
@@ -83,7 +83,14 @@ export interface CrossFitOptions {
  * Out-of-group pair probabilities for a gallery whose own labels train the models (protocol `full`):
  * every pair is scored by the model of its slot (crossFitSlots), never by one that saw its groups.
  */
-export async function crossFitPredict(factory: PairModelFactory, table: PairTable, pairs: CandidatePairs, pairLabels: Uint8Array, rowLabels: readonly string[], options: CrossFitOptions = {}): Promise<{ probabilities: Float32Array; foldOfRow: Int32Array; slots: number }> {
+export async function crossFitPredict(
+  factory: PairModelFactory,
+  table: PairTable,
+  pairs: CandidatePairs,
+  pairLabels: Uint8Array,
+  rowLabels: readonly string[],
+  options: CrossFitOptions = {},
+): Promise<{ probabilities: Float32Array; foldOfRow: Int32Array; slots: number }> {
   const folds = options.folds ?? 3;
   // With two folds the cross slot {0, 1} would leave nothing to fit on.
   if (!(Number.isInteger(folds) && folds >= 3)) throw new Error(`crossFitPredict: needs at least 3 folds, got ${folds}`);
@@ -96,7 +103,10 @@ export async function crossFitPredict(factory: PairModelFactory, table: PairTabl
     const fit = sampleFitSet(pairLabels, { negativeRate: options.negativeRate ?? 1, seed: (options.seed ?? 42) + s, rows: slot.fitPairs });
     let positives = 0;
     for (const p of fit.rows) positives += pairLabels[p];
-    if (positives === 0 || positives === fit.rows.length) throw new Error(`crossFitPredict: the model leaving out folds ${slot.excluded.join(', ')} has ${fit.rows.length} pairs to fit, ${positives} of them matches; use fewer folds or more rows`);
+    if (positives === 0 || positives === fit.rows.length)
+      throw new Error(
+        `crossFitPredict: the model leaving out folds ${slot.excluded.join(', ')} has ${fit.rows.length} pairs to fit, ${positives} of them matches; use fewer folds or more rows`,
+      );
     await model.fit(table, pairLabels, fit);
     options.onSlot?.(slot, model, fit);
     const scores = await model.predict(table, slot.scoredPairs);

@@ -8,7 +8,7 @@ import { chooseDecision, cutScorer, decide, decisionScores, rerankMatches, symme
 import { twoHopScores } from './smoothing.ts';
 
 function randomGallery(random: () => number, rows: number): { pairs: CandidatePairs; labels: string[]; probabilities: Float32Array } {
-  const labels = Array.from({ length: rows }, () => `g${Math.floor(random() * rows / 3)}`);
+  const labels = Array.from({ length: rows }, () => `g${Math.floor((random() * rows) / 3)}`);
   const lists: NeighbourLists = { indices: [], distances: [] };
   for (let i = 0; i < rows; i++) {
     const others = Array.from({ length: rows }, (_, j) => j).filter((j) => j !== i && random() < 0.3);
@@ -17,7 +17,10 @@ function randomGallery(random: () => number, rows: number): { pairs: CandidatePa
   }
   const pairs = candidatePairs([lists], rows);
   // Probabilities that lean towards the truth, with ties (rounded) to exercise the tie rule.
-  const probabilities = Float32Array.from(pairs.left, (i, p) => Math.round((labels[i] === labels[pairs.right[p]] ? 0.5 + 0.5 * random() : 0.7 * random()) * 20) / 20);
+  const probabilities = Float32Array.from(
+    pairs.left,
+    (i, p) => Math.round((labels[i] === labels[pairs.right[p]] ? 0.5 + 0.5 * random() : 0.7 * random()) * 20) / 20,
+  );
   return { pairs, labels, probabilities };
 }
 
@@ -30,7 +33,12 @@ test('the fast cut scorer equals matchScores over rerankMatches, with min2 and t
     for (const cut of [0, 0.2, 0.5, 0.55, 0.9, 1.1]) {
       const fast = scorer.score(cut);
       const slow = matchScores(rerankMatches(pairs, probabilities, cut, post), labels);
-      assert.ok(Math.abs(fast.f1 - slow.f1) < 1e-12 && Math.abs(fast.precision - slow.precision) < 1e-12 && Math.abs(fast.recall - slow.recall) < 1e-12, `trial ${trial} cut ${cut}`);
+      assert.ok(
+        Math.abs(fast.f1 - slow.f1) < 1e-12 &&
+          Math.abs(fast.precision - slow.precision) < 1e-12 &&
+          Math.abs(fast.recall - slow.recall) < 1e-12,
+        `trial ${trial} cut ${cut}`,
+      );
       const rows = scorer.rowF1(cut);
       assert.ok(Math.abs(rows.reduce((a, b) => a + b, 0) / rows.length - fast.f1) < 1e-12);
     }
@@ -38,15 +46,37 @@ test('the fast cut scorer equals matchScores over rerankMatches, with min2 and t
 });
 
 test('rerankMatches: self first, then candidates at or above the cut best first; min2 takes the best; at most cap', () => {
-  const lists: NeighbourLists = { indices: [[0, 1, 2, 3], [1, 0], [2, 0], [3, 0]].map((r) => Int32Array.from(r)), distances: [[0, 0, 0, 0], [0, 0], [0, 0], [0, 0]].map((r) => Float32Array.from(r)) };
+  const lists: NeighbourLists = {
+    indices: [
+      [0, 1, 2, 3],
+      [1, 0],
+      [2, 0],
+      [3, 0],
+    ].map((r) => Int32Array.from(r)),
+    distances: [
+      [0, 0, 0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ].map((r) => Float32Array.from(r)),
+  };
   const pairs = candidatePairs([lists], 3);
   // Pairs in order: (0,1) (0,2) (0,3) (1,0) (2,0) (3,0).
   const scores = Float32Array.from([0.6, 0.9, 0.2, 0.6, 0.9, 0.2]);
-  assert.deepEqual(rerankMatches(pairs, scores, 0.5, { minMatches: 1 }).map((r) => Array.from(r)), [[0, 2, 1], [1, 0], [2, 0], [3]]);
+  assert.deepEqual(
+    rerankMatches(pairs, scores, 0.5, { minMatches: 1 }).map((r) => Array.from(r)),
+    [[0, 2, 1], [1, 0], [2, 0], [3]],
+  );
   assert.deepEqual(rerankMatches(pairs, scores, 0.5).map((r) => Array.from(r))[3], [3, 0], 'min2 adds the best-scored candidate');
   assert.deepEqual(Array.from(rerankMatches(pairs, scores, 0.1, { cap: 2 })[0]), [0, 2]);
-  assert.deepEqual(Array.from(symmetricScores(pairs, Float32Array.from([0.2, 0.9, 0.5, 0.6, 0.1, 0.5]), 'mean')), [0.4, 0.5, 0.5, 0.4, 0.5, 0.5].map(Math.fround));
-  assert.deepEqual(Array.from(symmetricScores(pairs, Float32Array.from([0.2, 0.9, 0.5, 0.6, 0.1, 0.5]), 'min')), [0.2, 0.1, 0.5, 0.2, 0.1, 0.5].map(Math.fround));
+  assert.deepEqual(
+    Array.from(symmetricScores(pairs, Float32Array.from([0.2, 0.9, 0.5, 0.6, 0.1, 0.5]), 'mean')),
+    [0.4, 0.5, 0.5, 0.4, 0.5, 0.5].map(Math.fround),
+  );
+  assert.deepEqual(
+    Array.from(symmetricScores(pairs, Float32Array.from([0.2, 0.9, 0.5, 0.6, 0.1, 0.5]), 'min')),
+    [0.2, 0.1, 0.5, 0.2, 0.1, 0.5].map(Math.fround),
+  );
 });
 
 test('two-hop scores are the strongest path through a third posting, as a direct search finds it', () => {

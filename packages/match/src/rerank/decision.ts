@@ -6,8 +6,14 @@ import { smoothScores, type Smoothing } from './smoothing.ts';
 export type Symmetrisation = 'mean' | 'geometric' | 'min' | 'max';
 export const SYMMETRISATIONS: readonly Symmetrisation[] = ['mean', 'geometric', 'min', 'max'];
 
-export function symmetricScores(pairs: CandidatePairs, probabilities: Float32Array, rule: Symmetrisation, reverse: Int32Array = reversePairs(pairs)): Float32Array {
-  if (probabilities.length !== pairs.left.length) throw new Error(`symmetricScores: ${probabilities.length} probabilities for ${pairs.left.length} pairs`);
+export function symmetricScores(
+  pairs: CandidatePairs,
+  probabilities: Float32Array,
+  rule: Symmetrisation,
+  reverse: Int32Array = reversePairs(pairs),
+): Float32Array {
+  if (probabilities.length !== pairs.left.length)
+    throw new Error(`symmetricScores: ${probabilities.length} probabilities for ${pairs.left.length} pairs`);
   const out = new Float32Array(probabilities.length);
   for (let p = 0; p < out.length; p++) {
     const a = probabilities[p];
@@ -35,7 +41,15 @@ function rankedPairs(pairs: CandidatePairs, scores: Float32Array): Int32Array {
 }
 
 /** How many of a row's ranked pairs the rule keeps at `cut`: those scoring >= cut, topped up to min2, capped. */
-function keptCount(scores: Float32Array, order: Int32Array, start: number, end: number, cut: number, minOthers: number, maxOthers: number): number {
+function keptCount(
+  scores: Float32Array,
+  order: Int32Array,
+  start: number,
+  end: number,
+  cut: number,
+  minOthers: number,
+  maxOthers: number,
+): number {
   // Binary search for the first ranked pair below the cut.
   let lo = start;
   let hi = end;
@@ -71,7 +85,12 @@ export function rerankMatches(pairs: CandidatePairs, scores: Float32Array, cut: 
  * running count of true matches, so one cut costs a binary search per row. Equal to
  * matchScores(rerankMatches(...)) (tested).
  */
-export function cutScorer(pairs: CandidatePairs, scores: Float32Array, labels: readonly string[], post: DecisionPost = {}): { score(cut: number): MatchScores; rowF1(cut: number): Float64Array } {
+export function cutScorer(
+  pairs: CandidatePairs,
+  scores: Float32Array,
+  labels: readonly string[],
+  post: DecisionPost = {},
+): { score(cut: number): MatchScores; rowF1(cut: number): Float64Array } {
   if (labels.length !== pairs.rows) throw new Error(`cutScorer: ${labels.length} labels for ${pairs.rows} rows`);
   const cap = post.cap ?? MATCH_CAP;
   const minOthers = Math.max(0, Math.min(post.minMatches ?? 2, cap) - 1);
@@ -82,7 +101,9 @@ export function cutScorer(pairs: CandidatePairs, scores: Float32Array, labels: r
   for (let i = 0; i < pairs.rows; i++) {
     const base = pairs.offsets[i] + i;
     hitsBefore[base] = 0;
-    for (let c = pairs.offsets[i]; c < pairs.offsets[i + 1]; c++) hitsBefore[base + c - pairs.offsets[i] + 1] = hitsBefore[base + c - pairs.offsets[i]] + (ids[pairs.right[order[c]]] === ids[i] ? 1 : 0);
+    for (let c = pairs.offsets[i]; c < pairs.offsets[i + 1]; c++)
+      hitsBefore[base + c - pairs.offsets[i] + 1] =
+        hitsBefore[base + c - pairs.offsets[i]] + (ids[pairs.right[order[c]]] === ids[i] ? 1 : 0);
   }
   const run = (cut: number, perRow: Float64Array | null): MatchScores => {
     const limit = Math.fround(cut);
@@ -137,7 +158,12 @@ export interface DecisionChoice extends Decision {
 }
 
 /** The final pair scores of a decision: symmetrised, then smoothed. */
-export function decisionScores(pairs: CandidatePairs, probabilities: Float32Array, decision: Omit<Decision, 'cut'>, reverse?: Int32Array): Float32Array {
+export function decisionScores(
+  pairs: CandidatePairs,
+  probabilities: Float32Array,
+  decision: Omit<Decision, 'cut'>,
+  reverse?: Int32Array,
+): Float32Array {
   return smoothScores(pairs, symmetricScores(pairs, probabilities, decision.rule, reverse), decision.smoothing);
 }
 
@@ -151,7 +177,12 @@ export function decide(pairs: CandidatePairs, probabilities: Float32Array, decis
  * option, the lower cut). Rules are compared without smoothing; the smoothing grid is then tried with
  * the best rule.
  */
-export function chooseDecision(pairs: CandidatePairs, probabilities: Float32Array, labels: readonly string[], options: { rules?: readonly Symmetrisation[]; smoothing?: readonly Smoothing[]; cuts?: readonly number[]; post?: DecisionPost } = {}): DecisionChoice {
+export function chooseDecision(
+  pairs: CandidatePairs,
+  probabilities: Float32Array,
+  labels: readonly string[],
+  options: { rules?: readonly Symmetrisation[]; smoothing?: readonly Smoothing[]; cuts?: readonly number[]; post?: DecisionPost } = {},
+): DecisionChoice {
   const reverse = reversePairs(pairs);
   const sweep: DecisionChoice['sweep'] = [];
   let best: (Decision & { f1: number }) | null = null;

@@ -81,7 +81,8 @@ export function gbdtModel(options: GbdtOptions = {}): PairModel {
     },
     async predict(table: PairTable, rows = allRows(table.pairs)) {
       if (trees.length === 0) throw new Error('gbdtModel: predict before fit');
-      if (table.columns.length !== features) throw new Error(`gbdtModel: fitted on ${features} features, the table has ${table.columns.length}`);
+      if (table.columns.length !== features)
+        throw new Error(`gbdtModel: fitted on ${features} features, the table has ${table.columns.length}`);
       const out = new Float32Array(rows.length);
       const { columns } = table;
       for (let c = 0; c < rows.length; c++) {
@@ -89,7 +90,8 @@ export function gbdtModel(options: GbdtOptions = {}): PairModel {
         let z = baseScore;
         for (const tree of trees) {
           let node = 0;
-          while (tree.feature[node] >= 0) node = columns[tree.feature[node]][p] <= tree.threshold[node] ? tree.left[node] : tree.right[node];
+          while (tree.feature[node] >= 0)
+            node = columns[tree.feature[node]][p] <= tree.threshold[node] ? tree.left[node] : tree.right[node];
           z += tree.value[node];
         }
         out[c] = sigmoid(z);
@@ -97,6 +99,12 @@ export function gbdtModel(options: GbdtOptions = {}): PairModel {
       return out;
     },
     parameterCount: () => trees.reduce((sum, tree) => sum + tree.feature.length * 2, 0),
-    describe: () => ({ model: 'gradient-boosted trees', implementation: 'histogram GBDT (typed arrays)', ...settings, leaves: trees.reduce((s, t) => s + t.leaves, 0), ...(fitted ?? {}) }),
+    describe: () => ({
+      model: 'gradient-boosted trees',
+      implementation: 'histogram GBDT (typed arrays)',
+      ...settings,
+      leaves: trees.reduce((s, t) => s + t.leaves, 0),
+      ...(fitted ?? {}),
+    }),
   };
 }

@@ -16,7 +16,13 @@ export interface GroupImportance {
  * distribution), the model predicts again and `evaluate` (for example F1 at the chosen rule and cut)
  * scores the result. Groups that the model leans on drop the score most.
  */
-export async function permutationImportance(model: PairModel, table: PairTable, groups: ReadonlyMap<string, readonly number[]>, evaluate: (probabilities: Float32Array) => number, options: { repeats?: number; seed?: number } = {}): Promise<{ base: number; groups: GroupImportance[] }> {
+export async function permutationImportance(
+  model: PairModel,
+  table: PairTable,
+  groups: ReadonlyMap<string, readonly number[]>,
+  evaluate: (probabilities: Float32Array) => number,
+  options: { repeats?: number; seed?: number } = {},
+): Promise<{ base: number; groups: GroupImportance[] }> {
   const repeats = options.repeats ?? 1;
   const seed = options.seed ?? 1;
   const base = evaluate(await model.predict(table));
@@ -25,7 +31,12 @@ export async function permutationImportance(model: PairModel, table: PairTable, 
   for (const [group, columns] of groups) {
     const permuted: number[] = [];
     for (let r = 0; r < repeats; r++) permuted.push(evaluate(await model.predict(permutedTable(table, columns, seed + 1000 * g + r))));
-    out.push({ group, features: columns.map((c) => table.features[c].name), permuted, drop: base - permuted.reduce((a, b) => a + b, 0) / repeats });
+    out.push({
+      group,
+      features: columns.map((c) => table.features[c].name),
+      permuted,
+      drop: base - permuted.reduce((a, b) => a + b, 0) / repeats,
+    });
     g++;
   }
   return { base, groups: out.sort((a, b) => b.drop - a.drop) };

@@ -62,7 +62,8 @@ export function lbfgs(objective: Objective, start: Float64Array, options: LbfgsO
       alpha[k] = rho[k] * dot(s[k], direction);
       for (let i = 0; i < n; i++) direction[i] -= alpha[k] * y[k][i];
     }
-    const gamma = s.length > 0 ? dot(s[s.length - 1], y[y.length - 1]) / dot(y[y.length - 1], y[y.length - 1]) : 1 / Math.max(1, Math.sqrt(dot(g, g)));
+    const gamma =
+      s.length > 0 ? dot(s[s.length - 1], y[y.length - 1]) / dot(y[y.length - 1], y[y.length - 1]) : 1 / Math.max(1, Math.sqrt(dot(g, g)));
     for (let i = 0; i < n; i++) direction[i] *= gamma;
     for (let k = 0; k < s.length; k++) {
       const beta = rho[k] * dot(y[k], direction);

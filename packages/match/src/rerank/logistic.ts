@@ -45,7 +45,10 @@ export function logisticModel(options: LogisticOptions = {}): LogisticModel {
       const dim = standardiser.dim;
       const x = standardise(standardiser, table, rows);
       const y = Uint8Array.from(rows, (p) => labels[p]);
-      const result = solver === 'newton' ? newtonLogistic({ x, dim, y, weights: sampleWeights }, { l2 }) : lbfgsLogistic(x, dim, y, sampleWeights, l2, maxIterations);
+      const result =
+        solver === 'newton'
+          ? newtonLogistic({ x, dim, y, weights: sampleWeights }, { l2 })
+          : lbfgsLogistic(x, dim, y, sampleWeights, l2, maxIterations);
       weights = result.w;
       fitted = { iterations: result.iterations, converged: result.converged, loss: result.loss, pairs: rows.length };
     },
@@ -67,7 +70,14 @@ export function logisticModel(options: LogisticOptions = {}): LogisticModel {
       return out;
     },
     parameterCount: () => (standardiser ? standardiser.dim + 1 : 0),
-    describe: () => ({ model: 'logistic regression', solver: solver === 'newton' ? 'Newton / Cholesky (typed arrays)' : 'L-BFGS (typed arrays)', l2, log1p, inputs: standardiser?.dim ?? null, ...(fitted ?? {}) }),
+    describe: () => ({
+      model: 'logistic regression',
+      solver: solver === 'newton' ? 'Newton / Cholesky (typed arrays)' : 'L-BFGS (typed arrays)',
+      l2,
+      log1p,
+      inputs: standardiser?.dim ?? null,
+      ...(fitted ?? {}),
+    }),
     internals: () => (standardiser && weights ? { standardiser, weights } : null),
   };
   return model;
@@ -82,11 +92,20 @@ export function logisticContributions(model: LogisticModel, table: PairTable, pa
   if (!internals) throw new Error('logisticContributions: the model is not fitted');
   const { standardiser, weights } = internals;
   const x = standardise(standardiser, table, Int32Array.of(pair));
-  return standardiser.names.map((input, d) => ({ input, contribution: x[d] * weights[d] })).sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+  return standardiser.names
+    .map((input, d) => ({ input, contribution: x[d] * weights[d] }))
+    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
 }
 
 /** The logistic fit by L-BFGS over the same objective as newtonLogistic. */
-function lbfgsLogistic(x: Float32Array, dim: number, y: Uint8Array, sampleWeights: Float32Array, l2: number, maxIterations: number): { w: Float64Array; loss: number; iterations: number; converged: boolean } {
+function lbfgsLogistic(
+  x: Float32Array,
+  dim: number,
+  y: Uint8Array,
+  sampleWeights: Float32Array,
+  l2: number,
+  maxIterations: number,
+): { w: Float64Array; loss: number; iterations: number; converged: boolean } {
   let total = 0;
   for (let c = 0; c < y.length; c++) total += sampleWeights[c];
   const objective = (w: Float64Array, gradient: Float64Array): number => {

@@ -148,6 +148,12 @@ export function mlpModel(options: MlpOptions = {}): PairModel {
       const widths = [standardiser.dim, ...settings.hidden, 1];
       return widths.slice(1).reduce((sum, out, l) => sum + widths[l] * out + out, 0);
     },
-    describe: () => ({ model: settings.hidden.length === 0 ? 'logistic regression (tfjs, minibatch Adam)' : 'multilayer perceptron (tfjs)', backend: backend || null, ...settings, inputs: standardiser?.dim ?? null, ...(fitted ?? {}) }),
+    describe: () => ({
+      model: settings.hidden.length === 0 ? 'logistic regression (tfjs, minibatch Adam)' : 'multilayer perceptron (tfjs)',
+      backend: backend || null,
+      ...settings,
+      inputs: standardiser?.dim ?? null,
+      ...(fitted ?? {}),
+    }),
   };
 }

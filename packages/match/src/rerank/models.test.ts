@@ -15,10 +15,15 @@ function synthetic(n: number, seed: number, rule: 'linear' | 'xor'): { table: Pa
   const labels = new Uint8Array(n);
   for (let p = 0; p < n; p++) {
     for (const c of columns) c[p] = random() * 2 - 1;
-    const z = rule === 'linear' ? 4 * columns[0][p] - 1 : (columns[1][p] > 0) !== (columns[2][p] > 0) ? 3 : -3;
+    const z = rule === 'linear' ? 4 * columns[0][p] - 1 : columns[1][p] > 0 !== columns[2][p] > 0 ? 3 : -3;
     labels[p] = random() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
   }
-  const features = ['x0', 'x1', 'x2', 'x3'].map((name) => ({ name, family: 'similarity' as const, channel: null, doc: `synthetic feature ${name}` }));
+  const features = ['x0', 'x1', 'x2', 'x3'].map((name) => ({
+    name,
+    family: 'similarity' as const,
+    channel: null,
+    doc: `synthetic feature ${name}`,
+  }));
   return { table: { pairs: n, features, columns }, labels };
 }
 
@@ -52,7 +57,11 @@ test('boosted trees learn an interaction a linear model cannot; permutation impo
   const linearAccuracy = accuracy(await linear.predict(test.table), test.labels);
   assert.ok(treeAccuracy > 0.9, `trees ${treeAccuracy}`);
   assert.ok(linearAccuracy < 0.65, `linear ${linearAccuracy}`);
-  const groups = new Map([['x1+x2', [1, 2]], ['x0', [0]], ['x3', [3]]]);
+  const groups = new Map([
+    ['x1+x2', [1, 2]],
+    ['x0', [0]],
+    ['x3', [3]],
+  ]);
   const importance = await permutationImportance(trees, test.table, groups, (p) => accuracy(p, test.labels));
   assert.equal(importance.groups[0].group, 'x1+x2');
   assert.ok(importance.groups[0].drop > 0.3);

@@ -20,7 +20,20 @@ function lookAlikes(seed: number): { titles: string[]; hashes: string[]; labels:
   const random = seededRandom(seed);
   const brands = ['wardah', 'emina', 'pixy', 'garnier', 'pantene', 'sunsilk', 'dove', 'nivea', 'biore', 'ponds', 'lux', 'citra'];
   const goods = ['shampoo', 'lotion', 'sabun cair', 'toner', 'serum', 'body wash'];
-  const fillers = ['promo', 'original', 'murah', 'ready', 'bpom', 'grosir', 'termurah', 'asli', 'new', 'best seller', 'diskon', 'free bubble'];
+  const fillers = [
+    'promo',
+    'original',
+    'murah',
+    'ready',
+    'bpom',
+    'grosir',
+    'termurah',
+    'asli',
+    'new',
+    'best seller',
+    'diskon',
+    'free bubble',
+  ];
   const sizes = ['50', '100', '200', '250', '400', '500'];
   const hex = (): string => Array.from({ length: 16 }, () => Math.floor(random() * 16).toString(16)).join('');
   const titles: string[] = [];
@@ -47,7 +60,10 @@ function lookAlikes(seed: number): { titles: string[]; hashes: string[]; labels:
 }
 
 function channelsOf(g: { titles: string[]; hashes: string[] }): RerankChannel[] {
-  const word = tfidfVectors(g.titles.map((t) => tokenizeTitle(t, { keepGlued: true })), { weighting: 'binary', norm: 'l2' });
+  const word = tfidfVectors(
+    g.titles.map((t) => tokenizeTitle(t, { keepGlued: true })),
+    { weighting: 'binary', norm: 'l2' },
+  );
   const char = charTfidfVectors(g.titles);
   const phash = hash64FromHex(g.hashes);
   return [
@@ -59,7 +75,13 @@ function channelsOf(g: { titles: string[]; hashes: string[] }): RerankChannel[] 
 
 /** The tuned baseline: each channel thresholded, united, min2 (metrics' matchesWithin), thresholds chosen on val. */
 function unionF1(channels: RerankChannel[], labels: string[], thresholds: readonly number[]): number {
-  const matches = labels.map((_, row) => matchesWithin(row, channels.map((c, s) => ({ indices: c.lists.indices[row], distances: c.lists.distances[row], threshold: thresholds[s] })), { minMatches: 2 }));
+  const matches = labels.map((_, row) =>
+    matchesWithin(
+      row,
+      channels.map((c, s) => ({ indices: c.lists.indices[row], distances: c.lists.distances[row], threshold: thresholds[s] })),
+      { minMatches: 2 },
+    ),
+  );
   return matchScores(matches, labels).f1;
 }
 
@@ -79,7 +101,10 @@ test('a trained pair model beats the tuned union on look-alike titles that diffe
   const unionTest = unionF1(testChannels, testSet.labels, best.thresholds);
   // The rerank: candidates, features, a logistic model fitted on train's pairs, rule and cut chosen on val.
   const prepare = (g: { titles: string[] }, channels: RerankChannel[]) => {
-    const pairs = candidatePairs(channels.map((c) => c.lists), 10);
+    const pairs = candidatePairs(
+      channels.map((c) => c.lists),
+      10,
+    );
     return { pairs, table: pairTable({ pairs, channels, titles: g.titles }) };
   };
   const [a, b, c] = [prepare(train, trainChannels), prepare(val, valChannels), prepare(testSet, testChannels)];

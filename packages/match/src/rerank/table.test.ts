@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '@prodmatch/data';
-import { hammingTopK, hammingWithin, hash64FromHex, sparseCosineTopK, type CsrMatrix, type DenseMatrix, type NeighbourLists } from '@prodmatch/knn';
+import {
+  hammingTopK,
+  hammingWithin,
+  hash64FromHex,
+  sparseCosineTopK,
+  type CsrMatrix,
+  type DenseMatrix,
+  type NeighbourLists,
+} from '@prodmatch/knn';
 import { charTfidfVectors, tfidfVectors, tokenizeTitle } from '@prodmatch/text';
 import { candidatePairs } from './candidates.ts';
 import { pairTable, SHARED_NEIGHBOURS } from './table.ts';
@@ -9,7 +17,11 @@ import { titleFacts } from './titles.ts';
 import type { RerankChannel } from './types.ts';
 
 test('titleFacts reads numbers and quantities: 100ml vs 200 ML conflict, spellings unified', () => {
-  assert.deepEqual(titleFacts('Shampoo Clear 100ml'), { tokens: ['shampoo', 'clear', '100', 'ml'], numbers: ['100'], quantities: ['100 ml'] });
+  assert.deepEqual(titleFacts('Shampoo Clear 100ml'), {
+    tokens: ['shampoo', 'clear', '100', 'ml'],
+    numbers: ['100'],
+    quantities: ['100 ml'],
+  });
   const b = titleFacts('SHAMPOO clear 200 ML isi 2pcs');
   assert.deepEqual(b.numbers, ['200', '2']);
   assert.deepEqual(b.quantities, ['200 ml', '2 pcs']);
@@ -29,10 +41,15 @@ function gallery(rows: number, seed: number): { titles: string[]; hashes: string
   const bases = products.map(() => Array.from({ length: 16 }, () => Math.floor(random() * 16).toString(16)).join(''));
   for (let i = 0; i < rows; i++) {
     const product = Math.floor(random() * products.length);
-    titles.push(`${products[product]} ${pick(['100', '200', '250', '05', '1,5'])}${pick(units)} ${pick(extras)} ${pick(extras)}`.replace(/\s+/g, ' ').trim());
+    titles.push(
+      `${products[product]} ${pick(['100', '200', '250', '05', '1,5'])}${pick(units)} ${pick(extras)} ${pick(extras)}`
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
     // Near-duplicate pictures within a product: a few hex digits changed.
     const digits = bases[product].split('');
-    for (let flips = Math.floor(random() * 4); flips > 0; flips--) digits[Math.floor(random() * 16)] = Math.floor(random() * 16).toString(16);
+    for (let flips = Math.floor(random() * 4); flips > 0; flips--)
+      digits[Math.floor(random() * 16)] = Math.floor(random() * 16).toString(16);
     hashes.push(random() < 0.2 ? Array.from({ length: 16 }, () => Math.floor(random() * 16).toString(16)).join('') : digits.join(''));
   }
   return { titles, hashes };
@@ -54,19 +71,26 @@ const sparseDistance = (m: CsrMatrix, i: number, j: number): number => {
   const a = sparseRow(m, i);
   const b = sparseRow(m, j);
   const keys = [...new Set([...a.keys(), ...b.keys()])];
-  return cosineDistance(keys.map((k) => a.get(k) ?? 0), keys.map((k) => b.get(k) ?? 0));
+  return cosineDistance(
+    keys.map((k) => a.get(k) ?? 0),
+    keys.map((k) => b.get(k) ?? 0),
+  );
 };
 const hexBits = (hex: string): string => BigInt(`0x${hex}`).toString(2).padStart(64, '0');
 const hammingDistance = (a: string, b: string): number => [...hexBits(a)].filter((bit, c) => bit !== hexBits(b)[c]).length;
 const others = (lists: NeighbourLists, i: number): number[] => Array.from(lists.indices[i]).filter((j) => j !== i);
-const otherDistances = (lists: NeighbourLists, i: number): number[] => Array.from(lists.distances[i]).filter((_, c) => lists.indices[i][c] !== i);
+const otherDistances = (lists: NeighbourLists, i: number): number[] =>
+  Array.from(lists.distances[i]).filter((_, c) => lists.indices[i][c] !== i);
 
 function denseLists(m: DenseMatrix, k: number): NeighbourLists {
   const rows = Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.dim, (i + 1) * m.dim)));
   const indices: Int32Array[] = [];
   const distances: Float32Array[] = [];
   rows.forEach((a, i) => {
-    const ranked = rows.map((b, j) => ({ j, d: j === i ? 0 : cosineDistance(a, b) })).sort((x, y) => x.d - y.d || (x.j === i ? -1 : y.j === i ? 1 : x.j - y.j)).slice(0, k);
+    const ranked = rows
+      .map((b, j) => ({ j, d: j === i ? 0 : cosineDistance(a, b) }))
+      .sort((x, y) => x.d - y.d || (x.j === i ? -1 : y.j === i ? 1 : x.j - y.j))
+      .slice(0, k);
     indices.push(Int32Array.from(ranked, (r) => r.j));
     distances.push(Float32Array.from(ranked, (r) => r.d));
   });
@@ -75,10 +99,17 @@ function denseLists(m: DenseMatrix, k: number): NeighbourLists {
 
 test('every pair feature equals its direct per-pair computation on a small gallery', () => {
   const { titles, hashes } = gallery(60, 11);
-  const word = tfidfVectors(titles.map((t) => tokenizeTitle(t, { keepGlued: true })), { weighting: 'binary', norm: 'l2' });
+  const word = tfidfVectors(
+    titles.map((t) => tokenizeTitle(t, { keepGlued: true })),
+    { weighting: 'binary', norm: 'l2' },
+  );
   const char = charTfidfVectors(titles);
   const random = seededRandom(5);
-  const dense: DenseMatrix = { rows: titles.length, dim: 4, data: Float32Array.from({ length: titles.length * 4 }, (_, d) => (d < 4 ? 0 : random() - 0.3)) };
+  const dense: DenseMatrix = {
+    rows: titles.length,
+    dim: 4,
+    data: Float32Array.from({ length: titles.length * 4 }, (_, d) => (d < 4 ? 0 : random() - 0.3)),
+  };
   const phash = hash64FromHex(hashes);
   const channels: RerankChannel[] = [
     { name: 'word', features: { kind: 'sparse', matrix: word }, lists: sparseCosineTopK(word, word, 12) },
@@ -88,14 +119,18 @@ test('every pair feature equals its direct per-pair computation on a small galle
     { name: 'phash', features: { kind: 'hash64', matrix: phash }, lists: hammingWithin(phash, 9, 10), beyond: 11 },
     { name: 'phashAll', features: { kind: 'hash64', matrix: phash }, lists: hammingTopK(phash, phash, 6, { sameSet: true }) },
   ];
-  const pairs = candidatePairs(channels.map((c) => c.lists), 6);
+  const pairs = candidatePairs(
+    channels.map((c) => c.lists),
+    6,
+  );
   const table = pairTable({ pairs, channels, titles });
   assert.ok(table.pairs > 300, `${table.pairs} candidate pairs`);
   assert.equal(table.columns.length, table.features.length);
   assert.equal(new Set(table.features.map((f) => f.name)).size, table.features.length, 'feature names are unique');
   for (const f of table.features) assert.ok(f.doc.length > 10, `${f.name} is documented`);
   const column = (name: string): Float32Array => table.columns[table.features.findIndex((f) => f.name === name)];
-  const close = (got: number, want: number, what: string): void => assert.ok(Math.abs(got - want) <= 1e-5 * Math.max(1, Math.abs(want)), `${what}: got ${got}, want ${want}`);
+  const close = (got: number, want: number, what: string): void =>
+    assert.ok(Math.abs(got - want) <= 1e-5 * Math.max(1, Math.abs(want)), `${what}: got ${got}, want ${want}`);
 
   const facts = titles.map(titleFacts);
   for (const channel of channels) {
@@ -103,7 +138,10 @@ test('every pair feature equals its direct per-pair computation on a small galle
       if (channel.features.kind === 'sparse') return sparseDistance(channel.features.matrix, i, j);
       if (channel.features.kind === 'hash64') return hammingDistance(hashes[i], hashes[j]);
       const m = channel.features.matrix;
-      return cosineDistance(Array.from(m.data.subarray(i * m.dim, (i + 1) * m.dim)), Array.from(m.data.subarray(j * m.dim, (j + 1) * m.dim)));
+      return cosineDistance(
+        Array.from(m.data.subarray(i * m.dim, (i + 1) * m.dim)),
+        Array.from(m.data.subarray(j * m.dim, (j + 1) * m.dim)),
+      );
     };
     const longest = Math.max(...titles.map((_, i) => others(channel.lists, i).length));
     const beyond = channel.beyond ?? (channel.features.kind === 'hash64' ? 32 : 1);
@@ -114,7 +152,9 @@ test('every pair feature equals its direct per-pair computation on a small galle
     };
     const shared = (i: number, j: number): number => {
       const a = new Set(others(channel.lists, i).slice(0, SHARED_NEIGHBOURS));
-      return others(channel.lists, j).slice(0, SHARED_NEIGHBOURS).filter((x) => a.has(x) && x !== i && x !== j).length;
+      return others(channel.lists, j)
+        .slice(0, SHARED_NEIGHBOURS)
+        .filter((x) => a.has(x) && x !== i && x !== j).length;
     };
     const c = channel.name;
     for (let p = 0; p < table.pairs; p++) {
@@ -133,7 +173,10 @@ test('every pair feature equals its direct per-pair computation on a small galle
     }
   }
   const phashRanks = Array.from(table.columns[table.features.findIndex((f) => f.name === 'phash.rank_ij')]);
-  assert.ok(phashRanks.some((r) => r === Math.max(...phashRanks)) && new Set(phashRanks).size > 2, 'the cut phash lists leave some partners unranked');
+  assert.ok(
+    phashRanks.some((r) => r === Math.max(...phashRanks)) && new Set(phashRanks).size > 2,
+    'the cut phash lists leave some partners unranked',
+  );
   let conflicts = 0;
   for (let p = 0; p < table.pairs; p++) {
     const [a, b] = [facts[pairs.left[p]], facts[pairs.right[p]]];

@@ -29,13 +29,22 @@ export interface PairTable {
 
 /** The features one channel contributes, in column order (their docs are the definitions). */
 export function channelFeatureList(name: string, unit: 'cosine distance' | 'Hamming bits'): PairFeature[] {
-  const f = (suffix: string, family: FeatureFamily, doc: string): PairFeature => ({ name: `${name}.${suffix}`, family, channel: name, doc });
+  const f = (suffix: string, family: FeatureFamily, doc: string): PairFeature => ({
+    name: `${name}.${suffix}`,
+    family,
+    channel: name,
+    doc,
+  });
   return [
     f('distance', 'similarity', `exact ${unit} of i and j in ${name}`),
     f('rank_ij', 'rank', `position of j among i's ${name} neighbours (1 = nearest other posting; one past the longest list when absent)`),
     f('rank_ji', 'rank', `position of i among j's ${name} neighbours (same convention)`),
     f('gap1_i', 'gap', `${name} distance(i, j) minus i's distance to its nearest other posting`),
-    f('gap5_i', 'gap', `${name} distance(i, j) minus i's distance to its 5th nearest other posting (the channel's "beyond" distance when its list is shorter)`),
+    f(
+      'gap5_i',
+      'gap',
+      `${name} distance(i, j) minus i's distance to its 5th nearest other posting (the channel's "beyond" distance when its list is shorter)`,
+    ),
     f('gap1_j', 'gap', `${name} distance(i, j) minus j's distance to its nearest other posting`),
     f('gap5_j', 'gap', `${name} distance(i, j) minus j's distance to its 5th nearest other posting`),
     f('shared10', 'neighbourhood', `postings other than i and j among both rows' first ${SHARED_NEIGHBOURS} other ${name} neighbours`),
@@ -44,7 +53,12 @@ export function channelFeatureList(name: string, unit: 'cosine distance' | 'Hamm
 
 /** The title features, in column order. */
 export const TITLE_FEATURES: readonly PairFeature[] = [
-  { name: 'title.tokens_i', family: 'title', channel: null, doc: "distinct tokens in i's title (text's tokenizeTitle, numbers split from units)" },
+  {
+    name: 'title.tokens_i',
+    family: 'title',
+    channel: null,
+    doc: "distinct tokens in i's title (text's tokenizeTitle, numbers split from units)",
+  },
   { name: 'title.tokens_j', family: 'title', channel: null, doc: "distinct tokens in j's title" },
   { name: 'title.jaccard', family: 'title', channel: null, doc: 'token Jaccard |A ∩ B| / |A ∪ B| of the two titles' },
   { name: 'numbers.count_i', family: 'numbers', channel: null, doc: "distinct numbers in i's title (`05` = `5`)" },
@@ -52,8 +66,18 @@ export const TITLE_FEATURES: readonly PairFeature[] = [
   { name: 'numbers.shared', family: 'numbers', channel: null, doc: 'numbers in both titles' },
   { name: 'numbers.only_i', family: 'numbers', channel: null, doc: "numbers in i's title and not in j's" },
   { name: 'numbers.only_j', family: 'numbers', channel: null, doc: "numbers in j's title and not in i's" },
-  { name: 'numbers.shared_quantities', family: 'numbers', channel: null, doc: 'quantities (a number followed by a unit: 100 ml) in both titles' },
-  { name: 'numbers.conflicting_units', family: 'numbers', channel: null, doc: 'units both titles quantify with no value in common (100 ml vs 200 ml)' },
+  {
+    name: 'numbers.shared_quantities',
+    family: 'numbers',
+    channel: null,
+    doc: 'quantities (a number followed by a unit: 100 ml) in both titles',
+  },
+  {
+    name: 'numbers.conflicting_units',
+    family: 'numbers',
+    channel: null,
+    doc: 'units both titles quantify with no value in common (100 ml vs 200 ml)',
+  },
 ];
 
 export interface PairTableInput {
@@ -66,7 +90,10 @@ export interface PairTableInput {
 
 /** The feature list a pair table of these channels has, without computing it. */
 export function pairFeatureList(channels: readonly Pick<RerankChannel, 'name' | 'features'>[]): PairFeature[] {
-  return [...channels.flatMap((c) => channelFeatureList(c.name, c.features.kind === 'hash64' ? 'Hamming bits' : 'cosine distance')), ...TITLE_FEATURES];
+  return [
+    ...channels.flatMap((c) => channelFeatureList(c.name, c.features.kind === 'hash64' ? 'Hamming bits' : 'cosine distance')),
+    ...TITLE_FEATURES,
+  ];
 }
 
 /** Computes every feature of every candidate pair (see pairFeatureList for the definitions). */
@@ -76,7 +103,8 @@ export function pairTable({ pairs, channels, titles }: PairTableInput): PairTabl
   for (const c of channels) {
     if (names.has(c.name)) throw new Error(`pairTable: two channels are named "${c.name}"`);
     names.add(c.name);
-    if (c.lists.indices.length !== pairs.rows) throw new Error(`pairTable: channel ${c.name} lists ${c.lists.indices.length} rows, the candidates ${pairs.rows}`);
+    if (c.lists.indices.length !== pairs.rows)
+      throw new Error(`pairTable: channel ${c.name} lists ${c.lists.indices.length} rows, the candidates ${pairs.rows}`);
   }
   const n = pairs.left.length;
   const { left, right } = pairs;
@@ -94,11 +122,29 @@ export function pairTable({ pairs, channels, titles }: PairTableInput): PairTabl
       for (let p = 0; p < n; p++) out[p] = distance[p] - reference[side[p]];
       return out;
     };
-    columns.push(distance, rankIJ, rankJI, gap(first, left), gap(fifth, left), gap(first, right), gap(fifth, right), sharedNeighbours(channel, pairs, SHARED_NEIGHBOURS));
+    columns.push(
+      distance,
+      rankIJ,
+      rankJI,
+      gap(first, left),
+      gap(fifth, left),
+      gap(first, right),
+      gap(fifth, right),
+      sharedNeighbours(channel, pairs, SHARED_NEIGHBOURS),
+    );
   }
   const index = titleIndex(titles);
   const title = TITLE_FEATURES.map(() => new Float32Array(n));
-  const facts: TitlePairFacts = { tokensI: 0, tokensJ: 0, jaccard: 0, numbersI: 0, numbersJ: 0, sharedNumbers: 0, sharedQuantities: 0, conflictingUnits: 0 };
+  const facts: TitlePairFacts = {
+    tokensI: 0,
+    tokensJ: 0,
+    jaccard: 0,
+    numbersI: 0,
+    numbersJ: 0,
+    sharedNumbers: 0,
+    sharedQuantities: 0,
+    conflictingUnits: 0,
+  };
   for (let p = 0; p < n; p++) {
     titlePair(index, left[p], right[p], facts);
     title[0][p] = facts.tokensI;

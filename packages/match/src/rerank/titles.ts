@@ -5,8 +5,46 @@ import { tokenizeTitle } from '@prodmatch/text';
  * `gr` to `g`, `liter` to `l`, ...) and a few more seen in Shopee titles (storage, battery, power).
  */
 export const QUANTITY_UNITS: ReadonlySet<string> = new Set([
-  'g', 'kg', 'mg', 'l', 'ml', 'cl', 'pcs', 'm', 'cm', 'mm', 'in', 'thn', 'gb', 'tb', 'mb', 'mah', 'w', 'kw', 'v', 'cc', 'oz', 'lb', 'lbs',
-  'pack', 'pak', 'box', 'sachet', 'set', 'lembar', 'roll', 'x', 'hz', 'ply', 'watt', 'inchi', 'yard', 'tab', 'tablet', 'kapsul', 'caps',
+  'g',
+  'kg',
+  'mg',
+  'l',
+  'ml',
+  'cl',
+  'pcs',
+  'm',
+  'cm',
+  'mm',
+  'in',
+  'thn',
+  'gb',
+  'tb',
+  'mb',
+  'mah',
+  'w',
+  'kw',
+  'v',
+  'cc',
+  'oz',
+  'lb',
+  'lbs',
+  'pack',
+  'pak',
+  'box',
+  'sachet',
+  'set',
+  'lembar',
+  'roll',
+  'x',
+  'hz',
+  'ply',
+  'watt',
+  'inchi',
+  'yard',
+  'tab',
+  'tablet',
+  'kapsul',
+  'caps',
 ]);
 
 /** What the pair features read from one title. */
@@ -96,8 +134,14 @@ export function titleIndex(titles: readonly string[]): TitleIndex {
     if (id === undefined) vocabulary.set(s, (id = vocabulary.size));
     return id;
   };
-  const tokens = idSets(facts.map((f) => f.tokens), intern);
-  const numbers = idSets(facts.map((f) => f.numbers), intern);
+  const tokens = idSets(
+    facts.map((f) => f.tokens),
+    intern,
+  );
+  const numbers = idSets(
+    facts.map((f) => f.numbers),
+    intern,
+  );
   // Quantity ids ordered so that one unit's values sit together: intern `unit value` keys in sorted order.
   const keys = [...new Set(facts.flatMap((f) => f.quantities))].map((q) => {
     const space = q.indexOf(' ');
@@ -111,7 +155,10 @@ export function titleIndex(titles: readonly string[]): TitleIndex {
     if (id === undefined) units.set(k.unit, (id = units.size));
     return id;
   });
-  const quantities = idSets(facts.map((f) => f.quantities), (q) => quantityId.get(q) as number);
+  const quantities = idSets(
+    facts.map((f) => f.quantities),
+    (q) => quantityId.get(q) as number,
+  );
   return { tokens, numbers, quantities, unitOf };
 }
 

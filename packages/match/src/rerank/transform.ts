@@ -47,7 +47,8 @@ export function fitStandardiser(table: PairTable, rows: Int32Array, weights: Flo
 /** The standardised inputs of `rows`, row-major (rows.length x dim). */
 export function standardise(s: Standardiser, table: PairTable, rows: Int32Array): Float32Array {
   const features = table.columns.length;
-  if (s.dim !== (s.log1p ? 2 : 1) * features) throw new Error(`standardise: fitted on ${s.dim} inputs, the table gives ${features} features`);
+  if (s.dim !== (s.log1p ? 2 : 1) * features)
+    throw new Error(`standardise: fitted on ${s.dim} inputs, the table gives ${features} features`);
   const out = new Float32Array(rows.length * s.dim);
   for (let d = 0; d < s.dim; d++) {
     const column = table.columns[d % features];

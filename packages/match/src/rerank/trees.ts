@@ -85,7 +85,15 @@ const SLOTS = 256;
  * Grows one tree best-first on binned rows (their gradient and hessian given), adds its shrunk leaf
  * values to `score`, and returns it. Rows of a node are a range of one index array, partitioned in place.
  */
-export function growTree(binned: Uint8Array, features: number, gradient: Float64Array, hessian: Float64Array, edges: readonly Float32Array[], settings: GrowSettings, score: Float64Array): Tree {
+export function growTree(
+  binned: Uint8Array,
+  features: number,
+  gradient: Float64Array,
+  hessian: Float64Array,
+  edges: readonly Float32Array[],
+  settings: GrowSettings,
+  score: Float64Array,
+): Tree {
   const rows = gradient.length;
   const index = new Int32Array(rows);
   for (let c = 0; c < rows; c++) index[c] = c;
@@ -148,7 +156,20 @@ export function growTree(binned: Uint8Array, features: number, gradient: Float64
   };
   const rootG = gradient.reduce((a, b) => a + b, 0);
   const rootH = hessian.reduce((a, b) => a + b, 0);
-  const root: Candidate = { node: newNode(), start: 0, end: rows, depth: 0, g: rootG, h: rootH, histogram: histogramOf(0, rows), gain: 0, feature: -1, bin: -1, leftG: 0, leftH: 0 };
+  const root: Candidate = {
+    node: newNode(),
+    start: 0,
+    end: rows,
+    depth: 0,
+    g: rootG,
+    h: rootH,
+    histogram: histogramOf(0, rows),
+    gain: 0,
+    feature: -1,
+    bin: -1,
+    leftG: 0,
+    leftH: 0,
+  };
   findSplit(root);
   const open: Candidate[] = [root];
   const leaves: Candidate[] = [];
@@ -171,9 +192,36 @@ export function growTree(binned: Uint8Array, features: number, gradient: Float64
       else scratch[r++] = row;
     }
     index.set(scratch.subarray(0, r), l);
-    const leftChild: Candidate = { node: newNode(), start: node.start, end: l, depth: node.depth + 1, g: node.leftG, h: node.leftH, histogram: new Float64Array(0), gain: 0, feature: -1, bin: -1, leftG: 0, leftH: 0 };
-    const rightChild: Candidate = { node: newNode(), start: l, end: node.end, depth: node.depth + 1, g: node.g - node.leftG, h: node.h - node.leftH, histogram: new Float64Array(0), gain: 0, feature: -1, bin: -1, leftG: 0, leftH: 0 };
-    const [small, large] = leftChild.end - leftChild.start <= rightChild.end - rightChild.start ? [leftChild, rightChild] : [rightChild, leftChild];
+    const leftChild: Candidate = {
+      node: newNode(),
+      start: node.start,
+      end: l,
+      depth: node.depth + 1,
+      g: node.leftG,
+      h: node.leftH,
+      histogram: new Float64Array(0),
+      gain: 0,
+      feature: -1,
+      bin: -1,
+      leftG: 0,
+      leftH: 0,
+    };
+    const rightChild: Candidate = {
+      node: newNode(),
+      start: l,
+      end: node.end,
+      depth: node.depth + 1,
+      g: node.g - node.leftG,
+      h: node.h - node.leftH,
+      histogram: new Float64Array(0),
+      gain: 0,
+      feature: -1,
+      bin: -1,
+      leftG: 0,
+      leftH: 0,
+    };
+    const [small, large] =
+      leftChild.end - leftChild.start <= rightChild.end - rightChild.start ? [leftChild, rightChild] : [rightChild, leftChild];
     small.histogram = histogramOf(small.start, small.end);
     large.histogram = node.histogram;
     for (let s = 0; s < large.histogram.length; s++) large.histogram[s] -= small.histogram[s];
@@ -192,5 +240,12 @@ export function growTree(binned: Uint8Array, features: number, gradient: Float64
     value[leaf.node] = v;
     for (let c = leaf.start; c < leaf.end; c++) score[index[c]] += v;
   }
-  return { feature: Int32Array.from(feature), threshold: Float32Array.from(threshold), left: Int32Array.from(left), right: Int32Array.from(right), value: Float32Array.from(value), leaves: leaves.length };
+  return {
+    feature: Int32Array.from(feature),
+    threshold: Float32Array.from(threshold),
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    value: Float32Array.from(value),
+    leaves: leaves.length,
+  };
 }

@@ -16,4 +16,6 @@ const nGroups = (sizes.objects() as Array<{ groups: number }>).reduce((s, r) => 
 console.log(`rows ${postings.length}, groups ${nGroups}, mean group size ${(postings.length / nGroups).toFixed(3)}`);
 console.log(`group size histogram (size: groups) ${JSON.stringify(histogram)}`);
 console.log(`groups of 2: ${((histogram[2] / nGroups) * 100).toFixed(1)}%`);
-console.log(`unique images ${new Set(postings.map((p) => p.image)).size}, unique phashes ${new Set(postings.map((p) => p.imagePhash)).size}, unique titles ${new Set(postings.map((p) => p.title)).size}`);
+console.log(
+  `unique images ${new Set(postings.map((p) => p.image)).size}, unique phashes ${new Set(postings.map((p) => p.imagePhash)).size}, unique titles ${new Set(postings.map((p) => p.title)).size}`,
+);
