@@ -2,6 +2,7 @@ import type { Posting } from '@prodmatch/data';
 import type { FeatureMatrix } from '@prodmatch/features';
 import type { DistanceUnit, NeighbourLists } from '@prodmatch/knn';
 import type { MatchScores } from '@prodmatch/metrics';
+import type { TfRuntime } from '@prodmatch/tf';
 
 /** One channel's features and top-k lists on one gallery. */
 export interface ChannelGallery {
@@ -57,11 +58,18 @@ export interface CombineContext {
   k: number;
   /** The gallery's postings (titles, ids), for combiners that read more than the channels. */
   postings: readonly Posting[];
+  /** The run's tfjs runtime, loaded on first call (a combiner that trains with tfjs, so the row names its backend). */
+  tf(): Promise<TfRuntime>;
   /**
    * Set when this gallery is also the one a learning combiner must learn from (protocol full): its
    * labels, so the combiner can cross-fit by group folds instead of scoring rows it learnt from.
    */
   crossFit?: { labels: readonly string[]; seed: number };
+  /**
+   * Set on the gallery the thresholds are tuned on under split (val): its labels, so a learning combiner
+   * can measure itself there for the row (permutation importance). It never learns from them.
+   */
+  measure?: { labels: readonly string[] };
 }
 
 export interface Combiner {

@@ -5,5 +5,5 @@ export { prepareExperiment, type PreparedExperiment } from './prepare.ts';
 export { runSchema, UsageError, type RunConfig } from './config.ts';
 export type { ExperimentSpec, ChannelSpec } from './spec.ts';
 export type { Combiner } from '@prodmatch/match';
-export { union, concat, blend, clusteringEnsemble } from '@prodmatch/match';
+export { union, concat, blend, clusteringEnsemble, rerank } from '@prodmatch/match';
 export { thresholdGrid } from '@prodmatch/metrics';
