@@ -26,6 +26,17 @@ export interface MatchList {
   source: boolean;
 }
 
+/** Why a learned matcher scored a pair as it did (the explorer shows it beside a match). */
+export interface PairExplanation {
+  /** The pair's final score (symmetrised, smoothed): it matches at or above the cut, 1 - the rerank threshold. */
+  score: number;
+  /**
+   * Three features: for a linear model the largest contributions to the logit (weight x standardised
+   * input); for the others the pair's most unusual values (largest |z| against the gallery's pairs).
+   */
+  features: { name: string; value: number; contribution: number | null }[];
+}
+
 export interface PostProcessing {
   /** min2 after fusion: at least this many matches per row, self included. Default 1. */
   minMatches?: number;
@@ -49,6 +60,8 @@ export interface GalleryMatcher {
   recomputable: boolean;
   matches(thresholds: readonly number[], post: PostProcessing): ArrayLike<number>[];
   scorer(labels: readonly string[], post: PostProcessing): GalleryScorer;
+  /** A learned matcher's reasons for pair (i, j), or null when it is no candidate; absent for threshold matchers. */
+  explain?(i: number, j: number): PairExplanation | null;
 }
 
 export interface CombineContext {

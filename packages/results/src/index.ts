@@ -31,6 +31,6 @@ export {
   PREDICTIONS_FORMAT,
   PREDICTIONS_VERSION,
 } from './predictions.ts';
-export type { PredictionsHeader, PredictionRow, ListInfo } from './predictions.ts';
+export type { PredictionsHeader, PredictionRow, ListInfo, PairReason } from './predictions.ts';
 export { validateSubmission, writeSubmission, submissionCsv, SubmissionError } from './submission.ts';
 export type { SubmissionRow } from './submission.ts';

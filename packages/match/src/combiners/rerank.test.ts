@@ -72,6 +72,16 @@ test('rerank fits on train pairs, its cut is tuned on val as pair distance, and 
     for (let c = 1; c < d.length; c++) assert.ok(d[c] >= d[c - 1] && d[c] <= 1);
     assert.ok(row.length <= 50);
   }
+  // Each match's reasons: its score (1 - its pair distance) and the linear model's three largest contributions.
+  const row = onTest.lists[0].lists;
+  const j = row.indices[0][1];
+  const reason = onTest.explain?.(0, j);
+  assert.ok(reason, 'a candidate pair has reasons');
+  assert.ok(Math.abs(reason.score - (1 - row.distances[0][1])) < 1e-3);
+  assert.equal(reason.features.length, 3);
+  const sizes = reason.features.map((f) => Math.abs(f.contribution ?? Number.NaN));
+  assert.ok(sizes[0] >= sizes[1] && sizes[1] >= sizes[2], JSON.stringify(reason.features));
+  assert.equal(onTest.explain?.(0, 0), null, 'a posting is no candidate of itself');
   const { params } = combiner;
   assert.equal((params.features as string[]).length, 3 * 8 + 10);
   const fitted = params.fitted as { parameters: number; train: { fitPairs: number } };

@@ -22,6 +22,7 @@ import {
   type Smoothing,
   type Symmetrisation,
 } from '../rerank/index.ts';
+import { pairExplainer } from '../rerank/explain.ts';
 import { unionMatcher } from '../score.ts';
 import { blendedFeatures } from './blend.ts';
 
@@ -222,7 +223,7 @@ export function rerank(options: RerankOptions): Combiner {
         }
       }
       const scores = decisionScores(gallery.pairs, probabilities, decision);
-      return unionMatcher([
+      const matcher = unionMatcher([
         {
           name: RERANK_SOURCE,
           lists: pairDistanceLists(gallery.pairs, scores),
@@ -233,6 +234,8 @@ export function rerank(options: RerankOptions): Combiner {
         },
         ...channels.map(asDisplay),
       ]);
+      // Under full each pair's model is one of several: no single linear account exists.
+      return { ...matcher, explain: pairExplainer(gallery.table, gallery.pairs, scores, context.crossFit ? null : model) };
     },
   };
 }
