@@ -101,6 +101,8 @@ export function rerank(options: RerankOptions): Combiner {
   const factoryOf = FACTORIES[options.model];
   if (!factoryOf) throw new Error(`rerank: unknown model "${options.model}"; choose one of ${Object.keys(FACTORIES).join(', ')}`);
   if (!(negativeRate > 0 && negativeRate <= 1)) throw new Error(`rerank: negativeRate must be in (0, 1], got ${negativeRate}`);
+  // With two folds the cross-fold model {0, 1} would have nothing to fit on.
+  if (!(Number.isInteger(folds) && folds >= 3)) throw new Error(`rerank: folds must be an integer >= 3, got ${folds}`);
   let model: PairModel | null = null;
   const params: Record<string, unknown> = {
     model: options.model,
