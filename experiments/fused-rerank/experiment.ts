@@ -1,4 +1,5 @@
-import { experiment, rerank } from '@prodmatch/runner';
+import { experiment } from '@prodmatch/runner';
+import { rerank } from '@prodmatch/runner/rerank';
 import fused from '../fused/experiment.ts';
 import fusedTextRerank from '../fused-text-rerank/experiment.ts';
 

@@ -1,4 +1,5 @@
-import { experiment, rerank } from '@prodmatch/runner';
+import { experiment } from '@prodmatch/runner';
+import { rerank } from '@prodmatch/runner/rerank';
 import fusedText from '../fused-text/experiment.ts';
 
 // fused-text's channels (word IDF, char_wb 2-4 TF-IDF, image_phash; no CNN, so no images needed) and

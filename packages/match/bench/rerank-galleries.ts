@@ -32,7 +32,10 @@ export const PHASH_MAX = 16;
 export function benchGallery(postings: readonly Posting[]): BenchGallery {
   const t = process.hrtime.bigint();
   const titles = postings.map((p) => p.title);
-  const word = tfidfVectors(titles.map((title) => tokenizeTitle(title, { keepGlued: true })), { weighting: 'binary', idfOptions: { minDf: 2 }, norm: 'l2' });
+  const word = tfidfVectors(
+    titles.map((title) => tokenizeTitle(title, { keepGlued: true })),
+    { weighting: 'binary', idfOptions: { minDf: 2 }, norm: 'l2' },
+  );
   const wordLists = sparseCosineTopK(word, word, K);
   const phash = hash64FromHex(postings.map((p) => p.imagePhash));
   const phashLists = hammingWithin(phash, K, PHASH_MAX);
@@ -42,7 +45,20 @@ export function benchGallery(postings: readonly Posting[]): BenchGallery {
   if (blended.kind !== 'sparse') throw new Error('blend of sparse features must stay sparse');
   const blendLists = sparseCosineTopK(blended.matrix, blended.matrix, K);
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  return { postings, titles, labels: postings.map((p) => p.labelGroup as string), word, wordLists, char, charLists, phash, phashLists, blend: blended.matrix, blendLists, seconds };
+  return {
+    postings,
+    titles,
+    labels: postings.map((p) => p.labelGroup as string),
+    word,
+    wordLists,
+    char,
+    charLists,
+    phash,
+    phashLists,
+    blend: blended.matrix,
+    blendLists,
+    seconds,
+  };
 }
 
 /** The gallery's channels as the rerank stage takes them. */

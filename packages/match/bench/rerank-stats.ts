@@ -5,7 +5,13 @@ import type { PairTable } from '../src/rerank/index.ts';
  * Group bootstrap of a paired per-row difference: resample the label groups with replacement, and
  * take the mean row difference over the rows of the groups drawn. 95% percentile interval.
  */
-export function groupBootstrap(labels: readonly string[], ours: Float64Array, theirs: Float64Array, resamples: number, seed: number): { gain: number; low: number; high: number; resamples: number } {
+export function groupBootstrap(
+  labels: readonly string[],
+  ours: Float64Array,
+  theirs: Float64Array,
+  resamples: number,
+  seed: number,
+): { gain: number; low: number; high: number; resamples: number } {
   const byGroup = new Map<string, { sum: number; rows: number }>();
   let total = 0;
   labels.forEach((label, i) => {
@@ -30,7 +36,12 @@ export function groupBootstrap(labels: readonly string[], ours: Float64Array, th
     gains[r] = sum / rows;
   }
   gains.sort();
-  return { gain: total / labels.length, low: gains[Math.floor(0.025 * resamples)], high: gains[Math.ceil(0.975 * resamples) - 1], resamples };
+  return {
+    gain: total / labels.length,
+    low: gains[Math.floor(0.025 * resamples)],
+    high: gains[Math.ceil(0.975 * resamples) - 1],
+    resamples,
+  };
 }
 
 /** The same pairs with only the named features (an ablation: "only the raw similarities"). */

@@ -19,4 +19,3 @@ export { clusteringEnsemble, clusteringEnsembleMatches } from './combiners/clust
 export { unionScorer, unionMatches, unionMatcher, type ScoredSource } from './score.ts';
 export { evaluateGallery, type EvaluatedGallery } from './evaluate.ts';
 export { tuneThresholds, type TuneResult, type TuneOptions } from './tune.ts';
-export { rerank, pairDistanceLists, RERANK_SOURCE, type RerankOptions, type RerankModel } from './combiners/rerank.ts';
