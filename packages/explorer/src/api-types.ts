@@ -56,10 +56,18 @@ export interface PostingCard {
   hasImage: boolean;
 }
 
+/** A learned matcher's reasons for one pair (the predictions file's `pairs`). */
+export interface PairReason {
+  score: number;
+  features: { name: string; value: number; contribution: number | null }[];
+}
+
 export interface QueryDetail {
   posting: PostingCard;
   /** Per list: [gallery indices nearest first, distances], as stored. */
   neighbours: Record<string, [number[], number[]]>;
+  /** Learned matchers (rerank): per partner's gallery index, its pair score and three features; else empty. */
+  pairs: Record<string, PairReason>;
   storedMatches: number[];
   /** Gallery indices of the postings sharing the query's label group (self included). */
   truth: number[];

@@ -9,7 +9,7 @@ import { predictionsPathFor, readPredictions, type PredictionRow } from '@prodma
 import { injectWriteFault } from '@prodmatch/results/testing';
 import type { DatasetSummary, ExperimentDetail, GalleryScores, PostingCard, QueryDetail } from './api-types.ts';
 import { startExplorer, type RunningExplorer } from './server.ts';
-import { CLUSTERED, FIXTURE_DATASET, makeFixture, RECOMPUTABLE, WITHOUT_PREDICTIONS, type Fixture } from './test-fixture.ts';
+import { CLUSTERED, FIXTURE_DATASET, makeFixture, PAIRS_ROW, RECOMPUTABLE, WITHOUT_PREDICTIONS, type Fixture } from './test-fixture.ts';
 
 let fixture: Fixture;
 let server: RunningExplorer;
@@ -129,7 +129,7 @@ describe('explorer API', () => {
   });
 
   test("a query: its stored matches, neighbour lists and label group's postings, as in the predictions file", async () => {
-    const i = 5;
+    const i = PAIRS_ROW;
     const query = await getJson<QueryDetail>(`/api/query?${exp(RECOMPUTABLE, { posting: rows[i].postingId })}`);
     assert.equal(query.posting.index, i);
     assert.deepEqual(query.storedMatches, rows[i].matches);
@@ -141,6 +141,9 @@ describe('explorer API', () => {
     for (const j of [...query.storedMatches, ...query.truth]) assert.equal(query.postings[j].postingId, rows[j].postingId);
     assert.equal(query.postings[1].hasImage, false, 'the deleted image');
     assert.equal(query.postings[i].hasImage, true);
+    assert.deepEqual(query.pairs, rows[i].pairs, "a learned matcher's pair reasons pass through");
+    const other = await getJson<QueryDetail>(`/api/query?${exp(RECOMPUTABLE, { posting: rows[i + 1].postingId })}`);
+    assert.deepEqual(other.pairs, {}, 'a row without reasons has none');
   });
 
   test('search finds postings by id and by all title words', async () => {

@@ -278,7 +278,7 @@ export class Explorer {
     const postings: Record<string, PostingCard> = {};
     for (const j of [index, ...storedMatches, ...truth, ...Object.values(neighbours).flatMap(([indices]) => indices)])
       postings[j] ??= this.card(open, j);
-    return { posting: postings[index], neighbours, storedMatches, truth, postings };
+    return { posting: postings[index], neighbours, pairs: open.gallery.pairReasons(index), storedMatches, truth, postings };
   }
 
   /**

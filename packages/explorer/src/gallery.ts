@@ -1,7 +1,14 @@
 // One experiment's predictions file, held as flat typed arrays (27k rows x 50 neighbours per list is a few
 // megabytes), so that re-applying thresholds to the whole gallery is one tight pass.
 import { labelIds, matchesWithin, rowF1, rowScoring, type ThresholdedList } from '@prodmatch/metrics';
-import { streamPredictions, PredictionsFileError, type ListInfo, type PredictionRow, type PredictionsHeader } from '@prodmatch/results';
+import {
+  streamPredictions,
+  PredictionsFileError,
+  type ListInfo,
+  type PairReason,
+  type PredictionRow,
+  type PredictionsHeader,
+} from '@prodmatch/results';
 
 /** Rows of variable length back to back: row i is values[offsets[i] .. offsets[i + 1]). */
 interface Ragged<T extends Int32Array | Float32Array> {
@@ -75,6 +82,8 @@ export class Gallery {
     readonly labelGroups: (string | null)[],
     private readonly lists: StoredList[],
     private readonly stored: Ragged<Int32Array>,
+    /** Learned matchers' pair reasons, by row (rows without any are absent). */
+    private readonly reasons: Map<number, Record<string, PairReason>>,
   ) {
     this.size = postingIds.length;
     // A posting without a label is its own group: nothing else counts as its true match.
@@ -96,6 +105,7 @@ export class Gallery {
     const labelGroups: (string | null)[] = [];
     let lists: { info: ListInfo; indices: RaggedBuilder<Int32Array>; distances: RaggedBuilder<Float32Array> }[] = [];
     const stored = new RaggedBuilder((n) => new Int32Array(n));
+    const reasons = new Map<number, Record<string, PairReason>>();
     for await (const item of streamPredictions(path)) {
       if (header === null) {
         header = item as PredictionsHeader;
@@ -118,6 +128,7 @@ export class Gallery {
           `${path}: line ${line} is not a prediction row (needs postingId, neighbours, matches); re-run the experiment`,
         );
       }
+      if (row.pairs && Object.keys(row.pairs).length > 0) reasons.set(postingIds.length, row.pairs);
       postingIds.push(row.postingId);
       labelGroups.push(row.labelGroup ?? null);
       stored.push(row.matches);
@@ -141,7 +152,7 @@ export class Gallery {
       const distances = l.distances.build().values;
       return { info: l.info, indices, distances, ascending: rowsAscending(indices.offsets, distances) };
     });
-    const gallery = new Gallery(header, postingIds, labelGroups, built, stored.build());
+    const gallery = new Gallery(header, postingIds, labelGroups, built, stored.build(), reasons);
     gallery.checkIndices(path);
     return gallery;
   }
@@ -175,6 +186,11 @@ export class Gallery {
       out[list.info.name] = [Array.from(indices), distances];
     }
     return out;
+  }
+
+  /** A learned matcher's reasons for the row's predicted and missed pairs ({} for other matchers). */
+  pairReasons(row: number): Record<string, PairReason> {
+    return this.reasons.get(row) ?? {};
   }
 
   storedMatches(row: number): number[] {

@@ -9,6 +9,9 @@ import { generateSyntheticDataset, loadDataset, phashDistance, type Posting } fr
 import { matchesWithin, matchScores } from '@prodmatch/metrics';
 import { predictionsPathFor, writePredictions, type ListInfo, type PredictionRow, type PredictionsHeader } from '@prodmatch/results';
 
+/** The recomputable fixture's row whose predictions carry pair reasons. */
+export const PAIRS_ROW = 5;
+
 export const FIXTURE_DATASET = 'mini';
 export const RECOMPUTABLE = 'title-words@full';
 export const CLUSTERED = 'title-clusters@full';
@@ -130,6 +133,12 @@ export async function makeFixture(): Promise<Fixture> {
       labelGroup: p.labelGroup,
       neighbours: { title: title[i], phash: phash[i] },
       matches: matches[i],
+      // One row carries a learned matcher's pair reasons (the file's optional `pairs`), the others none.
+      ...(recomputable && i === PAIRS_ROW
+        ? {
+            pairs: { [(i + 1) % postings.length]: { score: 0.91, features: [{ name: 'title.distance', value: 0.12, contribution: 2.5 }] } },
+          }
+        : {}),
     }));
     await writePredictions(predictionsPathFor(rowPath), header, rows);
   };

@@ -84,7 +84,18 @@ function card(side: Side, query: QueryDetail, j: number, kind: 'tp' | 'fp' | 'mi
     el('span', { class: 'mark' }, label),
     el('div', { class: 'title' }, posting.title),
     el('div', { class: 'distances' }, distancesOf(side, query, j)),
+    ...reasonOf(query, j),
   );
+}
+
+/** A learned matcher's pair score and its three features (contributions to the logit, or values). */
+function reasonOf(query: QueryDetail, j: number): HTMLElement[] {
+  const reason = query.pairs[j];
+  if (!reason) return [];
+  const features = reason.features
+    .map((f) => (f.contribution === null ? `${f.name} = ${f.value}` : `${f.name} ${f.contribution >= 0 ? '+' : ''}${f.contribution}`))
+    .join(' · ');
+  return [el('div', { class: 'pair', 'data-pair-score': String(reason.score) }, `pair ${reason.score} · ${features}`)];
 }
 
 function renderQueryCard(): void {

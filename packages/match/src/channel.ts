@@ -103,6 +103,7 @@ export function combineContext(channels: readonly Channel[], gallery: readonly P
     search: (matrix, k) => searchGallery(matrix, { k, method: dense.knn.method }, context.tf),
     k: channels[0].knn.k,
     postings: gallery,
+    tf: context.tf,
   };
 }
 
@@ -115,10 +116,11 @@ export async function embedGallery(
   timings: StageTimings,
   label: string,
   crossFit?: CombineContext['crossFit'],
+  measure?: CombineContext['measure'],
 ): Promise<{ matcher: GalleryMatcher; channels: ChannelGallery[] }> {
   const galleries = await channelGalleries(channels, gallery, context, timings, label);
   const t = process.hrtime.bigint();
-  const matcher = await combiner.combine(galleries, { ...combineContext(channels, gallery, context), crossFit });
+  const matcher = await combiner.combine(galleries, { ...combineContext(channels, gallery, context), crossFit, measure });
   timings.search += seconds(t);
   return { matcher, channels: galleries };
 }

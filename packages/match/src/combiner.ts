@@ -2,6 +2,7 @@ import type { Posting } from '@prodmatch/data';
 import type { FeatureMatrix } from '@prodmatch/features';
 import type { DistanceUnit, NeighbourLists } from '@prodmatch/knn';
 import type { MatchScores } from '@prodmatch/metrics';
+import type { TfRuntime } from '@prodmatch/tf';
 
 /** One channel's features and top-k lists on one gallery. */
 export interface ChannelGallery {
@@ -23,6 +24,17 @@ export interface MatchList {
   grid: readonly number[];
   minMatches: number;
   source: boolean;
+}
+
+/** Why a learned matcher scored a pair as it did (the explorer shows it beside a match). */
+export interface PairExplanation {
+  /** The pair's final score (symmetrised, smoothed): it matches at or above the cut, 1 - the rerank threshold. */
+  score: number;
+  /**
+   * Three features: for a linear model the largest contributions to the logit (weight x standardised
+   * input); for the others the pair's most unusual values (largest |z| against the gallery's pairs).
+   */
+  features: { name: string; value: number; contribution: number | null }[];
 }
 
 export interface PostProcessing {
@@ -48,6 +60,8 @@ export interface GalleryMatcher {
   recomputable: boolean;
   matches(thresholds: readonly number[], post: PostProcessing): ArrayLike<number>[];
   scorer(labels: readonly string[], post: PostProcessing): GalleryScorer;
+  /** A learned matcher's reasons for pair (i, j), or null when it is no candidate; absent for threshold matchers. */
+  explain?(i: number, j: number): PairExplanation | null;
 }
 
 export interface CombineContext {
@@ -57,11 +71,18 @@ export interface CombineContext {
   k: number;
   /** The gallery's postings (titles, ids), for combiners that read more than the channels. */
   postings: readonly Posting[];
+  /** The run's tfjs runtime, loaded on first call (a combiner that trains with tfjs, so the row names its backend). */
+  tf(): Promise<TfRuntime>;
   /**
    * Set when this gallery is also the one a learning combiner must learn from (protocol full): its
    * labels, so the combiner can cross-fit by group folds instead of scoring rows it learnt from.
    */
   crossFit?: { labels: readonly string[]; seed: number };
+  /**
+   * Set on the gallery the thresholds are tuned on under split (val): its labels, so a learning combiner
+   * can measure itself there for the row (permutation importance). It never learns from them.
+   */
+  measure?: { labels: readonly string[] };
 }
 
 export interface Combiner {

@@ -2,7 +2,16 @@ export { searchGallery, searchesOffThread, distancesFrom, rankCandidates } from 
 export type { KnnSpec } from './search.ts';
 export { channelGalleries, combineContext, embedGallery, assertFinite, seconds } from './channel.ts';
 export type { Channel, StageTimings } from './channel.ts';
-export type { ChannelGallery, MatchList, GalleryMatcher, GalleryScorer, CombineContext, Combiner, PostProcessing } from './combiner.ts';
+export type {
+  ChannelGallery,
+  MatchList,
+  GalleryMatcher,
+  GalleryScorer,
+  CombineContext,
+  Combiner,
+  PostProcessing,
+  PairExplanation,
+} from './combiner.ts';
 export { union } from './combiners/union.ts';
 export { concat, type ConcatOptions } from './combiners/concat.ts';
 export { blend, blendedFeatures, type BlendOptions } from './combiners/blend.ts';

@@ -16,6 +16,9 @@ import {
 } from './index.ts';
 import type { FeatureMatrix } from '@prodmatch/features';
 
+/** Combiners here never train with tfjs. */
+const noTf = (): Promise<never> => Promise.reject(new Error('this test loads no tfjs'));
+
 const lists = (rows: [number, number][][]): NeighbourLists => ({
   indices: rows.map((r) => Int32Array.from(r, ([j]) => j)),
   distances: rows.map((r) => Float32Array.from(r, ([, d]) => d)),
@@ -233,7 +236,12 @@ test('neighbourhood blending on a hand-made graph pulls a product together and l
   const raw = await bruteSearch(features, 4);
   const rawDistance = raw.distances[0][raw.indices[0].indexOf(2)];
   const combiner = blend({ channels: { main: 0.3 } });
-  const matcher = await combiner.combine([gallery('main', features, raw, [0.1, 0.2, 0.3])], { search: bruteSearch, k: 4, postings: [] });
+  const matcher = await combiner.combine([gallery('main', features, raw, [0.1, 0.2, 0.3])], {
+    search: bruteSearch,
+    k: 4,
+    postings: [],
+    tf: noTf,
+  });
   assert.deepEqual(
     matcher.lists.map((l) => [l.name, l.source]),
     [
@@ -290,7 +298,7 @@ test("concatenation scores the weighted concatenated cosine over the channels' c
   const combiner = concat({ weights: { a: 1, b: 2 }, grid: [0.1, 0.2] });
   const matcher = await combiner.combine(
     [gallery('a', a, await bruteSearch(a, 4), [0.1]), gallery('b', b, await bruteSearch(b, 4), [0.1])],
-    { search: bruteSearch, k: 4, postings: [] },
+    { search: bruteSearch, k: 4, postings: [], tf: noTf },
   );
   assert.deepEqual(
     matcher.lists.map((l) => [l.name, l.source]),

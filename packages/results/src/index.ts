@@ -31,7 +31,7 @@ export {
   PREDICTIONS_FORMAT,
   PREDICTIONS_VERSION,
 } from './predictions.ts';
-export type { PredictionsHeader, PredictionRow, ListInfo } from './predictions.ts';
+export type { PredictionsHeader, PredictionRow, ListInfo, PairReason } from './predictions.ts';
 export {
   parseGallerySizeBench,
   GallerySizeError,

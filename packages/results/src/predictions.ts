@@ -52,6 +52,13 @@ export interface PredictionsHeader {
   cap: number;
 }
 
+/** A learned matcher's reasons for one pair (match's PairExplanation): its score and three features. */
+export interface PairReason {
+  score: number;
+  /** A linear model's largest contributions to the logit, or (contribution null) the pair's most unusual values. */
+  features: { name: string; value: number; contribution: number | null }[];
+}
+
 export interface PredictionRow {
   postingId: string;
   labelGroup: string | null;
@@ -59,6 +66,12 @@ export interface PredictionRow {
   neighbours: Record<string, [number[], number[]]>;
   /** The predicted matches at the chosen thresholds (gallery indices, self first). */
   matches: number[];
+  /**
+   * Learned matchers (rerank) only, absent otherwise (an optional field: version 1 files stay valid): per
+   * partner's gallery index, the reasons for every predicted match and every missed true match that was
+   * a candidate pair.
+   */
+  pairs?: Record<string, PairReason>;
 }
 
 export class PredictionsFileError extends Error {}

@@ -19,6 +19,11 @@ import { REPO_ROOT } from '../src/paths.ts';
 const args = yargs(hideBin(process.argv))
   .option('rows', { type: 'number', default: 70_000, describe: 'test.csv rows' })
   .option('experiment', { type: 'string', default: 'fused-text' })
+  .option('goal-seconds', {
+    type: 'number',
+    default: 120,
+    describe: "the wall-time goal the row is judged by (fused-text-rerank's: 180, issue 18)",
+  })
   .option('real', {
     type: 'string',
     default: join(REPO_ROOT, '..', 'shared', 'datasets', 'shopee'),
@@ -53,6 +58,7 @@ for (let i = 0; lines.length <= args.rows; i++) {
 writeFileSync(join(dir, 'test.csv'), `${lines.join('\n')}\n`);
 
 const out = join(root, 'submission.csv');
+const loadAtStart = loadavg()[0];
 const started = performance.now();
 const child = spawnSync(
   process.execPath,
@@ -73,13 +79,16 @@ const result = {
   trainRows: real.train.postings.length,
   wallSeconds: Number(wall.toFixed(1)),
   peakRssMb: peak ? Number(peak[1]) : null,
-  goals: { wallSeconds: 120, peakRssMb: 4096 },
+  goals: { wallSeconds: args['goal-seconds'], peakRssMb: 4096 },
   loadAverage: Number(loadavg()[0].toFixed(2)),
+  loadAverageAtStart: Number(loadAtStart.toFixed(2)),
   cores: availableParallelism(),
   finishedAt: new Date().toISOString(),
 };
 console.log(
-  `submit ${args.experiment}: ${args.rows} test rows (train ${result.trainRows}) in ${result.wallSeconds} s wall (goal < 120 s), peak memory ${result.peakRssMb} MB (goal < 4096 MB); load average ${result.loadAverage} on ${result.cores} cores`,
+  `submit ${args.experiment}: ${args.rows} test rows (train ${result.trainRows}) in ${result.wallSeconds} s wall (goal < ${result.goals.wallSeconds} s), peak memory ${result.peakRssMb} MB (goal < 4096 MB); load average ${result.loadAverage} on ${result.cores} cores`,
 );
-await writeFileAtomic(join(REPO_ROOT, 'results', 'bench', 'submit.json'), `${JSON.stringify(result, null, 2)}\n`);
+// fused-text keeps the original file; other experiments get one of their own beside it.
+const file = args.experiment === 'fused-text' ? 'submit.json' : `submit-${args.experiment}.json`;
+await writeFileAtomic(join(REPO_ROOT, 'results', 'bench', file), `${JSON.stringify(result, null, 2)}\n`);
 rmSync(root, { recursive: true, force: true });

@@ -20,12 +20,15 @@ async function evaluate(
   gallery: Posting[],
   label: string,
   timings: Timings,
-  crossFit: boolean,
+  role: 'cross-fit' | 'tune' | 'report',
 ): Promise<EvaluatedGallery> {
   const { channels, combiner, context, run, fixed } = prepared;
-  // Under full the gallery is also the training data: a learning combiner cross-fits on it.
-  const fit = crossFit ? { labels: gallery.map((p) => p.labelGroup as string), seed: run.seed } : undefined;
-  const { matcher } = await embedGallery(channels, combiner, gallery, context, timings, label, fit);
+  const labels = gallery.map((p) => p.labelGroup as string);
+  // Under full the gallery is also the training data: a learning combiner cross-fits on it. Under split
+  // the val gallery's labels let it measure itself (never learn) for the row.
+  const fit = role === 'cross-fit' ? { labels, seed: run.seed } : undefined;
+  const measure = role === 'tune' ? { labels } : undefined;
+  const { matcher } = await embedGallery(channels, combiner, gallery, context, timings, label, fit, measure);
   return evaluateGallery(matcher, gallery, { minMatches: prepared.minMatches }, fixed);
 }
 
@@ -50,8 +53,14 @@ export async function runSplitOrFull(prepared: PreparedExperiment, timings: Timi
   const t = process.hrtime.bigint();
   await fitExperiment(prepared, split ? rows(split.train) : postings, timings, split !== null);
   timings.train += seconds(t);
-  const tuning = await evaluate(prepared, split ? rows(split.val) : postings, split ? 'val' : 'all rows', timings, !split);
-  const reported = split ? await evaluate(prepared, rows(split.test), 'test', timings, false) : tuning;
+  const tuning = await evaluate(
+    prepared,
+    split ? rows(split.val) : postings,
+    split ? 'val' : 'all rows',
+    timings,
+    split ? 'tune' : 'cross-fit',
+  );
+  const reported = split ? await evaluate(prepared, rows(split.test), 'test', timings, 'report') : tuning;
   const chosen = choose(prepared, tuning, split ? 'val' : 'all rows', timings);
   return {
     protocol: prepared.fixed !== null ? 'fixed' : split ? 'split' : 'full',
@@ -125,7 +134,7 @@ export async function runCv(prepared: PreparedExperiment, timings: Timings): Pro
   const galleryOf = async (f: number, role: string): Promise<EvaluatedGallery> => {
     const hit = cache.get(f);
     if (hit) return hit;
-    const evaluated = await evaluate(prepared, rows(folds[f]), `fold ${f + 1} ${role}`, timings, false);
+    const evaluated = await evaluate(prepared, rows(folds[f]), `fold ${f + 1} ${role}`, timings, 'report');
     if (fitsNothing) cache.set(f, evaluated);
     return evaluated;
   };

@@ -7,6 +7,7 @@ import type {
   CvSummary,
   F1Interval,
   JointGrid,
+  PairReason,
   PredictionRow,
   PredictionsHeader,
   Protocol,
@@ -158,18 +159,36 @@ export function predictionsHeader(prepared: PreparedExperiment, rowName: string,
   };
 }
 
-/** The reported gallery's rows for the predictions file: every list's neighbours and the chosen matches. */
+/**
+ * The reported gallery's rows for the predictions file: every list's neighbours and the chosen matches;
+ * for a learned matcher also the reasons for each predicted match and each missed true match.
+ */
 export function* predictionRows(evaluated: EvaluatedGallery, chosen: readonly number[]): Generator<PredictionRow> {
   const matches = evaluated.matches(chosen);
+  const { explain } = evaluated.matcher;
+  const members = new Map<string, number[]>();
+  evaluated.postings.forEach((p, i) => {
+    if (p.labelGroup !== null) members.set(p.labelGroup, [...(members.get(p.labelGroup) ?? []), i]);
+  });
   for (let i = 0; i < evaluated.rows; i++) {
     const neighbours: PredictionRow['neighbours'] = {};
     for (const list of evaluated.matcher.lists)
       neighbours[list.name] = [Array.from(list.lists.indices[i]), Array.from(list.lists.distances[i])];
-    yield {
+    const row: PredictionRow = {
       postingId: evaluated.postings[i].postingId,
       labelGroup: evaluated.postings[i].labelGroup ?? null,
       neighbours,
       matches: Array.from(matches[i]),
     };
+    if (explain) {
+      const pairs: Record<string, PairReason> = {};
+      const group = evaluated.postings[i].labelGroup;
+      for (const j of new Set([...row.matches, ...(group === null ? [] : (members.get(group) ?? []))])) {
+        const reason = j === i ? null : explain(i, j);
+        if (reason) pairs[j] = reason;
+      }
+      row.pairs = pairs;
+    }
+    yield row;
   }
 }

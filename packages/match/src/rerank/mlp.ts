@@ -1,5 +1,5 @@
 import { seededRandom } from '@prodmatch/data';
-import type { Tf } from '@prodmatch/tf';
+import type { Tf, TfRuntime } from '@prodmatch/tf';
 import { allRows, type FitSet, type PairModel } from './model.ts';
 import { fitStandardiser, standardise, type Standardiser } from './transform.ts';
 
@@ -15,6 +15,8 @@ export interface MlpOptions {
   /** Add log1p copies of the features (as the linear model). Default true. */
   log1p?: boolean;
   seed?: number;
+  /** Where tfjs comes from: the run's loader (so its row names the backend). Default: initTf(). */
+  runtime?: () => Promise<TfRuntime>;
 }
 
 interface Layer {
@@ -44,8 +46,7 @@ export function mlpModel(options: MlpOptions = {}): PairModel {
   let fitted: { pairs: number; loss: number[] } | null = null;
   const load = async (): Promise<Tf> => {
     if (!tf) {
-      const { initTf } = await import('@prodmatch/tf');
-      const runtime = await initTf();
+      const runtime = options.runtime ? await options.runtime() : await import('@prodmatch/tf').then(({ initTf }) => initTf());
       tf = runtime.tf;
       backend = runtime.backend.name;
     }

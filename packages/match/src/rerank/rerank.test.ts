@@ -1,77 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededRandom } from '@prodmatch/data';
-import { hammingTopK, hash64FromHex, sparseCosineTopK } from '@prodmatch/knn';
 import { matchesWithin, matchScores } from '@prodmatch/metrics';
-import { charTfidfVectors, tfidfVectors, tokenizeTitle } from '@prodmatch/text';
 import { candidatePairs, pairLabels } from './candidates.ts';
 import { chooseDecision, cutScorer, decisionScores } from './decision.ts';
 import { logisticModel } from './logistic.ts';
+import { channelsOf, lookAlikes } from './look-alikes.ts';
 import { pairTable } from './table.ts';
 import type { RerankChannel } from './types.ts';
-
-/**
- * Look-alike products: each family (brand + product) is sold in several sizes, and each size is its own
- * product (label group). Listings of one product vary in filler words; the sizes share their photo and
- * all their words but the number. Distances cannot tell 100 ml from 200 ml, so a thresholded union
- * either merges the sizes or misses the listings; the numbers tell them apart.
- */
-function lookAlikes(seed: number): { titles: string[]; hashes: string[]; labels: string[] } {
-  const random = seededRandom(seed);
-  const brands = ['wardah', 'emina', 'pixy', 'garnier', 'pantene', 'sunsilk', 'dove', 'nivea', 'biore', 'ponds', 'lux', 'citra'];
-  const goods = ['shampoo', 'lotion', 'sabun cair', 'toner', 'serum', 'body wash'];
-  const fillers = [
-    'promo',
-    'original',
-    'murah',
-    'ready',
-    'bpom',
-    'grosir',
-    'termurah',
-    'asli',
-    'new',
-    'best seller',
-    'diskon',
-    'free bubble',
-  ];
-  const sizes = ['50', '100', '200', '250', '400', '500'];
-  const hex = (): string => Array.from({ length: 16 }, () => Math.floor(random() * 16).toString(16)).join('');
-  const titles: string[] = [];
-  const hashes: string[] = [];
-  const labels: string[] = [];
-  for (let family = 0; family < 30; family++) {
-    const name = `${brands[Math.floor(random() * brands.length)]} ${goods[Math.floor(random() * goods.length)]}`;
-    const photo = hex();
-    const familySizes = sizes.filter(() => random() < 0.6).slice(0, 4);
-    for (const size of familySizes.length >= 2 ? familySizes : sizes.slice(0, 2)) {
-      const listings = 2 + Math.floor(random() * 3);
-      for (let l = 0; l < listings; l++) {
-        const extra = fillers.filter(() => random() < 0.35).join(' ');
-        titles.push(`${name} ${size}ml ${extra}`.trim());
-        // The family's photo with a few digits changed, or now and then a different photo.
-        const digits = photo.split('');
-        for (let f = Math.floor(random() * 3); f > 0; f--) digits[Math.floor(random() * 16)] = Math.floor(random() * 16).toString(16);
-        hashes.push(random() < 0.15 ? hex() : digits.join(''));
-        labels.push(`${seed}-${family}-${size}`);
-      }
-    }
-  }
-  return { titles, hashes, labels };
-}
-
-function channelsOf(g: { titles: string[]; hashes: string[] }): RerankChannel[] {
-  const word = tfidfVectors(
-    g.titles.map((t) => tokenizeTitle(t, { keepGlued: true })),
-    { weighting: 'binary', norm: 'l2' },
-  );
-  const char = charTfidfVectors(g.titles);
-  const phash = hash64FromHex(g.hashes);
-  return [
-    { name: 'word', features: { kind: 'sparse', matrix: word }, lists: sparseCosineTopK(word, word, 20) },
-    { name: 'char', features: { kind: 'sparse', matrix: char }, lists: sparseCosineTopK(char, char, 20) },
-    { name: 'phash', features: { kind: 'hash64', matrix: phash }, lists: hammingTopK(phash, phash, 20, { sameSet: true }) },
-  ];
-}
 
 /** The tuned baseline: each channel thresholded, united, min2 (metrics' matchesWithin), thresholds chosen on val. */
 function unionF1(channels: RerankChannel[], labels: string[], thresholds: readonly number[]): number {
