@@ -4,6 +4,7 @@ import {
   hammingWithin,
   hammingWithinOnWorker,
   sparseCosineTopK,
+  sparseCosineWithin,
   type KnnMethod,
   type NeighbourLists,
 } from '@prodmatch/knn';
@@ -27,6 +28,13 @@ export interface KnnSpec {
    * the first source (min2's top-up reads the first source beyond its threshold).
    */
   maxDistance?: number;
+  /**
+   * Sparse features only: keep just the neighbours within this cosine distance (below 1), found by the
+   * inverted index with prefix filtering (sparseCosineWithin) instead of every pair sharing a term. Its
+   * lists are the full search's cut at that distance, bit for bit; what a run can lose is only what
+   * lay beyond it (min2's top-up from the first source, candidates another channel ranks).
+   */
+  sparseWithin?: number;
 }
 
 const WORKER_MIN_ROWS = 10_000;
@@ -39,7 +47,9 @@ export const searchesOffThread = (features: FeatureMatrix, knn: KnnSpec): boolea
 export async function searchGallery(features: FeatureMatrix, knn: KnnSpec, runtime: () => Promise<TfRuntime>): Promise<NeighbourLists> {
   switch (features.kind) {
     case 'sparse':
-      return sparseCosineTopK(features.matrix, features.matrix, knn.k);
+      return knn.sparseWithin !== undefined
+        ? sparseCosineWithin(features.matrix, features.matrix, knn.k, knn.sparseWithin)
+        : sparseCosineTopK(features.matrix, features.matrix, knn.k);
     case 'hash64':
       if (knn.maxDistance === undefined) return hammingTopK(features.matrix, features.matrix, knn.k, { sameSet: true });
       // Large galleries search on a worker thread, so the caller can search other channels meanwhile
