@@ -160,7 +160,7 @@ export function scaleChartSpec(points: ChartPoint[], title: string, subtitle: st
     title: { text: title, subtitle },
     config: { background: 'white', font: 'DejaVu Sans', view: { stroke: null } },
     data: { values: points.map((p) => ({ ...p, unit: p.measure === 'peak RSS' ? 'MB' : 's' })) },
-    hconcat: [panel('s', 'seconds (wall)'), panel('MB', 'peak RSS (MB)')],
+    hconcat: [panel('s', 'seconds'), panel('MB', 'peak RSS (MB)')],
     resolve: { scale: { color: 'independent' } },
   };
 }

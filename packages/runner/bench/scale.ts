@@ -52,6 +52,7 @@ const args = yargs(hideBin(process.argv))
     },
     out: { type: 'string', default: 'results/bench/scale.json' },
     chart: { type: 'string', default: 'results/bench/scale', describe: 'chart files: <chart>.vl.json, .svg, .png' },
+    replot: { type: 'boolean', default: false, describe: 'only re-draw the chart from --out (no runs)' },
   })
   .strict()
   .parseSync();
@@ -181,25 +182,37 @@ async function save(complete: boolean): Promise<void> {
   await writeFileAtomic(resolve(REPO_ROOT, args.out), `${JSON.stringify(report, null, 2)}\n`);
 }
 
-async function chart(): Promise<void> {
+async function chart(experiment: string, loadAtStart: number[]): Promise<void> {
   const points: ChartPoint[] = [];
   for (const r of results) {
     for (const run of [r.measured, ...(r.exact ? [r.exact] : [])]) {
-      const base = { experiment: args.experiment, search: run.search, rows: r.rows };
+      const base = { experiment, search: run.search, rows: r.rows };
       points.push({ ...base, measure: 'wall', value: run.wallSeconds });
+      points.push({ ...base, measure: 'cpu (all threads)', value: run.cpuSeconds });
       points.push({ ...base, measure: 'search stage', value: Math.max(0.01, run.stages.search) });
       points.push({ ...base, measure: 'embed stage', value: Math.max(0.01, run.stages.embed) });
       points.push({ ...base, measure: 'peak RSS', value: run.peakRssMb });
     }
   }
-  const subtitle = `${availableParallelism()} cores; load average ${loadStart.map((l) => l.toFixed(1)).join(' ')} at start (shared machine); ${command}`;
+  const subtitle = `${availableParallelism()} cores; load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} at start (shared machine)`;
   await renderChart(
-    scaleChartSpec(points, `pnpm submit ${args.experiment}: time and memory against postings`, subtitle),
+    scaleChartSpec(points, `pnpm submit ${experiment}: time and memory against postings`, subtitle),
     resolve(REPO_ROOT, args.chart),
   );
 }
 
 async function main(): Promise<void> {
+  if (args.replot) {
+    const saved = JSON.parse(readFileSync(resolve(REPO_ROOT, args.out), 'utf8')) as {
+      experiment: string;
+      sizes: SizeResult[];
+      loadavgStart: number[];
+    };
+    results.push(...saved.sizes);
+    await chart(saved.experiment, saved.loadavgStart);
+    console.log(`re-drew ${args.chart}.vl.json/.svg/.png from ${args.out}`);
+    return;
+  }
   console.log(
     `bench:scale ${args.experiment} on ${availableParallelism()} cores, load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}`,
   );
@@ -222,7 +235,7 @@ async function main(): Promise<void> {
     await save(false);
   }
   await save(true);
-  await chart();
+  await chart(args.experiment, loadStart);
   for (const e of exponents())
     console.log(`growth ${e.from} -> ${e.to}: wall ${e.wall}, cpu ${e.cpu}, search stage ${e.search}, peak RSS ${e.peakRss}`);
   console.log(
