@@ -51,6 +51,11 @@ const argv = yargs(hideBin(process.argv))
     rows: { type: 'number', default: 34250, describe: 'rows of the dense grid (queries = gallery)' },
     k: { type: 'number', default: 50, describe: 'neighbours per row' },
     seed: { type: 'number', default: 1, describe: 'seed of the clustered vectors, the projection, the samples and hnswlib' },
+    'encoder-vectors': {
+      type: 'string',
+      describe:
+        "a title-encoder vector file (float32, 512 per title, the derived titles' order) to use instead of training one; its first --rows rows are the encoder set",
+    },
     'derive-seed': { type: 'number', default: 7, describe: 'seed of the derived titles (which word each copy drops)' },
     sets: {
       type: 'string',
@@ -136,6 +141,19 @@ async function denseSet(name: SetName, real: Titles, rows: number): Promise<Dens
       description: "real titles: word TF-IDF (the text channel's) x a fixed Gaussian projection to 256-d",
       matrix: randomProjection(wordTfidf(deriveTitles(real, rows, argv['derive-seed']).titles), 256, argv.seed),
       threshold: 0.475,
+    };
+  }
+  const vectorFile = argv['encoder-vectors'];
+  if (vectorFile) {
+    const bytes = readFileSync(resolve(root, vectorFile));
+    const available = bytes.byteLength / 4 / 512;
+    if (!Number.isInteger(available) || available < rows)
+      throw new Error(`--encoder-vectors ${vectorFile}: ${bytes.byteLength} bytes is not at least ${rows} float32 rows of 512`);
+    return {
+      name,
+      description: `real titles: title-encoder (text-arcface) vectors read from ${vectorFile}, 512-d (the derived titles' order)`,
+      matrix: { rows, dim: 512, data: new Float32Array(bytes.buffer, bytes.byteOffset, rows * 512) },
+      threshold: 0.575,
     };
   }
   if (!encoderRows || encoderRows.rows < rows) {
