@@ -1,5 +1,6 @@
 import { autoencoder } from '@prodmatch/features/autoencoder';
-import { clusteringEnsemble, experiment, thresholdGrid } from '@prodmatch/runner';
+import { experiment, thresholdGrid } from '@prodmatch/runner';
+import { clusteringEnsemble } from '@prodmatch/runner/combiners';
 
 // Seed 004: CAE latents -> dense autoencoder (2048 -> 64, LeakyReLU 0.3); per eps, DBSCAN and OPTICS
 // (min_samples 2, cosine) and kNN within eps each give match lists, and every row keeps the longest.

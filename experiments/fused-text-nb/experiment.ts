@@ -1,4 +1,5 @@
-import { blend, experiment } from '@prodmatch/runner';
+import { experiment } from '@prodmatch/runner';
+import { blend } from '@prodmatch/runner/combiners';
 import fusedText from '../fused-text/experiment.ts';
 
 // fused-text with neighbourhood blending of the word channel (Shopee 1st place): each title vector

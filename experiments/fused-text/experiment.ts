@@ -1,7 +1,8 @@
 import { charTfidf } from '@prodmatch/features/char-tfidf';
 import { phash } from '@prodmatch/features/phash';
 import { wordTfidf } from '@prodmatch/features/word-tfidf';
-import { experiment, thresholdGrid, union } from '@prodmatch/runner';
+import { experiment, thresholdGrid } from '@prodmatch/runner';
+import { union } from '@prodmatch/runner/combiners';
 
 // No CNN, so it runs on a Kaggle folder without images: word IDF (text-idf's features), char_wb 2-4
 // TF-IDF and Kaggle's image_phash, each thresholded on its own, united, then min2. The char channel

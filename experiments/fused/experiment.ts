@@ -1,6 +1,7 @@
 import { imageEmbedding } from '@prodmatch/features/image-embedding';
 import { wordTfidf } from '@prodmatch/features/word-tfidf';
-import { experiment, thresholdGrid, union } from '@prodmatch/runner';
+import { experiment, thresholdGrid } from '@prodmatch/runner';
+import { union } from '@prodmatch/runner/combiners';
 
 // Seed 000's best row (0.74): the arcface-weighted image embedding and the seed's TF-IDF title
 // embedding, each with its own threshold, match lists united. The image channel is arcface-weighted's

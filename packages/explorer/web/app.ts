@@ -1,7 +1,8 @@
 // The explorer page: plain DOM. The query's matches are recomputed here with the runner's own rule
 // (matchesWithin); the gallery's mean F1 and worst rows come from the server, which holds every row.
 import { matchesWithin, rowF1, rowScoring } from '@prodmatch/metrics';
-import embed, { type VisualizationSpec } from 'vega-embed';
+import embed from 'vega-embed';
+import { $, api, ApiFailure, el, fillSelect, fittedChart, fmt, say } from './dom.ts';
 import type { DatasetSummary, ExperimentDetail, GalleryScores, PostingCard, QueryDetail, RowScore } from '../src/api-types.ts';
 
 type WorstFilter = 'all' | 'fp' | 'fn';
@@ -19,8 +20,6 @@ interface Side {
   stale: boolean;
 }
 
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-
 const state = {
   datasets: [] as DatasetSummary[],
   dataset: '',
@@ -28,32 +27,6 @@ const state = {
   postingId: null as string | null,
   filter: 'all' as WorstFilter,
 };
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<Record<string, string>> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) if (value !== undefined) node.setAttribute(key, value);
-  node.append(...children);
-  return node;
-}
-
-class ApiFailure extends Error {}
-
-async function api<T>(path: string, params: Record<string, string>): Promise<T> {
-  const response = await fetch(`${path}?${new URLSearchParams(params)}`);
-  const body = (await response.json()) as T | { error: string };
-  if (!response.ok) throw new ApiFailure((body as { error: string }).error);
-  return body as T;
-}
-
-function say(message: string): void {
-  $('message').textContent = message;
-}
-
-const fmt = (x: number, digits = 4): string => x.toFixed(digits);
 
 function image(card: PostingCard, size: 'thumb' | 'large'): HTMLElement {
   if (!card.hasImage) return el('div', { class: 'placeholder' }, 'no image');
@@ -233,30 +206,6 @@ function slider(side: Side, list: ExperimentDetail['lists'][number]): HTMLElemen
   return el('div', { class: 'slider' }, el('label', {}, `${list.name} (${list.unit})`), input, output);
 }
 
-/**
- * The leaderboard's sweep chart, fitted to its column (one of two side by side when comparing): as wide as
- * the column (at most 760 px, style.css; vega-embed follows resizes), legend and axes included (autosize
- * fit-x), and shorter than on the leaderboard so the match grid stays in view. Its title, which names the
- * held thresholds and can be wider than a column, breaks after the experiment's name and is cut (with an
- * ellipsis) at the column's width.
- */
-function fittedChart(chart: unknown, columnWidth: number): VisualizationSpec {
-  const spec: Record<string, unknown> = {
-    ...(chart as Record<string, unknown>),
-    width: 'container',
-    height: 170,
-    autosize: { type: 'fit-x', contains: 'padding' },
-  };
-  const title = spec.title as { text?: unknown; subtitle?: unknown } | undefined;
-  if (title && typeof title.text === 'string') {
-    const at = title.text.indexOf(': ');
-    const text = at < 0 ? title.text : [title.text.slice(0, at + 1), title.text.slice(at + 2)];
-    const limit = Math.max(120, columnWidth - 16);
-    spec.title = { ...title, text, limit, subtitleLimit: limit };
-  }
-  return spec as VisualizationSpec;
-}
-
 function renderSide(side: Side): void {
   const { detail } = side;
   const sliders = detail.lists.filter((l) => l.source).map((l) => slider(side, l));
@@ -343,17 +292,6 @@ async function openExperiments(ids: string[]): Promise<void> {
   state.sides.forEach(renderSide);
   await Promise.all(state.sides.map(refreshGallery));
   await showPosting(state.postingId);
-}
-
-function fillSelect(select: HTMLSelectElement, options: { value: string; label: string; disabled?: boolean }[], value: string): void {
-  select.replaceChildren(
-    ...options.map((o) => {
-      const option = el('option', { value: o.value }, o.label);
-      option.disabled = Boolean(o.disabled);
-      return option;
-    }),
-  );
-  select.value = value;
 }
 
 async function chooseDataset(name: string, a?: string, b?: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { charNgrams, sklearnTokenize, tokenizeTitle } from '@prodmatch/text';
+import { charNgrams, sklearnTokenize, tokenizeTitle } from '@prodmatch/text/tokenize';
 import { z } from 'zod';
 
 /** How a title becomes word tokens; shared by the word TF-IDF and GloVe features. */

@@ -1,4 +1,4 @@
-import { tfidfVectors } from '@prodmatch/text';
+import { tfidfVectors } from '@prodmatch/text/tfidf';
 import { z } from 'zod';
 import { defineFeature } from './feature.ts';
 import { titleTokens, tokensSchema } from './tokens.ts';

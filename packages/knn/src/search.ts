@@ -1,5 +1,5 @@
 import { exactCosineTopK, type ExactSearchOptions } from './exact.ts';
-import { hnswCosineTopK, type HnswSearchOptions } from './hnsw.ts';
+import type { HnswSearchOptions } from './hnsw.ts';
 import type { DenseMatrix, NeighbourLists } from './types.ts';
 
 export type KnnMethod = 'exact' | 'hnsw';
@@ -18,7 +18,9 @@ export async function cosineTopK(
   switch (method) {
     case 'exact':
       return exactCosineTopK(queries, gallery, k, { batchSize: opts.batchSize, runtime: opts.runtime, threads: opts.threads });
-    case 'hnsw':
+    case 'hnsw': {
+      // hnswlib's native addon loads only for runs that ask for it.
+      const { hnswCosineTopK } = await import('./hnsw.ts');
       return hnswCosineTopK(queries, gallery, k, {
         efConstruction: opts.efConstruction,
         M: opts.M,
@@ -26,6 +28,7 @@ export async function cosineTopK(
         seed: opts.seed,
         threads: opts.threads,
       });
+    }
     default:
       throw new Error(`unknown kNN method '${String(method)}'; use 'exact' or 'hnsw'`);
   }

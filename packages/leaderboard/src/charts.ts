@@ -1,16 +1,12 @@
 import { access, readFile } from 'node:fs/promises';
-import sharp from 'sharp';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { rowLabel } from './read-rows.ts';
-import { writeFileAtomic, type ResultRow } from '@prodmatch/results';
+import type { ResultRow } from '@prodmatch/results';
 
 export type { TopLevelSpec };
 
 const WIDTH = 480;
 const HEIGHT = 300;
-// Twice the SVG's 72-dpi user units, so the PNG stays sharp on high-density screens.
-const PNG_DENSITY = 144;
 
 const F1_AXIS = { field: 'f1', type: 'quantitative' as const, title: 'mean row F1', scale: { domain: [0, 1] } };
 const THRESHOLD_AXIS = { field: 'threshold', type: 'quantitative' as const, title: 'threshold', scale: { zero: false } };
@@ -251,41 +247,14 @@ export function sweepOverlaySpec(rows: ResultRow[]): TopLevelSpec {
   return spec;
 }
 
-export interface RenderedChart {
-  spec: string;
-  svg: string;
-  png: Buffer;
-}
-
-/** vega-lite -> vega -> headless View (no canvas needed) -> SVG; the PNG is rasterised from that SVG by sharp. */
-export async function renderChartFiles(spec: TopLevelSpec): Promise<RenderedChart> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    const svg = await view.toSVG();
-    const png = await sharp(Buffer.from(svg), { density: PNG_DENSITY }).png().toBuffer();
-    return { spec: `${JSON.stringify(spec, null, 2)}\n`, svg, png };
-  } finally {
-    view.finalize();
-  }
-}
-
-/** Writes <outBase>.vl.json, <outBase>.svg and <outBase>.png, each atomically. */
-export async function renderChart(spec: TopLevelSpec, outBase: string): Promise<void> {
-  await writeChartFiles(await renderChartFiles(spec), outBase);
-}
-
-export async function writeChartFiles(chart: RenderedChart, outBase: string): Promise<void> {
-  // The spec goes last: chartIsCurrent trusts an up-to-date .vl.json to mean its SVG and PNG are there too.
-  await writeFileAtomic(`${outBase}.svg`, chart.svg);
-  await writeFileAtomic(`${outBase}.png`, chart.png);
-  await writeFileAtomic(`${outBase}.vl.json`, chart.spec);
-}
+/** The spec as its .vl.json file holds it. */
+export const specText = (spec: TopLevelSpec): string => `${JSON.stringify(spec, null, 2)}\n`;
 
 /** True when outBase.vl.json already holds exactly this spec, so its SVG/PNG need not be re-rendered. */
 export async function chartIsCurrent(spec: TopLevelSpec, outBase: string): Promise<boolean> {
   try {
     const existing = await readFile(`${outBase}.vl.json`, 'utf8');
-    if (existing !== `${JSON.stringify(spec, null, 2)}\n`) return false;
+    if (existing !== specText(spec)) return false;
     await Promise.all([access(`${outBase}.svg`), access(`${outBase}.png`)]);
     return true;
   } catch {

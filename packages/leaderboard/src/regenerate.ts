@@ -1,16 +1,8 @@
 import type { Dirent } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import {
-  chartIsCurrent,
-  jointGridSpec,
-  renderChartFiles,
-  sweepChartSpec,
-  sweepOverlaySpec,
-  writeChartFiles,
-  type RenderedChart,
-  type TopLevelSpec,
-} from './charts.ts';
+import { chartIsCurrent, jointGridSpec, sweepChartSpec, sweepOverlaySpec, type TopLevelSpec } from './charts.ts';
+import type { RenderedChart } from './render-chart.ts';
 import { chartKey, leaderboardMarkdown, orderRows, type ChartLink } from './markdown.ts';
 import { readResultRows, rowLabel } from './read-rows.ts';
 import { writeFileAtomic, withDirectoryLock, type LockOptions } from '@prodmatch/results';
@@ -48,16 +40,30 @@ async function removeOrphanCharts(chartsDir: string, keep: ReadonlySet<string>):
   }
 }
 
+export interface RegenerateOptions {
+  lock?: LockOptions;
+  /**
+   * Default true. When false and some chart changed, nothing is written and `written` is false: the caller
+   * (a text run, which must not load vega and sharp) then renders the leaderboard in a process of its own.
+   */
+  renderCharts?: boolean;
+}
+
+export interface RegeneratedLeaderboard {
+  markdownPath: string;
+  charts: number;
+  /** Charts that changed (and were rendered, when written). */
+  stale: number;
+  written: boolean;
+}
+
 /**
  * Rebuilds results/LEADERBOARD.md and results/charts/ from the row files alone, holding a lock across
  * processes so that concurrent experiments finishing together serialise and the last one sees every row.
  * All rows are validated and all charts rendered in memory before anything is written, so a bad row
  * leaves the previous leaderboard untouched. Charts whose spec has not changed are not re-rendered.
  */
-export async function regenerateLeaderboard(
-  resultsDir: string,
-  lockOptions?: LockOptions,
-): Promise<{ markdownPath: string; charts: number }> {
+export async function regenerateLeaderboard(resultsDir: string, options: RegenerateOptions = {}): Promise<RegeneratedLeaderboard> {
   const found = await stat(resultsDir).catch(() => null);
   if (!found?.isDirectory())
     throw new Error(
@@ -89,17 +95,22 @@ export async function regenerateLeaderboard(
           }
         }
       }
-      const markdown = leaderboardMarkdown(rows, { sweeps, overlays, joints }, await compareWithBest(rows, resultsDir));
-      const rendered: { chart: PlannedChart; files: RenderedChart }[] = [];
-      for (const chart of planned) {
-        if (!(await chartIsCurrent(chart.spec, chart.base))) rendered.push({ chart, files: await renderChartFiles(chart.spec) });
-      }
-      for (const { chart, files } of rendered) await writeChartFiles(files, chart.base);
-      await removeOrphanCharts(join(resultsDir, CHARTS_DIR), new Set(planned.map((c) => c.base)));
       const markdownPath = join(resultsDir, LEADERBOARD_FILE);
+      const stale: PlannedChart[] = [];
+      for (const chart of planned) if (!(await chartIsCurrent(chart.spec, chart.base))) stale.push(chart);
+      if (stale.length > 0 && options.renderCharts === false)
+        return { markdownPath, charts: planned.length, stale: stale.length, written: false };
+      const markdown = leaderboardMarkdown(rows, { sweeps, overlays, joints }, await compareWithBest(rows, resultsDir));
+      if (stale.length > 0) {
+        const { renderChartFiles, writeChartFiles } = await import('./render-chart.ts');
+        const rendered: { chart: PlannedChart; files: RenderedChart }[] = [];
+        for (const chart of stale) rendered.push({ chart, files: await renderChartFiles(chart.spec) });
+        for (const { chart, files } of rendered) await writeChartFiles(files, chart.base);
+      }
+      await removeOrphanCharts(join(resultsDir, CHARTS_DIR), new Set(planned.map((c) => c.base)));
       await writeFileAtomic(markdownPath, markdown);
-      return { markdownPath, charts: planned.length };
+      return { markdownPath, charts: planned.length, stale: stale.length, written: true };
     },
-    lockOptions,
+    options.lock,
   );
 }

@@ -1,13 +1,5 @@
-import {
-  cosineTopK,
-  hammingTopK,
-  hammingWithin,
-  hammingWithinOnWorker,
-  sparseCosineTopK,
-  sparseCosineWithin,
-  type KnnMethod,
-  type NeighbourLists,
-} from '@prodmatch/knn';
+import type { KnnMethod } from '@prodmatch/knn/search';
+import type { NeighbourLists } from '@prodmatch/knn';
 import type { FeatureMatrix } from '@prodmatch/features';
 import type { TfRuntime } from '@prodmatch/tf';
 
@@ -43,21 +35,31 @@ const WORKER_MIN_ROWS = 10_000;
 export const searchesOffThread = (features: FeatureMatrix, knn: KnnSpec): boolean =>
   features.kind === 'hash64' && knn.maxDistance !== undefined && features.matrix.rows >= WORKER_MIN_ROWS;
 
-/** Every row against the same gallery (itself), by the search that suits the features. */
+/**
+ * Every row against the same gallery (itself), by the search that suits the features. Each kind's search
+ * module loads when a channel of that kind runs, so a text run never loads the dense or Hamming code.
+ */
 export async function searchGallery(features: FeatureMatrix, knn: KnnSpec, runtime: () => Promise<TfRuntime>): Promise<NeighbourLists> {
   switch (features.kind) {
-    case 'sparse':
-      return knn.sparseWithin !== undefined
-        ? sparseCosineWithin(features.matrix, features.matrix, knn.k, knn.sparseWithin)
-        : sparseCosineTopK(features.matrix, features.matrix, knn.k);
-    case 'hash64':
+    case 'sparse': {
+      if (knn.sparseWithin !== undefined) {
+        const { sparseCosineWithin } = await import('@prodmatch/knn/sparse-within');
+        return sparseCosineWithin(features.matrix, features.matrix, knn.k, knn.sparseWithin);
+      }
+      const { sparseCosineTopK } = await import('@prodmatch/knn/sparse');
+      return sparseCosineTopK(features.matrix, features.matrix, knn.k);
+    }
+    case 'hash64': {
+      const { hammingTopK, hammingWithin, hammingWithinOnWorker } = await import('@prodmatch/knn/hamming');
       if (knn.maxDistance === undefined) return hammingTopK(features.matrix, features.matrix, knn.k, { sameSet: true });
       // Large galleries search on a worker thread, so the caller can search other channels meanwhile
       // (starting one costs a few hundred ms, more than a small gallery's whole search).
       return features.matrix.rows >= WORKER_MIN_ROWS
         ? hammingWithinOnWorker(features.matrix, knn.k, knn.maxDistance)
         : hammingWithin(features.matrix, knn.k, knn.maxDistance);
+    }
     case 'dense': {
+      const { cosineTopK } = await import('@prodmatch/knn/search');
       const method = knn.method ?? 'exact';
       return cosineTopK(method, features.matrix, features.matrix, knn.k, method === 'exact' ? { runtime: await runtime() } : {});
     }

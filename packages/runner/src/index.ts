@@ -4,6 +4,5 @@ export { fitExperiment } from './prepare.ts';
 export { prepareExperiment, type PreparedExperiment } from './prepare.ts';
 export { runSchema, UsageError, type RunConfig } from './config.ts';
 export type { ExperimentSpec, ChannelSpec } from './spec.ts';
-export type { Combiner } from '@prodmatch/match';
-export { union, concat, blend, clusteringEnsemble } from '@prodmatch/match';
+export type { Combiner } from '@prodmatch/match/combiner';
 export { thresholdGrid } from '@prodmatch/metrics';

@@ -141,7 +141,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.ok(completeRows(results).includes(join(basename(data), 'text-tfidf.json')), 'the row written before the signal is whole');
     if (existsSync(join(results, 'LEADERBOARD.md'))) parseLeaderboard(readFileSync(join(results, 'LEADERBOARD.md'), 'utf8'));
     // The next regeneration neither waits for a stale lock nor finds anything half-written.
-    await regenerateLeaderboard(results, { timeoutMs: 2000 });
+    await regenerateLeaderboard(results, { lock: { timeoutMs: 2000 } });
     const tables = parseLeaderboard(readFileSync(join(results, 'LEADERBOARD.md'), 'utf8'));
     assert.ok(tables[basename(data)].includes('text-tfidf') && tables.shopee.length === 24, JSON.stringify(tables));
   });

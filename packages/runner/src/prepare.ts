@@ -1,7 +1,9 @@
 import { join, resolve } from 'node:path';
 import { assertImagesPresent, type Dataset, type Posting } from '@prodmatch/data';
 import { ConfigError, type FeatureContext, type ResolvedFeature } from '@prodmatch/features/feature';
-import { channelGalleries, combineContext, union, type Channel, type Combiner } from '@prodmatch/match';
+import { channelGalleries, combineContext, type Channel } from '@prodmatch/match/channel';
+import type { Combiner } from '@prodmatch/match/combiner';
+import { union } from '@prodmatch/match/combiners/union';
 import { parseArgs, runSchema, submitSchema, UsageError, type RunConfig } from './config.ts';
 import { loadExperimentDataset } from './dataset.ts';
 import { REPO_ROOT } from './paths.ts';

@@ -3,15 +3,10 @@
 // (--threshold, no tuning) and cv (group k-fold, thresholds tuned on all out-of-fold predictions).
 import { groupFolds, groupSplit, type Posting } from '@prodmatch/data';
 import type { CvFold, CvSummary } from '@prodmatch/results';
-import {
-  embedGallery,
-  evaluateGallery,
-  seconds,
-  tuneThresholds,
-  type EvaluatedGallery,
-  type GalleryMatcher,
-  type MatchList,
-} from '@prodmatch/match';
+import { embedGallery, seconds } from '@prodmatch/match/channel';
+import type { GalleryMatcher, MatchList } from '@prodmatch/match/combiner';
+import { evaluateGallery, type EvaluatedGallery } from '@prodmatch/match/evaluate';
+import { tuneThresholds } from '@prodmatch/match/tune';
 import { fitExperiment, type PreparedExperiment } from './prepare.ts';
 import type { RunOutcome } from './row.ts';
 

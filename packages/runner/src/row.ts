@@ -1,6 +1,6 @@
 // What a run leaves: the result row (the leaderboard's contract) and the predictions file's rows.
 import { relative } from 'node:path';
-import type { EvaluatedGallery } from '@prodmatch/match';
+import type { EvaluatedGallery } from '@prodmatch/match/evaluate';
 import { groupBootstrap } from '@prodmatch/metrics';
 import type {
   ChannelResult,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { hideBin } from 'yargs/helpers';
-import { seconds } from '@prodmatch/match';
+import { seconds } from '@prodmatch/match/channel';
 import { predictionsPathFor, writePredictions, writeResultRow, type ResultRow } from '@prodmatch/results';
 import { REPO_ROOT } from './paths.ts';
 import { prepareExperiment, type PreparedExperiment } from './prepare.ts';
@@ -81,10 +81,20 @@ export async function runExperiment(spec: ExperimentSpec, rawArgv: readonly stri
 }
 
 /**
- * `pnpm leaderboard --results DIR` in a process of its own: rendering charts loads vega and sharp, which
- * a text run must not pay for (start-up is part of every run), and the leaderboard reads rows only.
+ * Markdown-only changes (a row whose sweep and F1 are unchanged) are written here, in-process. When a chart
+ * changed, the whole leaderboard is made by `pnpm leaderboard --results DIR` in a process of its own:
+ * rendering charts loads vega and sharp, which a text run must not load (start-up is part of every run).
  */
 async function regenerateLeaderboard(resultsDir: string): Promise<void> {
+  const failed = (why: string) =>
+    new Error(
+      `the row is written, but regenerating the leaderboard failed: ${why}; run \`pnpm leaderboard --results ${resultsDir}\` to retry`,
+    );
+  const { regenerateLeaderboard: regenerate } = await import('@prodmatch/leaderboard/regenerate');
+  const inProcess = await regenerate(resultsDir, { renderCharts: false }).catch((error: Error) => {
+    throw failed(error.message);
+  });
+  if (inProcess.written) return;
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(REPO_ROOT, 'packages', 'leaderboard', 'src', 'cli.ts'), '--results', resultsDir],
@@ -93,8 +103,5 @@ async function regenerateLeaderboard(resultsDir: string): Promise<void> {
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0)
-    throw new Error(
-      `the row is written, but regenerating the leaderboard failed: ${stderr.trim().split('\n').pop() ?? `exit ${code}`}; run \`pnpm leaderboard --results ${resultsDir}\` to retry`,
-    );
+  if (code !== 0) throw failed(stderr.trim().split('\n').pop() ?? `exit ${code}`);
 }

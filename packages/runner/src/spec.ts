@@ -1,5 +1,5 @@
 import type { FeatureChoice } from '@prodmatch/features';
-import type { Combiner } from '@prodmatch/match';
+import type { Combiner } from '@prodmatch/match/combiner';
 import type { KnnMethod } from '@prodmatch/knn';
 
 /** One channel of an experiment: a feature with its config, its kNN, and the threshold grid tuned on val. */

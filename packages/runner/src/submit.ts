@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hideBin } from 'yargs/helpers';
 import { assertImagesPresent, DataError } from '@prodmatch/data';
-import { embedGallery, seconds } from '@prodmatch/match';
+import { embedGallery, seconds } from '@prodmatch/match/channel';
 import { installInterruptCleanup, parseResultRow, writeSubmission } from '@prodmatch/results';
 import { REPO_ROOT } from './paths.ts';
 import { fitExperiment, invocationDir, prepareExperiment, type PreparedExperiment } from './prepare.ts';
