@@ -25,7 +25,8 @@ let same = 0;
 const differ: string[] = [];
 const added: string[] = [];
 for (const dataset of readdirSync(results, { withFileTypes: true }).filter(
-  (d) => d.isDirectory() && !['charts', 'bench'].includes(d.name),
+  // Hidden folders (.cache) hold the leaderboard's caches, not rows.
+  (d) => d.isDirectory() && !d.name.startsWith('.') && !['charts', 'bench'].includes(d.name),
 )) {
   for (const file of readdirSync(join(results, dataset.name)).filter((f) => f.endsWith('.json'))) {
     const path = `results/${dataset.name}/${file}`;
