@@ -20,6 +20,13 @@ export interface KnnSpec {
    * the first source (min2's top-up reads the first source beyond its threshold).
    */
   maxDistance?: number;
+  /**
+   * Sparse features only: keep just the neighbours within this cosine distance (below 1), found by the
+   * inverted index with prefix filtering (sparseCosineWithin) instead of every pair sharing a term. Its
+   * lists are the full search's cut at that distance, bit for bit; what a run can lose is only what
+   * lay beyond it (min2's top-up from the first source, candidates another channel ranks).
+   */
+  sparseWithin?: number;
 }
 
 const WORKER_MIN_ROWS = 10_000;
@@ -35,6 +42,10 @@ export const searchesOffThread = (features: FeatureMatrix, knn: KnnSpec): boolea
 export async function searchGallery(features: FeatureMatrix, knn: KnnSpec, runtime: () => Promise<TfRuntime>): Promise<NeighbourLists> {
   switch (features.kind) {
     case 'sparse': {
+      if (knn.sparseWithin !== undefined) {
+        const { sparseCosineWithin } = await import('@prodmatch/knn/sparse-within');
+        return sparseCosineWithin(features.matrix, features.matrix, knn.k, knn.sparseWithin);
+      }
       const { sparseCosineTopK } = await import('@prodmatch/knn/sparse');
       return sparseCosineTopK(features.matrix, features.matrix, knn.k);
     }

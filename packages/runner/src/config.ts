@@ -42,6 +42,12 @@ export const runSchema = z.strictObject({
     ),
   k: count.optional().describe('neighbours per row before thresholding (every channel)'),
   knn: z.enum(['exact', 'hnsw']).optional().describe('dense search: exact batched matmul or hnswlib ANN'),
+  sparseSearch: z
+    .enum(['all', 'within'])
+    .default('all')
+    .describe(
+      "sparse search: every pair sharing a term (all), or an inverted index that keeps only neighbours within the channel's largest grid threshold (within: sub-quadratic, for large galleries)",
+    ),
   minMatches: count.optional().describe('keep at least this many matches per row after fusion, self included (2 = "min2")'),
   backend: z
     .enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])

@@ -84,7 +84,14 @@ export async function prepareExperiment(
       name,
       feature,
       unit: feature.extractor.distance ?? 'cosine distance',
-      knn: { ...channel.knn, k: run.k ?? channel.knn.k, method: run.knn ?? channel.knn.method },
+      knn: {
+        ...channel.knn,
+        k: run.k ?? channel.knn.k,
+        method: run.knn ?? channel.knn.method,
+        // Beyond the grid's largest threshold no threshold can match, so --sparse-search within cuts there.
+        // sparseCosineWithin needs a cut below 1 (at 1, rows sharing no term would be within it).
+        ...(run.sparseSearch === 'within' && Math.max(...channel.thresholds) < 1 ? { sparseWithin: Math.max(...channel.thresholds) } : {}),
+      },
       grid: channel.thresholds,
       minMatches: channel.minMatches ?? 1,
     };

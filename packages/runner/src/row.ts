@@ -46,6 +46,7 @@ export function channelParams(prepared: PreparedExperiment): Record<string, Reco
           method: c.knn.method ?? 'exact',
           ...(c.knn.candidatesFrom ? { candidatesFrom: [...c.knn.candidatesFrom] } : {}),
           ...(c.knn.maxDistance !== undefined ? { maxDistance: c.knn.maxDistance } : {}),
+          ...(c.knn.sparseWithin !== undefined ? { sparseWithin: c.knn.sparseWithin } : {}),
         },
         thresholds: [c.grid[0], c.grid[c.grid.length - 1], c.grid.length],
         minMatches: c.minMatches,
