@@ -1,10 +1,10 @@
-// Each wasm training kernel against the cpu backend's kernel on random tensors.
+// Each wasm training kernel against the cpu backend's kernel on random tensors (the convolutions are in
+// wasm-conv-kernels.test.ts).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import * as tfc from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { initTf } from './backend.ts';
+import { compare, random, relError, wasmTf, type Tf } from './kernel-testing.ts';
 import {
   WASM_TRAINING_GRADIENTS,
   WASM_TRAINING_GRADIENT_NAMES,
@@ -12,185 +12,10 @@ import {
   WASM_TRAINING_KERNEL_NAMES,
 } from './kernels/index.ts';
 
-type Tf = typeof tfc;
 let tf: Tf;
 
 before(async () => {
-  ({ tf } = await initTf({ backend: 'wasm' }));
-});
-
-/** Runs one kernel on `backend` with inputs given as plain arrays; returns values and shape. */
-async function runOn(
-  backend: 'cpu' | 'wasm',
-  kernel: string,
-  inputs: Record<string, { shape: number[]; values: Float32Array }>,
-  attrs: Record<string, unknown>,
-): Promise<{ shape: number[]; values: Float32Array }> {
-  await tf.setBackend(backend);
-  const tensors: Record<string, tfc.Tensor> = {};
-  for (const [k, v] of Object.entries(inputs)) tensors[k] = tf.tensor(v.values, v.shape);
-  const out = tf.engine().runKernel(kernel, tensors as never, attrs as never) as tfc.Tensor;
-  const result = { shape: out.shape, values: (await out.data()) as Float32Array };
-  out.dispose();
-  Object.values(tensors).forEach((t) => t.dispose());
-  return result;
-}
-
-function random(shape: number[], seed: number): { shape: number[]; values: Float32Array } {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const values = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    values[i] = s / 2 ** 32 - 0.5;
-  }
-  return { shape, values };
-}
-
-/** max |a-b| / max(1e-3, max|b|): relative to the tensor's scale, so near-zero entries don't blow up. */
-function relError(a: Float32Array, b: Float32Array): number {
-  let maxDiff = 0;
-  let scale = 1e-3;
-  for (let i = 0; i < b.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return maxDiff / scale;
-}
-
-async function compare(kernel: string, inputs: Record<string, { shape: number[]; values: Float32Array }>, attrs: Record<string, unknown>) {
-  const want = await runOn('cpu', kernel, inputs, attrs);
-  const got = await runOn('wasm', kernel, inputs, attrs);
-  assert.deepEqual(got.shape, want.shape, `${kernel} shape`);
-  const err = relError(got.values, want.values);
-  assert.ok(err < 1e-4, `${kernel} ${JSON.stringify(attrs)}: relative error ${err}`);
-}
-
-const cases: Array<{ n: number; h: number; w: number; k: [number, number]; stride: number; pad: 'same' | 'valid' }> = [];
-for (const stride of [1, 2]) {
-  for (const pad of ['same', 'valid'] as const) {
-    cases.push({ n: 2, h: 9, w: 7, k: [3, 3], stride, pad });
-    cases.push({ n: 3, h: 8, w: 11, k: [5, 3], stride, pad });
-    cases.push({ n: 1, h: 6, w: 6, k: [1, 1], stride, pad });
-    cases.push({ n: 2, h: 10, w: 10, k: [2, 2], stride, pad });
-  }
-}
-
-function outSize(h: number, k: number, stride: number, pad: 'same' | 'valid'): number {
-  return pad === 'same' ? Math.ceil(h / stride) : Math.ceil((h - k + 1) / stride);
-}
-
-test('Conv2DBackpropInput / Conv2DBackpropFilter match cpu', async () => {
-  let seed = 1;
-  for (const c of cases) {
-    const ci = 3,
-      co = 5;
-    const oh = outSize(c.h, c.k[0], c.stride, c.pad),
-      ow = outSize(c.w, c.k[1], c.stride, c.pad);
-    const x = random([c.n, c.h, c.w, ci], seed++);
-    const filter = random([c.k[0], c.k[1], ci, co], seed++);
-    const dy = random([c.n, oh, ow, co], seed++);
-    const base = { strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
-    await compare('Conv2DBackpropInput', { dy, filter }, { ...base, inputShape: x.shape });
-    await compare('Conv2DBackpropFilter', { x, dy }, { ...base, filterShape: filter.shape });
-  }
-});
-
-test('stride-1 Conv2DBackpropFilter matches cpu when its matMul is split into several column chunks', async () => {
-  // 4 x 26 x 26 padded pixels > the 2048-column chunk, so partial products are summed
-  let seed = 50;
-  for (const { h, w, k, pad, ci, co } of [
-    { h: 24, w: 24, k: [3, 3], pad: 'same', ci: 3, co: 4 },
-    { h: 30, w: 21, k: [5, 3], pad: 'valid', ci: 5, co: 6 },
-    { h: 23, w: 25, k: [2, 4], pad: 'same', ci: 2, co: 3 },
-  ] as const) {
-    const n = 4;
-    const oh = outSize(h, k[0], 1, pad),
-      ow = outSize(w, k[1], 1, pad);
-    const x = random([n, h, w, ci], seed++);
-    const dy = random([n, oh, ow, co], seed++);
-    await compare(
-      'Conv2DBackpropFilter',
-      { x, dy },
-      { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [k[0], k[1], ci, co] },
-    );
-  }
-});
-
-test('conv backprops match cpu with explicit, asymmetric padding (stride-1 shared-padding grid and its fallback)', async () => {
-  let seed = 70;
-  // [top, bottom, left, right]: uneven pads exercise the grid's max(top, bottom) rows; a pad as
-  // large as the filter leaves output rows without input and takes the generic path
-  for (const [pt, pb, pl, pr] of [
-    [2, 1, 0, 2],
-    [0, 0, 1, 0],
-    [0, 3, 1, 1],
-  ]) {
-    for (const stride of [1, 2]) {
-      const n = 2,
-        h = 7,
-        w = 8,
-        k = 3,
-        ci = 3,
-        co = 4;
-      const oh = Math.floor((h + pt + pb - k) / stride) + 1,
-        ow = Math.floor((w + pl + pr - k) / stride) + 1;
-      const x = random([n, h, w, ci], seed++);
-      const filter = random([k, k, ci, co], seed++);
-      const dy = random([n, oh, ow, co], seed++);
-      const base = {
-        strides: [stride, stride],
-        pad: [
-          [0, 0],
-          [pt, pb],
-          [pl, pr],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-        dimRoundingMode: undefined,
-      };
-      await compare('Conv2DBackpropInput', { dy, filter }, { ...base, inputShape: x.shape });
-      await compare('Conv2DBackpropFilter', { x, dy }, { ...base, filterShape: filter.shape });
-    }
-  }
-});
-
-test('DepthwiseConv2dNative backprops match cpu (multiplier 1 and 2)', async () => {
-  let seed = 100;
-  for (const c of cases) {
-    for (const mult of [1, 2]) {
-      const ch = 4;
-      const oh = outSize(c.h, c.k[0], c.stride, c.pad),
-        ow = outSize(c.w, c.k[1], c.stride, c.pad);
-      const x = random([c.n, c.h, c.w, ch], seed++);
-      const filter = random([c.k[0], c.k[1], ch, mult], seed++);
-      const dy = random([c.n, oh, ow, ch * mult], seed++);
-      const base = { strides: [c.stride, c.stride], dilations: [1, 1], pad: c.pad, dimRoundingMode: undefined };
-      await compare('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...base, inputShape: x.shape });
-      await compare('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...base, filterShape: filter.shape });
-    }
-  }
-});
-
-test('gradients of conv2d / depthwiseConv2d through tf.grads match cpu', async () => {
-  const x = random([2, 9, 9, 4], 7),
-    w = random([3, 3, 4, 6], 8),
-    dw = random([3, 3, 4, 1], 9);
-  const grads = async (backend: 'cpu' | 'wasm') => {
-    await tf.setBackend(backend);
-    return tf.tidy(() => {
-      const f = (a: tfc.Tensor, b: tfc.Tensor, c: tfc.Tensor) => {
-        const y = tf.conv2d(tf.depthwiseConv2d(a as tfc.Tensor4D, c as tfc.Tensor4D, 2, 'same'), b as tfc.Tensor4D, 1, 'same');
-        return tf.sum(tf.square(y));
-      };
-      return tf
-        .grads(f)([tf.tensor(x.values, x.shape), tf.tensor(w.values, w.shape), tf.tensor(dw.values, dw.shape)])
-        .map((g) => g.dataSync() as Float32Array);
-    });
-  };
-  const want = await grads('cpu');
-  const got = await grads('wasm');
-  want.forEach((g, i) => assert.ok(relError(got[i], g) < 1e-4, `grad ${i}: ${relError(got[i], g)}`));
+  tf = await wasmTf();
 });
 
 test('Tile (memcpy doubling) matches cpu for odd shapes, leading/middle/trailing axes and int32', async () => {
