@@ -10,5 +10,5 @@ export default experiment(import.meta, {
   name: 'fused-rerank',
   description: 'fused-text-rerank plus the arcface-weighted image channel as pair features (MLP pair model, cut tuned on val, min2)',
   channels: { ...fusedTextRerank.channels, image: fused.channels.image },
-  combiner: rerank({ model: 'mlp', blend: { text: 0.3 }, beyond: { phash: 17 } }),
+  combiner: rerank({ model: 'mlp', blend: { text: 0.3 }, beyond: { phash: 17 }, folds: 4 }),
 });
