@@ -181,20 +181,18 @@ export function rerank(options: RerankOptions): Combiner {
       return [{ name: RERANK_SOURCE, unit: 'pair distance' }];
     },
     async fit(channels, labels, context) {
-      const t = process.hrtime.bigint();
       const gallery = await pairGallery(channels, context);
       const train = describeTable(gallery, labels);
-      const tableSeconds = Number(process.hrtime.bigint() - t) / 1e9;
       const y = pairLabels(gallery.pairs, labels);
       const set = sampleFitSet(y, { negativeRate, seed: 42 });
       model = factoryOf(context);
-      const f = process.hrtime.bigint();
       await model.fit(gallery.table, y, set);
+      // No fit times here: params are compared to decide whether a row changed (results/write-row.ts), and
+      // a time differs on every run; the fit is inside the row's timings.train.
       params.fitted = {
         train: { ...train, fitPairs: set.rows.length },
         parameters: model.parameterCount(),
         describe: model.describe(),
-        seconds: { table: tableSeconds, fit: Number(process.hrtime.bigint() - f) / 1e9 },
       };
     },
     async combine(channels, context) {
