@@ -1,7 +1,14 @@
 // The sparse half of `pnpm bench:knn`: sparseCosineWithin (inverted index with prefix filtering)
 // against sparseCosineTopK (every shared term) on the text channel's word TF-IDF of the real titles
 // and of larger sets derived from them, with the lists compared where the reference runs.
-import { sparseCosineTopK, sparseCosineWithin, type CsrMatrix, type NeighbourLists, type SparseWithinProfile } from '../src/index.ts';
+import {
+  emptySparseWithinProfile,
+  sparseCosineTopK,
+  sparseCosineWithin,
+  type CsrMatrix,
+  type NeighbourLists,
+  type SparseWithinProfile,
+} from '../src/index.ts';
 import { deriveTitles, wordTfidf, type Titles } from './datasets.ts';
 import { exponent, showTiming, timed, type Timing } from './measure.ts';
 
@@ -63,14 +70,7 @@ export async function sparseScale(
     const titles = deriveTitles(real, rows, seed);
     const tfidf = await timed(() => wordTfidf(titles.titles));
     const m: CsrMatrix = tfidf.value;
-    const profile: SparseWithinProfile = {
-      indexedEntries: 0,
-      galleryEntries: 0,
-      postingsScanned: 0,
-      termsSkipped: 0,
-      candidates: 0,
-      matches: 0,
-    };
+    const profile: SparseWithinProfile = emptySparseWithinProfile();
     const within = await timed(() => sparseCosineWithin(m, m, k, maxDistance, { profile }));
     log(
       `sparse ${rows} rows (${m.cols} terms, ${m.indptr[m.rows]} entries): sparseCosineWithin ${showTiming(within.timing)}; ` +

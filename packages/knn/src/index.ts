@@ -25,4 +25,4 @@ export {
 } from './optics.ts';
 export { hammingTopK, hammingWithin, hammingWithinOnWorker, hash64FromHex, type Hash64Matrix } from './hamming.ts';
 export { sparseCosineTopK } from './sparse.ts';
-export { sparseCosineWithin, type SparseWithinProfile } from './sparse-within.ts';
+export { sparseCosineWithin, emptySparseWithinProfile, type SparseWithinProfile } from './sparse-within.ts';

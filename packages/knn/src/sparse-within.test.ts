@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readPostingsCsv } from '@prodmatch/data';
-import { sparseCosineTopK, sparseCosineWithin, type CsrMatrix, type NeighbourLists, type SparseWithinProfile } from './index.ts';
+import {
+  emptySparseWithinProfile,
+  sparseCosineTopK,
+  sparseCosineWithin,
+  type CsrMatrix,
+  type NeighbourLists,
+  type SparseWithinProfile,
+} from './index.ts';
 import { seededRandom } from './testing.ts';
 
 const REAL = new URL('../../../../shared/datasets/shopee/train.csv', import.meta.url).pathname;
@@ -108,14 +115,7 @@ test('equals sparseCosineTopK cut at the threshold on 3,000 real titles, and ski
   const m = titleTfidf(postings.map((p) => p.title));
   const reference = sparseCosineTopK(m, m, 50);
   for (const maxDistance of [0.2, 0.475, 0.6]) {
-    const profile: SparseWithinProfile = {
-      indexedEntries: 0,
-      galleryEntries: 0,
-      postingsScanned: 0,
-      termsSkipped: 0,
-      candidates: 0,
-      matches: 0,
-    };
+    const profile: SparseWithinProfile = emptySparseWithinProfile();
     assertSameLists(
       sparseCosineWithin(m, m, 50, maxDistance, { profile }),
       cutAt(reference, maxDistance),

@@ -152,16 +152,14 @@ function topK(rows: ArrayLike<number>, scores: ArrayLike<number>, from: number, 
   return [ids, dist];
 }
 
+/** A profile with every count at zero, for a caller to pass in and read after the search. */
+export function emptySparseWithinProfile(): SparseWithinProfile {
+  return { indexedEntries: 0, galleryEntries: 0, postingsScanned: 0, termsSkipped: 0, candidates: 0, matches: 0 };
+}
+
 /** The prefix-filtered inverted index of the gallery, and the probe of one query row against it. */
 class PrefixSearch {
-  readonly profile: SparseWithinProfile = {
-    indexedEntries: 0,
-    galleryEntries: 0,
-    postingsScanned: 0,
-    termsSkipped: 0,
-    candidates: 0,
-    matches: 0,
-  };
+  readonly profile: SparseWithinProfile = emptySparseWithinProfile();
   private readonly t: number;
   private readonly qScale: Float64Array;
   private readonly gScale: Float64Array;
