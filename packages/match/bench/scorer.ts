@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { seededRandom } from '@prodmatch/data/random';
 import type { NeighbourLists } from '@prodmatch/knn';
 import { unionScorer } from '../src/index.ts';
 
@@ -27,17 +28,6 @@ const argv = yargs(hideBin(process.argv))
   .strict()
   .parseSync();
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Bench {
   name: string;
   labels: string[];
@@ -48,7 +38,7 @@ interface Bench {
 }
 
 function syntheticBench(): Bench {
-  const random = mulberry32(argv.seed);
+  const random = seededRandom(argv.seed);
   const n = argv.rows;
   const labels: string[] = [];
   while (labels.length < n) {

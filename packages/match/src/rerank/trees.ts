@@ -156,20 +156,29 @@ export function growTree(
   };
   const rootG = gradient.reduce((a, b) => a + b, 0);
   const rootH = hessian.reduce((a, b) => a + b, 0);
-  const root: Candidate = {
+  // A node waiting to be split; its histogram is filled in when its split is searched.
+  const candidate = (
+    start: number,
+    end: number,
+    depth: number,
+    g: number,
+    h: number,
+    histogram: Float64Array = new Float64Array(0),
+  ): Candidate => ({
     node: newNode(),
-    start: 0,
-    end: rows,
-    depth: 0,
-    g: rootG,
-    h: rootH,
-    histogram: histogramOf(0, rows),
+    start,
+    end,
+    depth,
+    g,
+    h,
+    histogram,
     gain: 0,
     feature: -1,
     bin: -1,
     leftG: 0,
     leftH: 0,
-  };
+  });
+  const root = candidate(0, rows, 0, rootG, rootH, histogramOf(0, rows));
   findSplit(root);
   const open: Candidate[] = [root];
   const leaves: Candidate[] = [];
@@ -192,34 +201,8 @@ export function growTree(
       else scratch[r++] = row;
     }
     index.set(scratch.subarray(0, r), l);
-    const leftChild: Candidate = {
-      node: newNode(),
-      start: node.start,
-      end: l,
-      depth: node.depth + 1,
-      g: node.leftG,
-      h: node.leftH,
-      histogram: new Float64Array(0),
-      gain: 0,
-      feature: -1,
-      bin: -1,
-      leftG: 0,
-      leftH: 0,
-    };
-    const rightChild: Candidate = {
-      node: newNode(),
-      start: l,
-      end: node.end,
-      depth: node.depth + 1,
-      g: node.g - node.leftG,
-      h: node.h - node.leftH,
-      histogram: new Float64Array(0),
-      gain: 0,
-      feature: -1,
-      bin: -1,
-      leftG: 0,
-      leftH: 0,
-    };
+    const leftChild = candidate(node.start, l, node.depth + 1, node.leftG, node.leftH);
+    const rightChild = candidate(l, node.end, node.depth + 1, node.g - node.leftG, node.h - node.leftH);
     const [small, large] =
       leftChild.end - leftChild.start <= rightChild.end - rightChild.start ? [leftChild, rightChild] : [rightChild, leftChild];
     small.histogram = histogramOf(small.start, small.end);
