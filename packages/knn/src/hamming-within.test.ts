@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '@prodmatch/data';
-import { hammingTopK, hammingWithin, hammingWithinOnWorker, type Hash64Matrix } from './index.ts';
+import { hammingLayout, hammingTopK, hammingWithin, hammingWithinOnWorker, type Hash64Matrix } from './index.ts';
 
 // Clusters of near-duplicate hashes (0-20 bit flips from a random centre) plus exact duplicates.
 function clusteredHashes(rows: number, seed: number): Hash64Matrix {
@@ -33,6 +33,11 @@ test('hammingWithin equals the all-pairs top-k cut at the radius, ties and self 
       [5, 10],
       [1, 16],
       [50, 0],
+      // Layouts other than six 10-11-bit substrings, some across the two 32-bit words (hammingLayout).
+      [50, 8],
+      [50, 12],
+      [20, 24],
+      [50, 32],
     ]) {
       const all = hammingTopK(hashes, hashes, k, { sameSet: true });
       const within = hammingWithin(hashes, k, radius);
@@ -47,7 +52,24 @@ test('hammingWithin equals the all-pairs top-k cut at the radius, ties and self 
       }
     }
   }
-  assert.throws(() => hammingWithin(clusteredHashes(10, 3), 5, 18), /maxDistance must be an integer in 0..17 bits, got 18/);
+  for (const [radius, rows] of [
+    [8, 1000],
+    [8, 280_000],
+    [16, 27_000],
+    [16, 280_000],
+  ]) {
+    const { chunks, radius: perChunk } = hammingLayout(radius, rows);
+    assert.equal(
+      chunks.reduce((s, c) => s + c.bits, 0),
+      64,
+      `the substrings cover the hash once (radius ${radius}, ${rows} rows)`,
+    );
+    assert.ok(
+      chunks.length * (perChunk + 1) > radius,
+      'pigeonhole: a pair within the radius agrees within perChunk flips on one substring',
+    );
+  }
+  assert.throws(() => hammingWithin(clusteredHashes(10, 3), 5, 33), /maxDistance must be an integer in 0..32 bits, got 33/);
 });
 
 test('hammingWithinOnWorker returns the same lists from a worker thread', async () => {

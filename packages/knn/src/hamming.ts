@@ -72,49 +72,99 @@ export function hammingTopK(queries: Hash64Matrix, gallery: Hash64Matrix, k: num
   return { indices, distances };
 }
 
-/** Six substrings of a 64-bit hash (11, 11, 10 bits of each 32-bit half): any two hashes within 17 bits agree within 2 bits on one of them. */
-const CHUNKS: readonly { word: 0 | 1; shift: number; bits: number }[] = [
-  { word: 0, shift: 0, bits: 11 },
-  { word: 0, shift: 11, bits: 11 },
-  { word: 0, shift: 22, bits: 10 },
-  { word: 1, shift: 0, bits: 11 },
-  { word: 1, shift: 11, bits: 11 },
-  { word: 1, shift: 22, bits: 10 },
-];
+/** One substring of a 64-bit hash: `bits` bits from bit `start` (bits 0-31 are the first word, 32-63 the second). */
+interface Chunk {
+  start: number;
+  bits: number;
+}
 
-/** Every value within `radius` bit flips of `value` (bits wide). */
-function keysWithin(value: number, bits: number, radius: number): number[] {
-  const out = [value];
-  for (let a = 0; a < bits && radius >= 1; a++) {
-    out.push(value ^ (1 << a));
-    for (let b = a + 1; b < bits && radius >= 2; b++) out.push(value ^ (1 << a) ^ (1 << b));
+/** The widest substring indexed: its table holds 2^22 + 1 offsets (16 MB). */
+const MAX_CHUNK_BITS = 22;
+/** The largest radius hammingWithin serves; the multi-index layout is chosen for it (hammingLayout). */
+export const HAMMING_WITHIN_MAX = 32;
+
+const binomial = (n: number, k: number): number => {
+  let out = 1;
+  for (let t = 1; t <= k; t++) out = (out * (n - t + 1)) / t;
+  return out;
+};
+/** Values within `radius` flips of a `bits`-wide value. */
+const ballSize = (bits: number, radius: number): number => {
+  let out = 0;
+  for (let t = 0; t <= Math.min(radius, bits); t++) out += binomial(bits, t);
+  return out;
+};
+
+/**
+ * The multi-index layout for a radius: m substrings as equal as 64 bits allow, each searched within
+ * floor(maxDistance / m) flips. By pigeonhole, two hashes within maxDistance bits differ in at most that
+ * many bits on one substring. m is chosen to minimise the expected work per query for `rows` uniform hashes:
+ * the buckets visited plus the rows found in them. Small radii get few wide substrings (8 bits: three
+ * 21-22-bit substrings within 2 flips, ~0.03% of the rows checked); 16 bits cannot do much better than six
+ * 10-11-bit ones within 2 flips (a fifth of the rows), since a 16-bit ball holds that share of any gallery.
+ */
+export function hammingLayout(maxDistance: number, rows: number): { chunks: Chunk[]; radius: number } {
+  let best: { chunks: Chunk[]; radius: number; cost: number } | null = null;
+  for (let m = Math.ceil(64 / MAX_CHUNK_BITS); m <= 64; m++) {
+    const radius = Math.floor(maxDistance / m);
+    const chunks: Chunk[] = [];
+    for (let c = 0, start = 0; c < m; c++) {
+      const bits = Math.floor(64 / m) + (c < 64 % m ? 1 : 0);
+      chunks.push({ start, bits });
+      start += bits;
+    }
+    const keys = chunks.reduce((sum, c) => sum + ballSize(c.bits, radius), 0);
+    const found = chunks.reduce((sum, c) => sum + (rows * ballSize(c.bits, radius)) / 2 ** c.bits, 0);
+    // A found row costs a stamp check and a popcount, about three bucket visits.
+    const cost = keys + 3 * found;
+    if (!best || cost < best.cost) best = { chunks, radius, cost };
   }
+  return { chunks: (best as { chunks: Chunk[] }).chunks, radius: (best as { radius: number }).radius };
+}
+
+/** Every `bits`-wide mask of at most `radius` set bits: a value's keys within that many flips are value ^ mask. */
+function flipMasks(bits: number, radius: number): Int32Array {
+  const out = new Int32Array(ballSize(bits, radius));
+  let size = 0;
+  const flip = (from: number, mask: number, left: number): void => {
+    out[size++] = mask;
+    if (left === 0) return;
+    for (let b = from; b < bits; b++) flip(b + 1, mask | (1 << b), left - 1);
+  };
+  flip(0, 0, radius);
   return out;
 }
 
 /**
- * The same lists as hammingTopK(gallery, gallery, k, { sameSet: true }) cut at `maxDistance` bits (at most
- * 17), found by multi-index hashing instead of comparing every pair: by pigeonhole, two hashes within 17
- * bits differ in at most 2 bits on one of six substrings, so each row looks only at the rows that share a
- * substring up to 2 bit flips (402 buckets) and checks those exactly. Real image hashes that far apart are
- * different pictures, so a thresholded phash channel loses nothing; 27k rows take a fraction of the
- * all-pairs time.
+ * The same lists as hammingTopK(gallery, gallery, k, { sameSet: true }) cut at `maxDistance` bits, found
+ * by multi-index hashing instead of comparing every pair: the hashes are indexed by each substring of
+ * hammingLayout, each row looks only at the rows that share a substring within its radius, and checks
+ * those exactly. Real image hashes far apart are different pictures, so a thresholded phash channel
+ * loses nothing; a search within a submission's 8 bits checks a few hundred rows per query where
+ * all pairs check them all.
  */
 export function hammingWithin(gallery: Hash64Matrix, k: number, maxDistance: number): NeighbourLists {
-  if (!(Number.isInteger(maxDistance) && maxDistance >= 0 && maxDistance <= 17))
-    throw new Error(`hammingWithin: maxDistance must be an integer in 0..17 bits, got ${maxDistance}`);
+  if (!(Number.isInteger(maxDistance) && maxDistance >= 0 && maxDistance <= HAMMING_WITHIN_MAX))
+    throw new Error(`hammingWithin: maxDistance must be an integer in 0..${HAMMING_WITHIN_MAX} bits, got ${maxDistance}`);
   const n = gallery.rows;
   const words = gallery.words;
-  const chunkOf = (row: number, c: number): number => (words[2 * row + CHUNKS[c].word] >>> CHUNKS[c].shift) & ((1 << CHUNKS[c].bits) - 1);
+  const { chunks, radius } = hammingLayout(maxDistance, n);
+  const chunkOf = (row: number, { start, bits }: Chunk): number => {
+    const mask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
+    if (start >= 32) return (words[2 * row + 1] >>> (start - 32)) & mask;
+    const low = words[2 * row] >>> start;
+    // A substring across the two words takes its high bits from the second.
+    return (start + bits <= 32 ? low : low | (words[2 * row + 1] << (32 - start))) & mask;
+  };
   // Per substring, rows grouped by its value (counting sort): bucket v is rows[start[v] .. start[v + 1]).
-  const tables = CHUNKS.map((chunk, c) => {
-    const start = new Int32Array((1 << chunk.bits) + 1);
-    for (let row = 0; row < n; row++) start[chunkOf(row, c) + 1]++;
-    for (let v = 0; v < 1 << chunk.bits; v++) start[v + 1] += start[v];
+  const tables = chunks.map((chunk) => {
+    const start = new Int32Array(2 ** chunk.bits + 1);
+    for (let row = 0; row < n; row++) start[chunkOf(row, chunk) + 1]++;
+    for (let v = 0; v < 2 ** chunk.bits; v++) start[v + 1] += start[v];
     const fill = start.slice(0, -1);
     const rows = new Int32Array(n);
-    for (let row = 0; row < n; row++) rows[fill[chunkOf(row, c)]++] = row;
-    return { start, rows };
+    for (let row = 0; row < n; row++) rows[fill[chunkOf(row, chunk)]++] = row;
+    return { start, rows, masks: flipMasks(chunk.bits, radius) };
   });
   const stamp = new Int32Array(n).fill(-1);
   const found: number[] = [];
@@ -127,9 +177,11 @@ export function hammingWithin(gallery: Hash64Matrix, k: number, maxDistance: num
     const hi = words[2 * i];
     const lo = words[2 * i + 1];
     stamp[i] = i;
-    for (let c = 0; c < CHUNKS.length; c++) {
-      const { start, rows } = tables[c];
-      for (const key of keysWithin(chunkOf(i, c), CHUNKS[c].bits, 2)) {
+    for (let c = 0; c < chunks.length; c++) {
+      const { start, rows, masks } = tables[c];
+      const value = chunkOf(i, chunks[c]);
+      for (let m = 0; m < masks.length; m++) {
+        const key = value ^ masks[m];
         for (let p = start[key]; p < start[key + 1]; p++) {
           const j = rows[p];
           if (stamp[j] === i) continue;

@@ -23,6 +23,14 @@ export {
   type OpticsGraphOptions,
   type OpticsGraph,
 } from './optics.ts';
-export { hammingTopK, hammingWithin, hammingWithinOnWorker, hash64FromHex, type Hash64Matrix } from './hamming.ts';
+export {
+  HAMMING_WITHIN_MAX,
+  hammingLayout,
+  hammingTopK,
+  hammingWithin,
+  hammingWithinOnWorker,
+  hash64FromHex,
+  type Hash64Matrix,
+} from './hamming.ts';
 export { sparseCosineTopK } from './sparse.ts';
 export { sparseCosineWithin, emptySparseWithinProfile, type SparseWithinProfile } from './sparse-within.ts';

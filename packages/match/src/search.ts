@@ -15,7 +15,7 @@ export interface KnnSpec {
    */
   candidatesFrom?: readonly string[];
   /**
-   * Hash features only: keep just the neighbours within this many bits (at most 17), found by a
+   * Hash features only: keep just the neighbours within this many bits (at most 32), found by a
    * multi-index search instead of all pairs. Fine for a channel whose grid stops there and that is not
    * the first source (min2's top-up reads the first source beyond its threshold).
    */
