@@ -83,17 +83,19 @@ test('two-hop scores are the strongest path through a third posting, as a direct
   const random = seededRandom(4);
   const { pairs, probabilities } = randomGallery(random, 30);
   const scores = symmetricScores(pairs, probabilities, 'mean');
-  const hop = twoHopScores(pairs, scores, 0);
-  for (let p = 0; p < scores.length; p++) {
-    const i = pairs.left[p];
-    const j = pairs.right[p];
-    let best = 0;
-    for (let k = 0; k < pairs.rows; k++) {
-      const a = pairIndex(pairs, i, k);
-      const b = pairIndex(pairs, k, j);
-      if (k !== i && k !== j && a >= 0 && b >= 0) best = Math.max(best, Math.min(scores[a], scores[b]));
+  for (const floor of [0, 0.05, 0.5]) {
+    const hop = twoHopScores(pairs, scores, floor);
+    for (let p = 0; p < scores.length; p++) {
+      const i = pairs.left[p];
+      const j = pairs.right[p];
+      let best = 0;
+      for (let k = 0; k < pairs.rows; k++) {
+        const a = pairIndex(pairs, i, k);
+        const b = pairIndex(pairs, k, j);
+        if (k !== i && k !== j && a >= 0 && b >= 0 && scores[a] >= floor) best = Math.max(best, Math.min(scores[a], scores[b]));
+      }
+      assert.equal(hop[p], best, `pair (${i}, ${j}), floor ${floor}`);
     }
-    assert.equal(hop[p], best, `pair (${i}, ${j})`);
   }
 });
 

@@ -1,27 +1,33 @@
 import type { CandidatePairs } from './candidates.ts';
-import { pairIndex } from './candidates.ts';
 
 /**
  * The strongest two-step path between i and j through a third posting k among i's candidates:
  * max over k of min(s(i, k), s(k, j)), 0 when no such path (or both links) exist. Links below `floor` are
  * skipped (they cannot make a path that matters). Symmetric scores give a symmetric result.
+ *
+ * Walked from each row i outwards: for each strong link (i, k), every candidate j of k that is also a
+ * candidate of i gets the path through k. Most of a row's links are weak, so this visits a few rows'
+ * lists per row instead of searching k's list for every pair (i, j).
  */
 export function twoHopScores(pairs: CandidatePairs, scores: Float32Array, floor = 0.05): Float32Array {
-  const { left, right, offsets } = pairs;
+  const { right, offsets } = pairs;
   const out = new Float32Array(scores.length);
-  for (let p = 0; p < scores.length; p++) {
-    const i = left[p];
-    const j = right[p];
-    let best = 0;
+  // The pair index of (i, j) for the current row i, -1 where j is not i's candidate.
+  const pairOf = new Int32Array(pairs.rows).fill(-1);
+  for (let i = 0; i < pairs.rows; i++) {
+    for (let p = offsets[i]; p < offsets[i + 1]; p++) pairOf[right[p]] = p;
     for (let q = offsets[i]; q < offsets[i + 1]; q++) {
       const link = scores[q];
-      if (link < floor || link <= best) continue;
+      if (link < floor) continue;
       const k = right[q];
-      if (k === j) continue;
-      const r = pairIndex(pairs, k, j);
-      if (r >= 0) best = Math.max(best, Math.min(link, scores[r]));
+      for (let r = offsets[k]; r < offsets[k + 1]; r++) {
+        const p = pairOf[right[r]];
+        if (p < 0) continue;
+        const path = link < scores[r] ? link : scores[r];
+        if (path > out[p]) out[p] = path;
+      }
     }
-    out[p] = best;
+    for (let p = offsets[i]; p < offsets[i + 1]; p++) pairOf[right[p]] = -1;
   }
   return out;
 }

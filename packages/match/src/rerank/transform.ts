@@ -50,14 +50,15 @@ export function standardise(s: Standardiser, table: PairTable, rows: Int32Array)
   if (s.dim !== (s.log1p ? 2 : 1) * features)
     throw new Error(`standardise: fitted on ${s.dim} inputs, the table gives ${features} features`);
   const out = new Float32Array(rows.length * s.dim);
-  for (let d = 0; d < s.dim; d++) {
-    const column = table.columns[d % features];
-    const logged = d >= features;
-    const m = s.mean[d];
-    const k = s.scale[d];
-    for (let c = 0, at = d; c < rows.length; c++, at += s.dim) {
-      const x = logged ? signedLog(column[rows[c]]) : column[rows[c]];
-      out[at] = (x - m) * k;
+  const { columns } = table;
+  const { mean, scale, log1p } = s;
+  // Row by row, so the output is written in order (a column-by-column pass strides it by dim).
+  for (let c = 0, at = 0; c < rows.length; c++, at += s.dim) {
+    const row = rows[c];
+    for (let f = 0; f < features; f++) {
+      const x = columns[f][row];
+      out[at + f] = (x - mean[f]) * scale[f];
+      if (log1p) out[at + features + f] = ((x < 0 ? -Math.log1p(-x) : Math.log1p(x)) - mean[features + f]) * scale[features + f];
     }
   }
   return out;
