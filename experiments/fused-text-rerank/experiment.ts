@@ -13,5 +13,5 @@ export default experiment(import.meta, {
   ...fusedText,
   name: 'fused-text-rerank',
   description: 'fused-text channels + blended word vectors, candidate pairs scored by an MLP pair model, cut tuned on val, min2',
-  combiner: rerank({ model: 'mlp', blend: { text: 0.3 }, beyond: { phash: 17 }, folds: 4 }),
+  combiner: rerank({ model: 'mlp', blend: { text: 0.3 }, beyond: { phash: 17 }, folds: 4, foldAssignment: 'candidates' }),
 });

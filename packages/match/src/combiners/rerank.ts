@@ -16,6 +16,7 @@ import {
   permutationImportance,
   sampleFitSet,
   type CandidatePairs,
+  type FoldAssignment,
   type PairModel,
   type PairTable,
   type RerankChannel,
@@ -46,6 +47,11 @@ export interface RerankOptions {
   decision?: { rule: Symmetrisation; smoothing: Smoothing };
   /** Group folds when the gallery's own labels train the models (protocol full). Default 3. */
   folds?: number;
+  /**
+   * How protocol full deals groups to those folds: 'random', or 'candidates' (groups linked by many
+   * candidate pairs share a fold, so fewer pairs fall to the cross-fold models). Default 'random'.
+   */
+  foldAssignment?: FoldAssignment;
 }
 
 /** The source the tuner thresholds: each row's candidates by pair distance 1 - score; the cut is 1 - threshold. */
@@ -96,6 +102,7 @@ export function rerank(options: RerankOptions): Combiner {
   const negativeRate = options.negativeRate ?? 0.1;
   const decision = options.decision ?? { rule: 'mean', smoothing: { lambda: 0.4, passes: 2 } };
   const folds = options.folds ?? 3;
+  const foldAssignment = options.foldAssignment ?? 'random';
   const blend = options.blend ?? {};
   const beyond = options.beyond ?? {};
   const factoryOf = FACTORIES[options.model];
@@ -109,7 +116,7 @@ export function rerank(options: RerankOptions): Combiner {
     candidates: { k, union: "every channel's top-k, symmetric", blend: { ...blend }, beyond: { ...beyond } },
     negativeRate,
     decision: { rule: decision.rule, smoothing: { ...decision.smoothing }, cut: '1 - thresholds.rerank (pair distance)' },
-    folds: { full: folds },
+    folds: { full: folds, assignment: foldAssignment },
   };
 
   const rerankChannels = async (channels: readonly ChannelGallery[], context: CombineContext): Promise<RerankChannel[]> => {
@@ -210,10 +217,16 @@ export function rerank(options: RerankOptions): Combiner {
             folds,
             seed,
             negativeRate,
+            assignment: foldAssignment,
           },
         );
         probabilities = crossFitted.probabilities;
-        params.crossFitted = { ...describeTable(gallery, labels), folds, models: crossFitted.slots };
+        params.crossFitted = {
+          ...describeTable(gallery, labels),
+          folds,
+          models: crossFitted.slots,
+          crossFoldPairs: Number(crossFitted.crossFoldShare.toFixed(4)),
+        };
       } else {
         if (!model) throw new Error('rerank: combine before fit; the runner fits a learning combiner on the train groups first');
         probabilities = await model.predict(gallery.table);

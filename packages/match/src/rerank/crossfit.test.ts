@@ -3,23 +3,9 @@ import assert from 'node:assert/strict';
 import { seededRandom } from '@prodmatch/data';
 import type { NeighbourLists } from '@prodmatch/knn';
 import { candidatePairs, pairLabels } from './candidates.ts';
-import { crossFitPredict, crossFitSlots, groupFolds } from './crossfit.ts';
+import { crossFitPredict, crossFitSlots } from './crossfit.ts';
 import type { PairModel } from './model.ts';
 import type { PairTable } from './table.ts';
-
-test('group folds keep every label group whole and are near-equal in rows', () => {
-  const random = seededRandom(2);
-  const labels = Array.from({ length: 500 }, () => `g${Math.floor(random() * 120)}`);
-  const folds = groupFolds(labels, 4, 7);
-  const foldOf = new Map<string, number>();
-  labels.forEach((l, i) => {
-    if (foldOf.has(l)) assert.equal(folds[i], foldOf.get(l), `group ${l} split across folds`);
-    foldOf.set(l, folds[i]);
-  });
-  const sizes = [0, 1, 2, 3].map((f) => folds.filter((x) => x === f).length);
-  assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 10, `fold sizes ${sizes}`);
-  assert.deepEqual(Array.from(groupFolds(labels, 4, 7)), Array.from(folds), 'deterministic for a seed');
-});
 
 test("cross-fitting never scores a pair with a model trained on either posting's label group, and scores every pair once", async () => {
   const random = seededRandom(8);

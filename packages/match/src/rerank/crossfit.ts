@@ -1,32 +1,7 @@
-import { seededRandom } from '@prodmatch/data';
 import type { CandidatePairs } from './candidates.ts';
+import { candidateFolds, crossFoldShare, groupFolds, type FoldAssignment } from './folds.ts';
 import { sampleFitSet, type FitSet, type PairModel, type PairModelFactory } from './model.ts';
 import type { PairTable } from './table.ts';
-
-/** Each row's fold: whole label groups go to one fold (groups shuffled with the seed, then dealt round-robin by size). */
-export function groupFolds(labels: readonly string[], folds: number, seed: number): Int32Array {
-  if (!(Number.isInteger(folds) && folds >= 2)) throw new Error(`groupFolds: folds must be an integer >= 2, got ${folds}`);
-  const size = new Map<string, number>();
-  for (const l of labels) size.set(l, (size.get(l) ?? 0) + 1);
-  const groups = [...size.keys()].sort();
-  if (groups.length < folds) throw new Error(`groupFolds: ${groups.length} label groups cannot fill ${folds} folds`);
-  const random = seededRandom(seed);
-  for (let i = groups.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [groups[i], groups[j]] = [groups[j], groups[i]];
-  }
-  // Largest groups first, each to the fold with the fewest rows so far: folds of near-equal size.
-  const order = groups.map((g, at) => ({ g, at })).sort((a, b) => (size.get(b.g) as number) - (size.get(a.g) as number) || a.at - b.at);
-  const rowsIn = new Array<number>(folds).fill(0);
-  const foldOf = new Map<string, number>();
-  for (const { g } of order) {
-    let fold = 0;
-    for (let f = 1; f < folds; f++) if (rowsIn[f] < rowsIn[fold]) fold = f;
-    foldOf.set(g, fold);
-    rowsIn[fold] += size.get(g) as number;
-  }
-  return Int32Array.from(labels, (l) => foldOf.get(l) as number);
-}
 
 /**
  * One model per unordered pair of folds {a, b} (a = b included): it is fitted on the pairs with neither
@@ -75,6 +50,8 @@ export interface CrossFitOptions {
   seed?: number;
   /** Negatives kept per slot's fit (see sampleFitSet). Default 1 (all). */
   negativeRate?: number;
+  /** How groups are dealt to folds (folds.ts). Default 'random'. */
+  assignment?: FoldAssignment;
   /** Called after each slot's model is fitted (progress, or a test's audit of what it saw). */
   onSlot?: (slot: CrossFitSlot, model: PairModel, fit: FitSet) => void;
 }
@@ -90,17 +67,19 @@ export async function crossFitPredict(
   pairLabels: Uint8Array,
   rowLabels: readonly string[],
   options: CrossFitOptions = {},
-): Promise<{ probabilities: Float32Array; foldOfRow: Int32Array; slots: number }> {
+): Promise<{ probabilities: Float32Array; foldOfRow: Int32Array; slots: number; crossFoldShare: number }> {
   const folds = options.folds ?? 3;
   // With two folds the cross slot {0, 1} would leave nothing to fit on.
   if (!(Number.isInteger(folds) && folds >= 3)) throw new Error(`crossFitPredict: needs at least 3 folds, got ${folds}`);
-  const foldOfRow = groupFolds(rowLabels, folds, options.seed ?? 42);
+  const seed = options.seed ?? 42;
+  const foldOfRow =
+    options.assignment === 'candidates' ? candidateFolds(rowLabels, pairs, folds, seed) : groupFolds(rowLabels, folds, seed);
   const slots = crossFitSlots(pairs, foldOfRow);
   const probabilities = new Float32Array(pairs.left.length);
   for (const [s, slot] of slots.entries()) {
     if (slot.scoredPairs.length === 0) continue;
     const model = factory();
-    const fit = sampleFitSet(pairLabels, { negativeRate: options.negativeRate ?? 1, seed: (options.seed ?? 42) + s, rows: slot.fitPairs });
+    const fit = sampleFitSet(pairLabels, { negativeRate: options.negativeRate ?? 1, seed: seed + s, rows: slot.fitPairs });
     let positives = 0;
     for (const p of fit.rows) positives += pairLabels[p];
     if (positives === 0 || positives === fit.rows.length)
@@ -112,5 +91,5 @@ export async function crossFitPredict(
     const scores = await model.predict(table, slot.scoredPairs);
     for (let c = 0; c < scores.length; c++) probabilities[slot.scoredPairs[c]] = scores[c];
   }
-  return { probabilities, foldOfRow, slots: slots.length };
+  return { probabilities, foldOfRow, slots: slots.length, crossFoldShare: crossFoldShare(pairs, foldOfRow) };
 }

@@ -34,4 +34,5 @@ export {
 } from './decision.ts';
 export { twoHopScores, smoothScores, type Smoothing } from './smoothing.ts';
 export { permutationImportance, type GroupImportance } from './importance.ts';
-export { groupFolds, crossFitSlots, crossFitPredict, type CrossFitSlot, type CrossFitOptions } from './crossfit.ts';
+export { crossFitSlots, crossFitPredict, type CrossFitSlot, type CrossFitOptions } from './crossfit.ts';
+export { candidateFolds, crossFoldShare, groupFolds, type FoldAssignment } from './folds.ts';
