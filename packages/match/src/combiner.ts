@@ -94,6 +94,12 @@ export interface Combiner {
   /** Combiners that learn do it here, from the train split's gallery and labels; the others omit it. */
   fit?(channels: readonly ChannelGallery[], labels: readonly string[], context: CombineContext): Promise<void>;
   combine(channels: readonly ChannelGallery[], context: CombineContext): Promise<GalleryMatcher>;
+  /**
+   * True when the combiner reads a source channel's lists only within that source's threshold (beyond it
+   * only for a min-matches top-up). A submission, whose thresholds are fixed, may then stop a channel's
+   * search at its threshold (runner/src/search-cuts.ts).
+   */
+  readsWithinThresholds?: boolean;
 }
 
 export const asSource = (channel: ChannelGallery): MatchList => ({

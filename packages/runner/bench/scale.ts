@@ -53,6 +53,10 @@ const args = yargs(hideBin(process.argv))
     out: { type: 'string', default: 'results/bench/scale.json' },
     chart: { type: 'string', default: 'results/bench/scale', describe: 'chart files: <chart>.vl.json, .svg, .png' },
     replot: { type: 'boolean', default: false, describe: 'only re-draw the chart from --out (no runs)' },
+    'cpu-prof': {
+      type: 'string',
+      describe: "folder for each measured run's V8 CPU profile (node --cpu-prof); a profiled bench writes no --out or chart",
+    },
   })
   .strict()
   .parseSync();
@@ -86,11 +90,12 @@ writeFileSync(join(dir, 'train.csv'), readFileSync(real.train.path));
 const load1 = (): number => Number(loadavg()[0].toFixed(2));
 
 /** One `pnpm submit` in a child under GNU time; its submission is left at `out`. */
-function submitOnce(search: string, out: string): SubmitRun {
+function submitOnce(search: string, out: string, profileDir?: string): SubmitRun {
   const loadStart = load1();
   const submit = join(REPO_ROOT, 'packages/runner/src/submit.ts');
   const command = [
     process.execPath,
+    ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
     '--import',
     'tsx',
     submit,
@@ -219,7 +224,7 @@ async function main(): Promise<void> {
   for (const rows of sizes) {
     writeFileSync(join(dir, 'test.csv'), testCsv(derivePostings(real.train.postings, rows, args.seed)));
     const measuredOut = join(root, 'measured.csv');
-    const measured = submitOnce(args.search, measuredOut);
+    const measured = submitOnce(args.search, measuredOut, args.cpuProf && join(resolve(args.cpuProf), `${rows}`));
     console.log(`${rows} postings, --sparse-search ${args.search}: ${show(measured)}`);
     const result: SizeResult = { rows, measured };
     if (args.search !== 'all' && rows <= args['exact-max-rows']) {
@@ -232,7 +237,11 @@ async function main(): Promise<void> {
       );
     }
     results.push(result);
-    await save(false);
+    if (!args.cpuProf) await save(false);
+  }
+  if (args.cpuProf) {
+    console.log(`the CPU profiles are in ${args.cpuProf}/<postings>; a profiled bench is not recorded`);
+    return;
   }
   await save(true);
   await chart(args.experiment, loadStart);

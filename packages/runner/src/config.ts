@@ -46,7 +46,7 @@ export const runSchema = z.strictObject({
     .enum(['all', 'within'])
     .default('all')
     .describe(
-      "sparse search: every pair sharing a term (all), or an inverted index that keeps only neighbours within the channel's largest grid threshold (within: sub-quadratic, for large galleries)",
+      "sparse search: every pair sharing a term (all), or an inverted index that keeps only neighbours within the channel's largest grid threshold (within: sub-quadratic, for large galleries; pnpm submit then also stops hash channels' searches at their thresholds)",
     ),
   minMatches: count.optional().describe('keep at least this many matches per row after fusion, self included (2 = "min2")'),
   backend: z

@@ -10,6 +10,7 @@ import { embedGallery, seconds } from '@prodmatch/match/channel';
 import { installInterruptCleanup, parseGallerySizeBench, parseResultRow, writeSubmission } from '@prodmatch/results';
 import { thresholdsForSize } from './gallery-size.ts';
 import { REPO_ROOT } from './paths.ts';
+import { cutSearchesAtThresholds } from './search-cuts.ts';
 import { fitExperiment, invocationDir, prepareExperiment, type PreparedExperiment } from './prepare.ts';
 import type { ExperimentSpec } from './spec.ts';
 
@@ -89,14 +90,20 @@ export async function submit(rawArgv: string[]): Promise<SubmitResult> {
   if (!name || name.startsWith('-'))
     throw new SubmitError('usage: pnpm submit <experiment> --data DIR [--out FILE] [--threshold NAME=VALUE ...]');
   const spec = await loadExperimentSpec(name);
-  const prepared = await prepareExperiment(spec, argv.slice(1), 'submit');
-  const { dataset, log } = prepared;
+  const loaded = await prepareExperiment(spec, argv.slice(1), 'submit');
+  const { dataset, log } = loaded;
   const test = dataset.test;
   if (!test) throw new DataError(`${join(dataset.dir, 'test.csv')}: not found; submit predicts Kaggle's test.csv beside train.csv`);
   if (test.postings.length === 0) throw new DataError(`${test.path}: no rows to predict`);
   const testImagesDir = join(dataset.dir, 'test_images');
-  if (prepared.channels.some((c) => c.feature.extractor.needsImages)) assertImagesPresent(testImagesDir, test.postings);
-  const thresholds = submissionThresholds(prepared, prepared.resultsDir, test.postings.length);
+  if (loaded.channels.some((c) => c.feature.extractor.needsImages)) assertImagesPresent(testImagesDir, test.postings);
+  const thresholds = submissionThresholds(loaded, loaded.resultsDir, test.postings.length);
+  let prepared = loaded;
+  if (loaded.run.sparseSearch === 'within') {
+    const { channels, cuts } = cutSearchesAtThresholds(loaded.channels, loaded.combiner, loaded.sources, thresholds.values);
+    prepared = { ...loaded, channels };
+    if (cuts.length > 0) log(`--sparse-search within: searching ${cuts.join(', ')}, the submission's thresholds`);
+  }
   const out = resolve(invocationDir(), prepared.run.out ?? 'submission.csv');
   log(
     `fitting on all ${dataset.train.postings.length} train postings; predicting ${test.postings.length} test postings at ${prepared.sources.map((s, i) => `${s.name}=${thresholds.values[i]}`).join(' ')} (from ${thresholds.from})`,

@@ -9,6 +9,7 @@ export function union(): Combiner {
   return {
     name: 'union',
     params: {},
+    readsWithinThresholds: true,
     sources: (channels) => channels.map(({ name, unit }) => ({ name, unit })),
     async combine(channels) {
       return unionMatcher(channels.map(asSource));
