@@ -1,7 +1,9 @@
 // `pnpm bench:scale:channels`: where bench:scale's time goes, channel by channel. On the same derived
 // postings (scale-data.ts), each channel's features are extracted, then searched as a run searches them
 // (--sparse-search within or all), one channel at a time on this thread so no time overlaps: wall and
-// CPU seconds per step, and the neighbours kept. Rows go to stdout as JSON lines.
+// CPU seconds per step, and the neighbours kept. Under within, hash channels search within the
+// submission's thresholds for that many postings, as `pnpm submit --sparse-search within` does
+// (search-cuts.ts). Rows go to stdout as JSON lines.
 import { loadavg } from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -11,7 +13,8 @@ import { distancesFrom, rankCandidates, searchGallery } from '@prodmatch/match';
 import type { NeighbourLists } from '@prodmatch/knn';
 import { REPO_ROOT } from '../src/paths.ts';
 import { prepareExperiment } from '../src/prepare.ts';
-import { loadExperimentSpec } from '../src/submit.ts';
+import { cutSearchesAtThresholds } from '../src/search-cuts.ts';
+import { loadExperimentSpec, submissionThresholds } from '../src/submit.ts';
 import { derivePostings } from './scale-data.ts';
 
 const args = yargs(hideBin(process.argv))
@@ -47,7 +50,10 @@ async function main(): Promise<void> {
   for (const rows of args.sizes.split(',').map(Number)) {
     const postings = derivePostings(real.train.postings, rows, args.seed);
     const lists = new Map<string, NeighbourLists>();
-    for (const channel of [...prepared.channels].sort(
+    const { values } = submissionThresholds(prepared, prepared.resultsDir, rows);
+    const channels =
+      args.search === 'within' ? cutSearchesAtThresholds(prepared.channels, prepared.combiner, prepared.sources, values).channels : prepared.channels;
+    for (const channel of [...channels].sort(
       (a, b) => Number(Boolean(a.knn.candidatesFrom)) - Number(Boolean(b.knn.candidatesFrom)),
     )) {
       const features = await timed(() => channel.feature.extractor.extract(postings, prepared.context));
