@@ -6,6 +6,9 @@
 // between each pair of sizes. Runs use `--sparse-search within` (the inverted index) unless --search
 // all; up to --exact-max-rows the full search runs too, and the within-threshold match recall compares
 // the two submissions. Sizes run one at a time, largest last, so a run that stops keeps the smaller ones.
+// --sparse-within takes candidate cuts for the sparse searches: each runs at the sizes where the full
+// search runs too, and the tightest cut whose match recall reaches --min-recall at all of them is the one
+// the larger sizes run with (the rule that chose hnsw's settings: the cheapest that keeps the recall).
 //
 // Writes --out (results/bench/scale.json) after every size, and a Vega-Lite chart (--chart .vl.json/.svg/.png).
 import { spawnSync } from 'node:child_process';
@@ -39,6 +42,12 @@ const args = yargs(hideBin(process.argv))
     },
     sizes: { type: 'string', default: '35000,70000,140000,280000', describe: 'test.csv postings of each run' },
     search: { type: 'string', choices: ['within', 'all'], default: 'within', describe: "the measured runs' --sparse-search" },
+    'sparse-within': {
+      type: 'string',
+      default: '0.6,0.7,0.8',
+      describe: "candidate cuts of the sparse searches (submit's --sparse-within; a cut at or past the grid's top is the grid's top)",
+    },
+    'min-recall': { type: 'number', default: 0.995, describe: 'match recall against the full search a cut must keep' },
     'exact-max-rows': {
       type: 'number',
       default: 140_000,
@@ -73,14 +82,26 @@ interface SubmitRun {
 
 interface SizeResult {
   rows: number;
+  /** The run at the chosen cut. */
   measured: SubmitRun;
   exact?: SubmitRun;
   matchRecall?: MatchRecall;
+  /** Where the full search ran too: every candidate cut, with its match recall. */
+  cuts?: Array<{ cut: number; run: SubmitRun; matchRecall: MatchRecall }>;
 }
 
-const sizes = args.sizes.split(',').map(Number);
+const sizes = args.sizes
+  .split(',')
+  .map(Number)
+  .sort((a, b) => a - b);
 if (sizes.some((n) => !(Number.isInteger(n) && n > 0)))
   throw new Error(`--sizes ${args.sizes}: comma-separated positive integers, e.g. 35000,70000`);
+const cuts = args['sparse-within']
+  .split(',')
+  .map(Number)
+  .sort((a, b) => a - b);
+if (cuts.some((c) => !(c > 0 && c < 1)))
+  throw new Error(`--sparse-within ${args['sparse-within']}: comma-separated distances in (0, 1), e.g. 0.7,0.8`);
 const real = loadDataset(args.real);
 const root = mkdtempSync(join(tmpdir(), 'prodmatch-bench-scale-'));
 // Named like the real folder, so the experiment's split row on it (same train.csv, same sha256) gives the thresholds.
@@ -90,7 +111,7 @@ writeFileSync(join(dir, 'train.csv'), readFileSync(real.train.path));
 const load1 = (): number => Number(loadavg()[0].toFixed(2));
 
 /** One `pnpm submit` in a child under GNU time; its submission is left at `out`. */
-function submitOnce(search: string, out: string, profileDir?: string): SubmitRun {
+function submitOnce(search: string, out: string, cut?: number, profileDir?: string): SubmitRun {
   const loadStart = load1();
   const submit = join(REPO_ROOT, 'packages/runner/src/submit.ts');
   const command = [
@@ -107,6 +128,7 @@ function submitOnce(search: string, out: string, profileDir?: string): SubmitRun
     '--no-progress',
     '--sparse-search',
     search,
+    ...(search === 'within' && cut !== undefined ? ['--sparse-within', String(cut)] : []),
   ];
   const child = spawnSync('/usr/bin/time', ['-f', 'time: %e %U %S %M', ...command], {
     encoding: 'utf8',
@@ -122,7 +144,7 @@ function submitOnce(search: string, out: string, profileDir?: string): SubmitRun
   }
   const [total, embed, searchSeconds] = [Number(stages[1]), Number(stages[2]), Number(stages[3])];
   return {
-    search,
+    search: search === 'within' && cut !== undefined ? `within ${cut}` : search,
     wallSeconds: Number(usage[1]),
     cpuSeconds: Number((Number(usage[2]) + Number(usage[3])).toFixed(2)),
     peakRssMb: Math.round(Number(usage[4]) / 1024),
@@ -135,6 +157,28 @@ const show = (r: SubmitRun): string =>
   `${r.wallSeconds.toFixed(1)} s wall (cpu ${r.cpuSeconds.toFixed(1)} s; embed ${r.stages.embed} s, search ${r.stages.search} s, other ${r.stages.other} s), peak ${r.peakRssMb} MB, load ${r.load.join('-')}`;
 
 const results: SizeResult[] = [];
+/** The cut the sizes without a full search ran at (null until chosen). */
+let choice: number | null = null;
+
+/** The tightest cut whose match recall reaches --min-recall at every size with a full search; else the loosest. */
+function chooseCut(): number {
+  const checked = results.flatMap((r) => (r.cuts ? [{ rows: r.rows, cuts: r.cuts }] : []));
+  if (checked.length === 0) {
+    console.log(`no size ran the full search, so no cut's recall is known: --sparse-within ${cuts[cuts.length - 1]}, the loosest`);
+    return cuts[cuts.length - 1];
+  }
+  for (const cut of cuts) {
+    const recalls = checked.map((r) => r.cuts.find((c) => c.cut === cut)?.matchRecall.recall ?? 0);
+    if (recalls.every((x) => x >= args['min-recall'])) {
+      console.log(
+        `--sparse-within ${cut}: the tightest cut with match recall >= ${args['min-recall']} at ${checked.map((r) => r.rows).join(', ')} postings (${recalls.map((x) => x.toFixed(5)).join(', ')})`,
+      );
+      return cut;
+    }
+  }
+  console.log(`no cut reaches match recall ${args['min-recall']}: --sparse-within ${cuts[cuts.length - 1]}, the loosest`);
+  return cuts[cuts.length - 1];
+}
 const started = new Date().toISOString();
 const loadStart = loadavg();
 const command = `pnpm bench:scale ${hideBin(process.argv).join(' ')}`.trim();
@@ -172,6 +216,12 @@ async function save(complete: boolean): Promise<void> {
     complete,
     experiment: args.experiment,
     search: args.search,
+    sparseWithin: {
+      candidates: cuts,
+      minRecall: args['min-recall'],
+      chosen: choice,
+      rule: 'the tightest candidate cut whose match recall against the full search reaches minRecall at every size where the full search ran',
+    },
     derivation:
       'copy 0: the real train.csv rows; copy c >= 1: product-specific words (in < 0.5% of titles) by a per-copy letter/digit substitution, phash XOR a per-copy mask (packages/runner/bench/scale-data.ts)',
     host: { cpus: availableParallelism(), memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -221,24 +271,48 @@ async function main(): Promise<void> {
   console.log(
     `bench:scale ${args.experiment} on ${availableParallelism()} cores, load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}`,
   );
+  // The sizes with a full search run every cut; the first size without one fixes the choice.
+  const choose = (): number => {
+    choice = chooseCut();
+    // Each size with a full search reports its run at the chosen cut.
+    for (const r of results) {
+      const atChoice = r.cuts?.find((c) => c.cut === choice);
+      if (atChoice) {
+        r.measured = atChoice.run;
+        r.matchRecall = atChoice.matchRecall;
+      }
+    }
+    return choice;
+  };
   for (const rows of sizes) {
     writeFileSync(join(dir, 'test.csv'), testCsv(derivePostings(real.train.postings, rows, args.seed)));
     const measuredOut = join(root, 'measured.csv');
-    const measured = submitOnce(args.search, measuredOut, args.cpuProf && join(resolve(args.cpuProf), `${rows}`));
-    console.log(`${rows} postings, --sparse-search ${args.search}: ${show(measured)}`);
-    const result: SizeResult = { rows, measured };
+    const profile = (cut: number): string | undefined => args.cpuProf && join(resolve(args.cpuProf), `${rows}-${cut}`);
+    let result: SizeResult;
     if (args.search !== 'all' && rows <= args['exact-max-rows']) {
       const exactOut = join(root, 'exact.csv');
-      result.exact = submitOnce('all', exactOut);
-      result.matchRecall = matchRecall(readSubmission(readFileSync(exactOut, 'utf8')), readSubmission(readFileSync(measuredOut, 'utf8')));
-      const m = result.matchRecall;
-      console.log(
-        `${rows} postings, --sparse-search all: ${show(result.exact)}; match recall of ${args.search} ${m.recall.toFixed(5)} (${m.referenceMatches} exact matches, ${m.extra} extra)`,
-      );
+      const exact = submitOnce('all', exactOut);
+      const reference = readSubmission(readFileSync(exactOut, 'utf8'));
+      console.log(`${rows} postings, --sparse-search all: ${show(exact)}`);
+      const tried = cuts.map((cut) => {
+        const run = submitOnce(args.search, measuredOut, cut, profile(cut));
+        const recall = matchRecall(reference, readSubmission(readFileSync(measuredOut, 'utf8')));
+        console.log(
+          `${rows} postings, --sparse-search ${args.search} --sparse-within ${cut}: ${show(run)}; match recall ${recall.recall.toFixed(5)} (${recall.referenceMatches} exact matches, ${recall.extra} extra)`,
+        );
+        return { cut, run, matchRecall: recall };
+      });
+      result = { rows, measured: tried[tried.length - 1].run, exact, cuts: tried };
+    } else {
+      const chosen = choice ?? choose();
+      const measured = submitOnce(args.search, measuredOut, chosen, profile(chosen));
+      console.log(`${rows} postings, --sparse-search ${args.search} --sparse-within ${chosen}: ${show(measured)}`);
+      result = { rows, measured };
     }
     results.push(result);
     if (!args.cpuProf) await save(false);
   }
+  if (choice === null) choose();
   if (args.cpuProf) {
     console.log(`the CPU profiles are in ${args.cpuProf}/<postings>; a profiled bench is not recorded`);
     return;

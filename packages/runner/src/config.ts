@@ -48,6 +48,14 @@ export const runSchema = z.strictObject({
     .describe(
       "sparse search: every pair sharing a term (all), or an inverted index that keeps only neighbours within the channel's largest grid threshold (within: sub-quadratic, for large galleries; pnpm submit then also stops hash channels' searches at their thresholds)",
     ),
+  sparseWithin: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .describe(
+      "with --sparse-search within: cut sparse searches at this cosine distance instead of the grid's largest threshold (what lies beyond is lost to min2's top-up and to channels ranking their candidates; bench:scale measures the match recall of a cut)",
+    ),
   minMatches: count.optional().describe('keep at least this many matches per row after fusion, self included (2 = "min2")'),
   backend: z
     .enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
@@ -86,6 +94,7 @@ interface JsonSchema {
   description?: string;
   minimum?: number;
   exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
 }
 
 const jsonSchemaOf = (schema: z.ZodType): JsonSchema => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
@@ -106,6 +115,8 @@ function expected(s: JsonSchema): string {
   const positive = s.exclusiveMinimum === 0 || (s.minimum !== undefined && s.minimum >= 1);
   if (type === 'integer' && s.minimum !== undefined && s.minimum > 1) return `an integer >= ${s.minimum}`;
   if (type === 'integer') return positive ? 'a positive integer' : s.minimum === 0 ? 'a non-negative integer' : 'an integer';
+  if (type === 'number' && s.exclusiveMinimum !== undefined && s.exclusiveMaximum !== undefined)
+    return `a number between ${s.exclusiveMinimum} and ${s.exclusiveMaximum}, both excluded`;
   if (type === 'number')
     return positive || s.exclusiveMinimum === 0 ? 'a positive number' : s.minimum === 0 ? 'a non-negative number' : 'a number';
   if (type === 'boolean') return 'true or false';

@@ -54,6 +54,8 @@ export async function prepareExperiment(
   if (run.folds !== undefined && run.protocol !== 'cv')
     throw new UsageError(`--folds ${run.folds}: folds are for --protocol cv (this run's protocol is ${run.protocol})`);
   const seeds = run.seeds?.split(',').map(Number) ?? null;
+  if (run.sparseWithin !== undefined && run.sparseSearch !== 'within')
+    throw new UsageError(`--sparse-within ${run.sparseWithin}: a cut for --sparse-search within; add that flag`);
   if (seeds && new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds ${run.seeds}: a seed is given twice`);
   if (seeds && argv.some((a) => a === '--seed' || a.startsWith('--seed=')))
     throw new UsageError('--seed and --seeds do not combine: --seeds runs once per seed it lists');
@@ -88,9 +90,12 @@ export async function prepareExperiment(
         ...channel.knn,
         k: run.k ?? channel.knn.k,
         method: run.knn ?? channel.knn.method,
-        // Beyond the grid's largest threshold no threshold can match, so --sparse-search within cuts there.
-        // sparseCosineWithin needs a cut below 1 (at 1, rows sharing no term would be within it).
-        ...(run.sparseSearch === 'within' && Math.max(...channel.thresholds) < 1 ? { sparseWithin: Math.max(...channel.thresholds) } : {}),
+        // Beyond the grid's largest threshold no threshold can match, so --sparse-search within cuts there,
+        // or tighter at --sparse-within. sparseCosineWithin needs a cut below 1 (at 1, rows sharing no term
+        // would be within it).
+        ...(run.sparseSearch === 'within' && Math.max(...channel.thresholds) < 1
+          ? { sparseWithin: Math.min(run.sparseWithin ?? 1, Math.max(...channel.thresholds)) }
+          : {}),
       },
       grid: channel.thresholds,
       minMatches: channel.minMatches ?? 1,
