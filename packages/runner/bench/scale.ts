@@ -21,6 +21,7 @@ import { loadDataset } from '@prodmatch/data';
 import { renderChart } from '@prodmatch/leaderboard';
 import { writeFileAtomic } from '@prodmatch/results';
 import { REPO_ROOT } from '../src/paths.ts';
+import { submitCommand } from './submit-child.ts';
 import {
   derivePostings,
   growthExponent,
@@ -113,23 +114,10 @@ const load1 = (): number => Number(loadavg()[0].toFixed(2));
 /** One `pnpm submit` in a child under GNU time; its submission is left at `out`. */
 function submitOnce(search: string, out: string, cut?: number, profileDir?: string): SubmitRun {
   const loadStart = load1();
-  const submit = join(REPO_ROOT, 'packages/runner/src/submit.ts');
-  const command = [
-    process.execPath,
-    ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
-    '--import',
-    'tsx',
-    submit,
-    args.experiment,
-    '--data',
-    dir,
-    '--out',
-    out,
-    '--no-progress',
-    '--sparse-search',
-    search,
-    ...(search === 'within' && cut !== undefined ? ['--sparse-within', String(cut)] : []),
-  ];
+  const command = submitCommand(args.experiment, dir, out, {
+    cpuProfDir: profileDir,
+    flags: ['--sparse-search', search, ...(search === 'within' && cut !== undefined ? ['--sparse-within', String(cut)] : [])],
+  });
   const child = spawnSync('/usr/bin/time', ['-f', 'time: %e %U %S %M', ...command], {
     encoding: 'utf8',
     cwd: REPO_ROOT,

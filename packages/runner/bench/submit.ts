@@ -15,6 +15,7 @@ import { hideBin } from 'yargs/helpers';
 import { loadDataset, seededRandom } from '@prodmatch/data';
 import { writeFileAtomic } from '@prodmatch/results';
 import { REPO_ROOT } from '../src/paths.ts';
+import { submitCommand } from './submit-child.ts';
 
 const args = yargs(hideBin(process.argv))
   .option('rows', { type: 'number', default: 70_000, describe: 'test.csv rows' })
@@ -64,22 +65,8 @@ writeFileSync(join(dir, 'test.csv'), `${lines.join('\n')}\n`);
 const out = join(root, 'submission.csv');
 const loadAtStart = loadavg()[0];
 const started = performance.now();
-const child = spawnSync(
-  process.execPath,
-  [
-    ...(args.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProf] : []),
-    '--import',
-    'tsx',
-    join(REPO_ROOT, 'packages/runner/src/submit.ts'),
-    args.experiment,
-    '--data',
-    dir,
-    '--out',
-    out,
-    '--no-progress',
-  ],
-  { encoding: 'utf8', cwd: REPO_ROOT, maxBuffer: 1 << 26 },
-);
+const [node, ...childArgs] = submitCommand(args.experiment, dir, out, { cpuProfDir: args.cpuProf });
+const child = spawnSync(node, childArgs, { encoding: 'utf8', cwd: REPO_ROOT, maxBuffer: 1 << 26 });
 const wall = (performance.now() - started) / 1000;
 process.stderr.write(child.stderr);
 if (child.status !== 0) {

@@ -42,6 +42,16 @@ test("a submission's hash search stops at its threshold only where nothing reads
   unchanged('the first source tops min2 up from beyond its threshold', [hash, text], union(), sourcesOf([hash, text]), [8, 0.45]);
   unchanged('a channel with its own min-matches reads beyond', [text, { ...hash, minMatches: 2 }], union(), sourcesOf(channels), [0.45, 8]);
   unchanged('already within the threshold', channels, union(), sourcesOf(channels), [0.45, 16]);
+  const tight = cutSearchesAtThresholds([{ ...text, knn: { k: 50, sparseWithin: 0.4 } }, hash], union(), sourcesOf(channels), [0.45, 8]);
+  assert.equal(tight.channels[0].knn.sparseWithin, 0.45, 'a sparse cut below the threshold is widened to it');
+  assert.equal(tight.cuts[0], 'text within 0.45 (its threshold; --sparse-within 0.4 would drop its matches)');
+  unchanged(
+    'a sparse cut at or past the threshold stays',
+    [{ ...text, knn: { k: 50, sparseWithin: 0.7 } }],
+    union(),
+    sourcesOf([text]),
+    [0.45],
+  );
   unchanged(
     'rerank reads every channel beyond any threshold',
     channels,

@@ -40,7 +40,11 @@ export const gallerySizeFile = (resultsDir: string): string => join(resultsDir, 
  * (results/bench/gallery-size.json) when it measured this experiment on this train.csv; else the
  * experiment's split row's (tuned on its val gallery). `from` says which, and why.
  */
-export function submissionThresholds(prepared: PreparedExperiment, resultsDir: string, testRows: number): { values: number[]; from: string } {
+export function submissionThresholds(
+  prepared: PreparedExperiment,
+  resultsDir: string,
+  testRows: number,
+): { values: number[]; from: string } {
   if (prepared.fixed) return { values: prepared.fixed, from: '--threshold' };
   const names = prepared.sources.map((s) => s.name);
   const benchPath = gallerySizeFile(resultsDir);
