@@ -10,22 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initTf } from '@prodmatch/tf';
 import { efficientNet, saveKerasWeights } from '@prodmatch/vision';
-import { miniImageDataset, runExperimentProcess as experiment } from './testing.ts';
+import { miniImageDataset, runExperimentProcess as experiment, runFlags, TINY_IMAGES } from './testing.ts';
 
-const common = (data: string, results: string) => [
-  '--data',
-  data,
-  '--results',
-  results,
-  '--no-progress',
-  '--no-leaderboard',
-  '--img-size',
-  '32',
-  '--batch-size',
-  '8',
-  '--protocol',
-  'full',
-];
+const common = (data: string, results: string) => [...runFlags(data, results), ...TINY_IMAGES, '--protocol', 'full'];
 
 test('--save-backbone, then --weights DIR --freeze backbone: heads train over cached backbone features, shared between experiments', async () => {
   const data = await miniImageDataset();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { miniImageDataset, runExperimentProcess as experiment } from './testing.ts';
+import { miniImageDataset, runExperimentProcess as experiment, runFlags, TINY_IMAGES } from './testing.ts';
 
 const EXPERIMENTS = ['softmax', 'softmax-weighted', 'arcface', 'arcface-weighted', 'cae', 'double-ae'];
 
@@ -29,18 +29,10 @@ test('each image experiment runs end to end on a tiny dataset and writes its row
   const checkpoints = mkdtempSync(join(tmpdir(), 'prodmatch-checkpoints-'));
   for (const name of EXPERIMENTS) {
     const args = [
-      '--data',
-      data,
-      '--results',
-      results,
-      '--no-progress',
-      '--no-leaderboard',
+      ...runFlags(data, results),
+      ...TINY_IMAGES,
       '--epochs',
       '2',
-      '--img-size',
-      '32',
-      '--batch-size',
-      '8',
       '--protocol',
       'full',
       '--checkpoints',
@@ -64,20 +56,7 @@ test('--resume continues from the newest checkpoint instead of training again', 
   const data = await miniImageDataset();
   const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
   const checkpoints = mkdtempSync(join(tmpdir(), 'prodmatch-checkpoints-'));
-  const args = [
-    '--data',
-    data,
-    '--results',
-    results,
-    '--no-progress',
-    '--no-leaderboard',
-    '--img-size',
-    '32',
-    '--batch-size',
-    '8',
-    '--checkpoints',
-    checkpoints,
-  ];
+  const args = [...runFlags(data, results), ...TINY_IMAGES, '--checkpoints', checkpoints];
   assert.equal((await experiment('arcface', [...args, '--epochs', '1'])).code, 0);
   const resumed = await experiment('arcface', [...args, '--epochs', '2', '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);

@@ -10,9 +10,9 @@ import { matchScores } from '@prodmatch/metrics';
 import { readPredictions } from '@prodmatch/results';
 import { runExperiment } from './run.ts';
 import type { ExperimentSpec } from './spec.ts';
-import { miniTextDataset } from './testing.ts';
+import { miniTextDataset, runFlags } from './testing.ts';
 
-const base = (results: string, data: string): string[] => ['--data', data, '--results', results, '--no-progress', '--no-leaderboard'];
+const base = (results: string, data: string): string[] => runFlags(data, results);
 const textSpec: ExperimentSpec = {
   name: 'mini-cv',
   description: 'test',

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { defineFeature, phash, wordTfidf, type FeatureExtractor } from '@prodmatch/features';
 import { runExperiment } from './run.ts';
 import type { ExperimentSpec } from './spec.ts';
+import { runFlags } from './testing.ts';
 
 // 12 products x 3 postings: titles share product words, phashes differ by a bit within a product.
 function miniDataset(): string {
@@ -25,7 +26,7 @@ function miniDataset(): string {
   return dir;
 }
 
-const base = (results: string, data: string): string[] => ['--data', data, '--results', results, '--no-progress'];
+const base = (results: string, data: string): string[] => runFlags(data, results, { leaderboard: true });
 
 test('split protocol writes a complete row and the leaderboard', async () => {
   const data = miniDataset();

@@ -6,22 +6,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { miniTextDataset, runExperimentProcess } from './testing.ts';
+import { miniTextDataset, runExperimentProcess, runFlags } from './testing.ts';
 
 test('glove (seeded GloVe training, seeded split): the same seed gives the same F1 and sweep', async () => {
   const data = miniTextDataset();
   const outcome = async (seed: number) => {
     const results = mkdtempSync(join(tmpdir(), 'prodmatch-results-'));
-    const run = await runExperimentProcess('glove', [
-      '--data',
-      data,
-      '--results',
-      results,
-      '--no-progress',
-      '--no-leaderboard',
-      '--seed',
-      String(seed),
-    ]);
+    const run = await runExperimentProcess('glove', [...runFlags(data, results), '--seed', String(seed)]);
     assert.equal(run.code, 0, run.stderr);
     const row = JSON.parse(readFileSync(join(results, basename(data), 'glove.json'), 'utf8'));
     return { seed: row.seed, f1: row.f1, threshold: row.threshold, precision: row.precision, recall: row.recall, sweep: row.sweep };

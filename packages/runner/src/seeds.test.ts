@@ -7,9 +7,9 @@ import { wordTfidf } from '@prodmatch/features';
 import { readResultRows } from '@prodmatch/leaderboard';
 import { runExperiment } from './run.ts';
 import type { ExperimentSpec } from './spec.ts';
-import { miniTextDataset } from './testing.ts';
+import { miniTextDataset, runFlags } from './testing.ts';
 
-const base = (results: string, data: string): string[] => ['--data', data, '--results', results, '--no-progress', '--no-leaderboard'];
+const base = (results: string, data: string): string[] => runFlags(data, results);
 const spec: ExperimentSpec = {
   name: 'mini-seeds',
   description: 'test',

@@ -52,6 +52,14 @@ export async function miniImageDataset(withImages = true): Promise<string> {
   return dir;
 }
 
+/** The flags of a test's run: its data and results folders, no progress bars and, unless asked, no leaderboard. */
+export function runFlags(data: string, results: string, options: { leaderboard?: boolean } = {}): string[] {
+  return ['--data', data, '--results', results, '--no-progress', ...(options.leaderboard ? [] : ['--no-leaderboard'])];
+}
+
+/** Tiny image runs: 32-px images in batches of 8. */
+export const TINY_IMAGES: readonly string[] = ['--img-size', '32', '--batch-size', '8'];
+
 export interface ExperimentProcess {
   child: ChildProcess;
   /** Everything written to stderr so far. */
