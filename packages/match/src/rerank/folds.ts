@@ -82,33 +82,60 @@ export function candidateFolds(
 ): Int32Array {
   const groups = groupsOf(labels, folds, 'candidateFolds');
   if (pairs.rows !== labels.length) throw new Error(`candidateFolds: ${pairs.rows} rows of pairs for ${labels.length} labels`);
-  const tolerance = options.tolerance ?? 0.02;
-  const passes = options.passes ?? 4;
+  const links = groupLinks(groups, pairs);
+  const units = cappedClusters(groups, links, Math.max(1, Math.floor(labels.length / (2 * folds))), seed);
+  const foldOfUnit = deal(
+    units,
+    units.map((u) => u.reduce((s, g) => s + groups.size[g], 0)),
+    folds,
+  );
+  const foldOfGroup = new Int32Array(groups.count);
+  units.forEach((u, at) => {
+    for (const g of u) foldOfGroup[g] = foldOfUnit[at];
+  });
+  refineFolds(groups, links, foldOfGroup, folds, options.tolerance ?? 0.02, options.passes ?? 4, seed);
+  return Int32Array.from(groups.ofRow, (g) => foldOfGroup[g]);
+}
+
+/** Links between label groups: group pairs (from < to) with the number of candidate pairs across them. */
+interface GroupLinks {
+  from: Int32Array;
+  to: Int32Array;
+  weight: Float64Array;
+}
+
+function groupLinks(groups: Groups, pairs: CandidatePairs): GroupLinks {
   const G = groups.count;
-  // Links between groups: candidate pairs across them, each unordered pair once.
   const weightOf = new Map<number, number>();
   for (let p = 0; p < pairs.left.length; p++) {
-    const i = pairs.left[p];
-    const j = pairs.right[p];
-    if (j <= i) continue;
-    const g = groups.ofRow[i];
-    const h = groups.ofRow[j];
+    // Each unordered candidate pair once.
+    if (pairs.right[p] <= pairs.left[p]) continue;
+    const g = groups.ofRow[pairs.left[p]];
+    const h = groups.ofRow[pairs.right[p]];
     if (g === h) continue;
     const key = g < h ? g * G + h : h * G + g;
     weightOf.set(key, (weightOf.get(key) ?? 0) + 1);
   }
   const keys = Float64Array.from(weightOf.keys());
-  const weights = Float64Array.from(weightOf.values());
-  // Heaviest first; equal weights in a seeded random order, so the result does not follow group names.
-  const tie = shuffled(keys.length, seed);
-  const rankOf = new Int32Array(keys.length);
-  tie.forEach((e, r) => {
+  return {
+    from: Int32Array.from(keys, (key) => Math.floor(key / G)),
+    to: Int32Array.from(keys, (key) => key % G),
+    weight: Float64Array.from(weightOf.values()),
+  };
+}
+
+/**
+ * Groups merged along their heaviest links first (Kruskal's order; equal weights in a seeded random order,
+ * so the result does not follow group names), a merge only while the cluster stays within `cap` rows.
+ */
+function cappedClusters(groups: Groups, links: GroupLinks, cap: number, seed: number): number[][] {
+  const { from, to, weight } = links;
+  const rankOf = new Int32Array(weight.length);
+  shuffled(weight.length, seed).forEach((e, r) => {
     rankOf[e] = r;
   });
-  const edgeOrder = Array.from({ length: keys.length }, (_, e) => e).sort((a, b) => weights[b] - weights[a] || rankOf[a] - rankOf[b]);
-
-  // Size-capped agglomeration (Kruskal's order, a merge only while the cluster stays under the cap).
-  const parent = Int32Array.from({ length: G }, (_, g) => g);
+  const order = Array.from({ length: weight.length }, (_, e) => e).sort((a, b) => weight[b] - weight[a] || rankOf[a] - rankOf[b]);
+  const parent = Int32Array.from({ length: groups.count }, (_, g) => g);
   const rowsOf = Float64Array.from(groups.size);
   const find = (g: number): number => {
     while (parent[g] !== g) {
@@ -117,17 +144,16 @@ export function candidateFolds(
     }
     return g;
   };
-  const cap = Math.max(1, Math.floor(labels.length / (2 * folds)));
-  for (const e of edgeOrder) {
-    const a = find(Math.floor(keys[e] / G));
-    const b = find(keys[e] % G);
+  for (const e of order) {
+    const a = find(from[e]);
+    const b = find(to[e]);
     if (a === b || rowsOf[a] + rowsOf[b] > cap) continue;
     parent[b] = a;
     rowsOf[a] += rowsOf[b];
   }
   const unitOfRoot = new Map<number, number>();
   const units: number[][] = [];
-  for (const g of shuffled(G, seed + 1)) {
+  for (const g of shuffled(groups.count, seed + 1)) {
     const root = find(g);
     if (!unitOfRoot.has(root)) {
       unitOfRoot.set(root, units.length);
@@ -135,37 +161,43 @@ export function candidateFolds(
     }
     units[unitOfRoot.get(root) as number].push(g);
   }
-  const foldOfUnit = deal(
-    units,
-    units.map((u) => u.reduce((s, g) => s + groups.size[g], 0)),
-    folds,
-  );
-  const foldOfGroup = new Int32Array(G);
-  units.forEach((u, at) => {
-    for (const g of u) foldOfGroup[g] = foldOfUnit[at];
-  });
+  return units;
+}
 
-  // Refinement: move a group to the fold with most of its links when both folds stay within tolerance.
+/**
+ * Local moves, `passes` times over the groups in a seeded order: a group goes to the fold that holds most
+ * of its links when the fold it leaves and the fold it joins both stay within `tolerance` of equal.
+ */
+function refineFolds(
+  groups: Groups,
+  links: GroupLinks,
+  foldOfGroup: Int32Array,
+  folds: number,
+  tolerance: number,
+  passes: number,
+  seed: number,
+): void {
+  const G = groups.count;
+  // Each group's links, both directions, as offsets into one list.
   const degree = new Int32Array(G + 1);
-  for (const key of keys) {
-    degree[Math.floor(key / G) + 1]++;
-    degree[(key % G) + 1]++;
+  for (let e = 0; e < links.weight.length; e++) {
+    degree[links.from[e] + 1]++;
+    degree[links.to[e] + 1]++;
   }
   for (let g = 0; g < G; g++) degree[g + 1] += degree[g];
   const fill = degree.slice(0, G);
   const neighbour = new Int32Array(degree[G]);
   const linkWeight = new Float64Array(degree[G]);
-  keys.forEach((key, e) => {
-    const g = Math.floor(key / G);
-    const h = key % G;
+  for (let e = 0; e < links.weight.length; e++) {
+    const [g, h] = [links.from[e], links.to[e]];
     neighbour[fill[g]] = h;
-    linkWeight[fill[g]++] = weights[e];
+    linkWeight[fill[g]++] = links.weight[e];
     neighbour[fill[h]] = g;
-    linkWeight[fill[h]++] = weights[e];
-  });
+    linkWeight[fill[h]++] = links.weight[e];
+  }
   const rowsIn = new Float64Array(folds);
   for (let g = 0; g < G; g++) rowsIn[foldOfGroup[g]] += groups.size[g];
-  const target = labels.length / folds;
+  const target = groups.ofRow.length / folds;
   const most = target * (1 + tolerance);
   const least = target * (1 - tolerance);
   const toFold = new Float64Array(folds);
@@ -189,7 +221,6 @@ export function candidateFolds(
     }
     if (moved === 0) break;
   }
-  return Int32Array.from(groups.ofRow, (g) => foldOfGroup[g]);
 }
 
 /** The share of candidate pairs whose two postings fall in different folds. */
