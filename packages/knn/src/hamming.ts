@@ -99,9 +99,10 @@ const ballSize = (bits: number, radius: number): number => {
  * The multi-index layout for a radius: m substrings as equal as 64 bits allow, each searched within
  * floor(maxDistance / m) flips. By pigeonhole, two hashes within maxDistance bits differ in at most that
  * many bits on one substring. m is chosen to minimise the expected work per query for `rows` uniform hashes:
- * the buckets visited plus the rows found in them. Small radii get few wide substrings (8 bits: three
- * 21-22-bit substrings within 2 flips, ~0.03% of the rows checked); 16 bits cannot do much better than six
- * 10-11-bit ones within 2 flips (a fifth of the rows), since a 16-bit ball holds that share of any gallery.
+ * the buckets visited plus the rows found in them. Small radii get few wide substrings (8 bits from 70k
+ * rows: three 21-22-bit substrings within 2 flips, ~0.03% of the rows checked); at 16 bits every split
+ * leaves either narrow substrings, whose buckets hold many rows, or many flips per substring, whose keys are
+ * many, so six 10-11-bit ones within 2 flips (a fifth of the rows checked) is about the best there is.
  */
 export function hammingLayout(maxDistance: number, rows: number): { chunks: Chunk[]; radius: number } {
   let best: { chunks: Chunk[]; radius: number; cost: number } | null = null;
