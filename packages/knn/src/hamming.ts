@@ -121,7 +121,8 @@ export function hammingLayout(maxDistance: number, rows: number): { chunks: Chun
     const cost = keys + found;
     if (!best || cost < best.cost) best = { chunks, radius, cost };
   }
-  return { chunks: (best as { chunks: Chunk[] }).chunks, radius: (best as { radius: number }).radius };
+  const { chunks, radius } = best as { chunks: Chunk[]; radius: number };
+  return { chunks, radius };
 }
 
 /** Every `bits`-wide mask of at most `radius` set bits: a value's keys within that many flips are value ^ mask. */
@@ -152,7 +153,7 @@ export function hammingWithin(gallery: Hash64Matrix, k: number, maxDistance: num
   const words = gallery.words;
   const { chunks, radius } = hammingLayout(maxDistance, n);
   const chunkOf = (row: number, { start, bits }: Chunk): number => {
-    const mask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
+    const mask = (1 << bits) - 1;
     if (start >= 32) return (words[2 * row + 1] >>> (start - 32)) & mask;
     const low = words[2 * row] >>> start;
     // A substring across the two words takes its high bits from the second.
