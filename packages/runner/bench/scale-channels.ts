@@ -51,10 +51,7 @@ async function main(): Promise<void> {
     const postings = derivePostings(real.train.postings, rows, args.seed);
     const lists = new Map<string, NeighbourLists>();
     const { values } = submissionThresholds(prepared, prepared.resultsDir, rows);
-    const channels =
-      args.search === 'within'
-        ? cutSearchesAtThresholds(prepared.channels, prepared.combiner, prepared.sources, values).channels
-        : prepared.channels;
+    const { channels } = cutSearchesAtThresholds(prepared.run.sparseSearch, prepared.channels, prepared.combiner, prepared.sources, values);
     for (const channel of [...channels].sort((a, b) => Number(Boolean(a.knn.candidatesFrom)) - Number(Boolean(b.knn.candidatesFrom)))) {
       const features = await timed(() => channel.feature.extractor.extract(postings, prepared.context));
       const search = await timed(() =>

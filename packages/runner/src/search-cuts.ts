@@ -13,11 +13,13 @@ import type { DistanceUnit } from '@prodmatch/knn';
  * is widened to that threshold.
  */
 export function cutSearchesAtThresholds(
+  sparseSearch: 'all' | 'within',
   channels: readonly Channel[],
   combiner: Combiner,
   sources: readonly { name: string; unit: DistanceUnit }[],
   thresholds: readonly number[],
 ): { channels: Channel[]; cuts: string[] } {
+  if (sparseSearch !== 'within') return { channels: [...channels], cuts: [] };
   const cuts: string[] = [];
   const out = channels.map((channel) => {
     const at = sources.findIndex((s) => s.name === channel.name);

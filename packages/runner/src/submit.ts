@@ -102,12 +102,15 @@ export async function submit(rawArgv: string[]): Promise<SubmitResult> {
   const testImagesDir = join(dataset.dir, 'test_images');
   if (loaded.channels.some((c) => c.feature.extractor.needsImages)) assertImagesPresent(testImagesDir, test.postings);
   const thresholds = submissionThresholds(loaded, loaded.resultsDir, test.postings.length);
-  let prepared = loaded;
-  if (loaded.run.sparseSearch === 'within') {
-    const { channels, cuts } = cutSearchesAtThresholds(loaded.channels, loaded.combiner, loaded.sources, thresholds.values);
-    prepared = { ...loaded, channels };
-    if (cuts.length > 0) log(`--sparse-search within: searching ${cuts.join(', ')}, the submission's thresholds`);
-  }
+  const { channels, cuts } = cutSearchesAtThresholds(
+    loaded.run.sparseSearch,
+    loaded.channels,
+    loaded.combiner,
+    loaded.sources,
+    thresholds.values,
+  );
+  const prepared = { ...loaded, channels };
+  if (cuts.length > 0) log(`--sparse-search within: searching ${cuts.join(', ')}, the submission's thresholds`);
   const out = resolve(invocationDir(), prepared.run.out ?? 'submission.csv');
   log(
     `fitting on all ${dataset.train.postings.length} train postings; predicting ${test.postings.length} test postings at ${prepared.sources.map((s, i) => `${s.name}=${thresholds.values[i]}`).join(' ')} (from ${thresholds.from})`,
