@@ -150,10 +150,11 @@ let choice: number | null = null;
 
 /** The tightest cut whose match recall reaches --min-recall at every size with a full search; else the loosest. */
 function chooseCut(): number {
+  const loosest = cuts[cuts.length - 1];
   const checked = results.flatMap((r) => (r.cuts ? [{ rows: r.rows, cuts: r.cuts }] : []));
   if (checked.length === 0) {
-    console.log(`no size ran the full search, so no cut's recall is known: --sparse-within ${cuts[cuts.length - 1]}, the loosest`);
-    return cuts[cuts.length - 1];
+    console.log(`no size ran the full search, so no cut's recall is known: --sparse-within ${loosest}, the loosest`);
+    return loosest;
   }
   for (const cut of cuts) {
     const recalls = checked.map((r) => r.cuts.find((c) => c.cut === cut)?.matchRecall.recall ?? 0);
@@ -164,8 +165,8 @@ function chooseCut(): number {
       return cut;
     }
   }
-  console.log(`no cut reaches match recall ${args['min-recall']}: --sparse-within ${cuts[cuts.length - 1]}, the loosest`);
-  return cuts[cuts.length - 1];
+  console.log(`no cut reaches match recall ${args['min-recall']}: --sparse-within ${loosest}, the loosest`);
+  return loosest;
 }
 const started = new Date().toISOString();
 const loadStart = loadavg();
@@ -302,7 +303,7 @@ async function main(): Promise<void> {
   }
   if (choice === null) choose();
   if (args.cpuProf) {
-    console.log(`the CPU profiles are in ${args.cpuProf}/<postings>; a profiled bench is not recorded`);
+    console.log(`the CPU profiles are in ${args.cpuProf}/<postings>-<cut>; a profiled bench is not recorded`);
     return;
   }
   await save(true);
