@@ -77,18 +77,20 @@ interface Part {
   table: PairTable;
   labels: Uint8Array;
 }
+/** A gallery's candidate pairs (each channel's top candidateK, symmetric) and their feature table. */
+function pairsAndTable(gallery: BenchGallery): { pairs: CandidatePairs; table: PairTable } {
+  const channels = rerankChannels(gallery);
+  const pairs = candidatePairs(
+    channels.map((c) => c.lists),
+    candidateK,
+  );
+  return { pairs, table: pairTable({ pairs, channels, titles: gallery.titles }) };
+}
 const parts = {} as Record<'train' | 'val' | 'test', Part>;
 const build: Record<string, { channels: number; table: { wall: number; cpu: number }; pairs: number; perRow: number; recall: number }> = {};
 for (const name of ['train', 'val', 'test'] as const) {
   const gallery = benchGallery(split[name].map((i) => postings[i]));
-  const made = await timed(() => {
-    const channels = rerankChannels(gallery);
-    const pairs = candidatePairs(
-      channels.map((c) => c.lists),
-      candidateK,
-    );
-    return { pairs, table: pairTable({ pairs, channels, titles: gallery.titles }) };
-  });
+  const made = await timed(() => pairsAndTable(gallery));
   parts[name] = { gallery, ...made.value, labels: pairLabels(made.value.pairs, gallery.labels) };
   build[name] = {
     channels: gallery.seconds,
@@ -227,14 +229,7 @@ if (best) {
 let full: Record<string, unknown> | null = null;
 if (!args['skip-full']) {
   const gallery = benchGallery(postings);
-  const features = await timed(() => {
-    const channels = rerankChannels(gallery);
-    const pairs = candidatePairs(
-      channels.map((c) => c.lists),
-      candidateK,
-    );
-    return { pairs, table: pairTable({ pairs, channels, titles: gallery.titles }) };
-  });
+  const features = await timed(() => pairsAndTable(gallery));
   const labels = pairLabels(features.value.pairs, gallery.labels);
   const set = sampleFitSet(labels, { negativeRate, seed: 42 });
   const fits: Record<string, { wallSeconds: number; cpuSeconds: number }> = {};
